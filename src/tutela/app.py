@@ -1,0 +1,126 @@
+"""The FastAPI application: `create_app(settings)` wires routers, error handlers and background jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tutela.config import Settings
+from tutela.errors import TutelaError
+from tutela.middleware import BodyTooLarge, RequestContextMiddleware
+from tutela.runtime import Runtime
+
+log = logging.getLogger("tutela.app")
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    410: "gone_error",
+    413: "invalid_request_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+    503: "service_unavailable_error",
+}
+
+
+def error_body(status: int, message: str, *, code: str, param: str | None = None) -> dict[str, Any]:
+    """The one error shape of every Tutela API, REST and gateway alike (OpenAI's)."""
+    return {
+        "error": {
+            "message": message,
+            "type": ERROR_TYPES.get(status, "server_error"),
+            "param": param,
+            "code": code,
+        }
+    }
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str | None]:
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return (
+            400,
+            f"the request body is not valid JSON: {first.get('ctx', {}).get('error', 'parse error')}",
+            None,
+        )
+    location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+    param = ".".join(location) or None
+    message = first.get("msg", "invalid request")
+    if first.get("type") == "missing":
+        message = "field required"
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return 422, f"{param or 'body'}: {message}{more}", param
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map domain errors, validation errors and anything unexpected to the one error shape."""
+
+    @app.exception_handler(TutelaError)
+    async def _domain(request: Request, exc: TutelaError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status_code, exc.message, code=exc.code, param=exc.param),
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message, param = _describe_validation(exc)
+        code = "invalid_json" if status == 400 else "invalid_value"
+        return JSONResponse(error_body(status, message, code=code, param=param), status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        message = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+        return JSONResponse(error_body(exc.status_code, message, code=code), status_code=exc.status_code)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(error_body(413, str(exc), code="payload_too_large"), status_code=413)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.error("%s unhandled %s", request_id, type(exc).__name__, exc_info=exc)
+        return JSONResponse(
+            error_body(
+                500, f"internal error; quote request id {request_id} to your operator", code="internal_error"
+            ),
+            status_code=500,
+        )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application; pass a runtime to share one with tests or the CLI."""
+    runtime = runtime or Runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from tutela.storage import jobs
+
+        consumer = jobs.start_in_process(runtime)
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop()
+
+    app = FastAPI(title="Tutela", version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    from tutela.routes import include_routers
+
+    include_routers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=runtime.settings.server.max_body_bytes)
+    return app

@@ -1,0 +1,156 @@
+"""Configuration: one pydantic-settings root composed of per-domain settings.
+
+Everything comes from `TUTELA_*` environment variables (nested with `__`) or from a TOML file named by
+`TUTELA_CONFIG`; nothing is read at import time. URLs may contain `{data_dir}`, replaced by the data
+directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REGION_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,30}$"
+
+
+class RegionSettings(BaseModel):
+    """One region: its own database, key store and blob store. Customer data of an org never leaves it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=REGION_NAME_PATTERN)
+    jurisdiction: str = Field(
+        default="local", description="where the region's data and reviewers are, e.g. EEA"
+    )
+    database_url: str = "sqlite:///{data_dir}/regions/{region}/tutela.db"
+    keys_url: str = "sqlite:///{data_dir}/regions/{region}/keys.db"
+    blobs_url: str = "{data_dir}/regions/{region}/blobs"
+
+    def resolved(self, data_dir: Path) -> RegionSettings:
+        """Return a copy with `{data_dir}` and `{region}` placeholders filled in."""
+        fill = {"data_dir": str(data_dir.resolve()), "region": self.name}
+        return self.model_copy(
+            update={
+                "database_url": self.database_url.format(**fill),
+                "keys_url": self.keys_url.format(**fill),
+                "blobs_url": self.blobs_url.format(**fill),
+            }
+        )
+
+
+class JobSettings(BaseModel):
+    """The job queue: huey on SQLite in process by default, Redis or PostgreSQL when scaled out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["sqlite", "redis", "postgres", "immediate"] = "sqlite"
+    url: str = "{data_dir}/jobs.db"
+    workers: int = Field(default=2, ge=1, le=64)
+    run_in_process: bool = True
+
+
+class AuthSettings(BaseModel):
+    """Sign-in and token lifetimes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    min_password_length: int = Field(default=10, ge=8)
+    # Argon2id cost; the defaults are the library's (RFC 9106 low-memory profile). Hashes record their own
+    # parameters, so changing these affects new passwords only.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
+    secure_cookies: bool = False
+
+
+class ServerSettings(BaseModel):
+    """HTTP server defaults for `tutela serve`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
+
+
+class Settings(BaseSettings):
+    """The root of Tutela's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TUTELA_", env_nested_delimiter="__", extra="forbid", toml_file=None
+    )
+
+    data_dir: Path = Path("./tutela-data")
+    directory_url: str = "sqlite:///{data_dir}/directory.db"
+    key_file: Path | None = None
+    default_region: str | None = None
+    regions: list[RegionSettings] = Field(default_factory=lambda: [RegionSettings(name="local")])
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    demo_password: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments win, then environment, then the TOML file named by TUTELA_CONFIG."""
+        import os
+
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("TUTELA_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, regions: list[RegionSettings]) -> list[RegionSettings]:
+        names = [r.name for r in regions]
+        if not names:
+            raise ValueError("at least one region is required")
+        if len(set(names)) != len(names):
+            raise ValueError(f"region names must be unique, got {names}")
+        return regions
+
+    @model_validator(mode="after")
+    def _default_region_exists(self) -> Settings:
+        if self.default_region is not None and self.default_region not in self.region_names:
+            raise ValueError(f"default_region {self.default_region!r} is not one of {self.region_names}")
+        return self
+
+    @property
+    def region_names(self) -> list[str]:
+        """Names of the configured regions, in order."""
+        return [r.name for r in self.regions]
+
+    @property
+    def home_region(self) -> str:
+        """The region new organizations land in when none is given."""
+        return self.default_region or self.regions[0].name
+
+    def resolved_regions(self) -> dict[str, RegionSettings]:
+        """Regions by name with placeholders filled in."""
+        return {r.name: r.resolved(self.data_dir) for r in self.regions}
+
+    def resolve(self, template: str) -> str:
+        """Fill `{data_dir}` in a URL or path."""
+        return template.format(data_dir=str(self.data_dir.resolve()))
+
+    @property
+    def service_key_path(self) -> Path:
+        """The service key-encryption key file: outside every database, so backups of them hold no key."""
+        return self.key_file or self.data_dir / "keys" / "service.key"

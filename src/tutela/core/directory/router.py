@@ -1,0 +1,56 @@
+"""The platform operator's API: staff sign-in, regions and organizations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from tutela.core import schemas
+from tutela.core.auth import staff
+from tutela.core.auth.dependencies import CurrentStaff, DirectoryDB, RuntimeDep
+from tutela.core.directory import service as directory
+from tutela.core.organizations import service as organizations
+from tutela.core.permissions.roles import StaffRole
+
+router = APIRouter(prefix="/api/platform", tags=["platform"])
+
+
+@router.post("/auth/login", response_model=schemas.TokenIssued)
+def staff_login(body: schemas.StaffLoginCreate, db: DirectoryDB, runtime: RuntimeDep) -> schemas.TokenIssued:
+    """Sign in as platform staff."""
+    hours = runtime.settings.auth.session_hours
+    _, raw = staff.sign_in(db, email=body.email, password=body.password, now=runtime.clock.now(), hours=hours)
+    parsed_id = raw.split(".")[2]
+    return schemas.TokenIssued(id=parsed_id, token=raw, expires_at=None)
+
+
+@router.get("/regions", response_model=list[schemas.RegionRead])
+def list_regions(principal: CurrentStaff, runtime: RuntimeDep) -> list[schemas.RegionRead]:
+    """The configured regions."""
+    return [
+        schemas.RegionRead(name=r.name, jurisdiction=r.settings.jurisdiction)
+        for r in runtime.regions.values()
+    ]
+
+
+@router.get("/organizations", response_model=list[schemas.PlacementRead])
+def list_organizations(principal: CurrentStaff, db: DirectoryDB) -> list[schemas.PlacementRead]:
+    """Every organization and its region (the directory holds nothing more)."""
+    staff.require_role(principal, StaffRole.OPERATOR)
+    return [schemas.PlacementRead.model_validate(p) for p in directory.list_placements(db)]
+
+
+@router.post("/organizations", response_model=schemas.PlacementRead, status_code=status.HTTP_201_CREATED)
+def create_organization(
+    body: schemas.OrganizationCreate, principal: CurrentStaff, runtime: RuntimeDep
+) -> schemas.PlacementRead:
+    """Create an organization pinned to a region, optionally with its first admin."""
+    staff.require_role(principal, StaffRole.OPERATOR)
+    admin = None
+    if body.admin_email:
+        admin = organizations.NewAdmin(
+            email=body.admin_email, display_name="", password=body.admin_password or ""
+        )
+    org = organizations.create(
+        runtime, name=body.name, region=body.region, actor=principal.actor, admin=admin
+    )
+    return schemas.PlacementRead(id=org.id, slug=org.slug, region=org.region, created_at=org.created_at)

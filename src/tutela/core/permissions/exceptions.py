@@ -1,0 +1,23 @@
+"""Permission errors."""
+
+from __future__ import annotations
+
+from tutela.errors import PermissionDenied
+
+
+class NotAllowed(PermissionDenied):
+    """The user's roles do not grant the permission."""
+
+    code = "not_allowed"
+
+
+class AdminOnly(PermissionDenied):
+    """Only an organization admin may change organization settings."""
+
+    code = "admin_only"
+
+
+class AIDisabled(PermissionDenied):
+    """The organization has switched AI features off."""
+
+    code = "ai_disabled"

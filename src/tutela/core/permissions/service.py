@@ -1,0 +1,76 @@
+"""The permission matrix: every permission check in Tutela goes through `require` or `allows`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutela.core.groups.models import Membership
+from tutela.core.permissions.exceptions import AdminOnly, NotAllowed
+from tutela.core.permissions.models import RolePermission
+from tutela.core.permissions.roles import DEFAULT_MATRIX, Permission, Role
+
+
+def seed_defaults(db: Session, *, org_id: str) -> None:
+    """Write the default matrix for a new organization."""
+    for role in Role:
+        for permission in Permission:
+            db.add(
+                RolePermission(
+                    org_id=org_id,
+                    role=role.value,
+                    permission=permission.value,
+                    allowed=permission in DEFAULT_MATRIX[role],
+                )
+            )
+    db.flush()
+
+
+def matrix(db: Session, *, org_id: str) -> dict[Role, dict[Permission, bool]]:
+    """The full matrix of an organization, every role × every permission."""
+    cells = {
+        (Role(c.role), Permission(c.permission)): c.allowed
+        for c in db.scalars(select(RolePermission).where(RolePermission.org_id == org_id))
+    }
+    return {role: {p: cells.get((role, p), p in DEFAULT_MATRIX[role]) for p in Permission} for role in Role}
+
+
+def set_cell(db: Session, *, org_id: str, role: Role, permission: Permission, allowed: bool) -> None:
+    """Change one cell of the matrix."""
+    cell = db.get(RolePermission, (org_id, role.value, permission.value))
+    if cell is None:
+        db.add(RolePermission(org_id=org_id, role=role.value, permission=permission.value, allowed=allowed))
+    else:
+        cell.allowed = allowed
+    db.flush()
+
+
+def roles_of(db: Session, *, org_id: str, user_id: str) -> set[Role]:
+    """A user's roles in the organization: the union over their groups."""
+    stmt = select(Membership.role).where(Membership.org_id == org_id, Membership.user_id == user_id)
+    return {Role(r) for r in db.scalars(stmt)}
+
+
+def allows(db: Session, *, org_id: str, user_id: str, permission: Permission) -> bool:
+    """True when any of the user's roles is granted the permission."""
+    roles = roles_of(db, org_id=org_id, user_id=user_id)
+    if not roles:
+        return False
+    stmt = select(RolePermission.allowed).where(
+        RolePermission.org_id == org_id,
+        RolePermission.permission == permission.value,
+        RolePermission.role.in_([r.value for r in roles]),
+    )
+    return any(db.scalars(stmt))
+
+
+def require(db: Session, *, org_id: str, user_id: str, permission: Permission) -> None:
+    """Raise NotAllowed unless the matrix grants the permission."""
+    if not allows(db, org_id=org_id, user_id=user_id, permission=permission):
+        raise NotAllowed(f"your roles do not include the permission {permission.value!r}")
+
+
+def require_admin(db: Session, *, org_id: str, user_id: str) -> None:
+    """Raise AdminOnly unless the user is an admin of some group of the organization."""
+    if Role.ADMIN not in roles_of(db, org_id=org_id, user_id=user_id):
+        raise AdminOnly("only an organization admin may change organization settings")

@@ -1,0 +1,191 @@
+"""Request and response bodies of the core REST API (XCreate / XUpdate / XRead families)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from tutela.core.permissions.roles import Permission, Role
+
+
+class Body(BaseModel):
+    """Request bodies reject unknown fields, so a typo is an error rather than a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Read(BaseModel):
+    """Response bodies read attributes from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class LoginCreate(Body):
+    organization: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class StaffLoginCreate(Body):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenIssued(BaseModel):
+    id: str
+    token: str = Field(description="shown once; only its hash is kept")
+    expires_at: datetime | None
+
+
+class TokenCreate(Body):
+    name: str = Field(min_length=1, max_length=100)
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class TokenRead(Read):
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class UserCreate(Body):
+    email: EmailStr
+    display_name: str = Field(default="", max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+    role: Role = Role.LEARNER
+    group_id: str | None = Field(default=None, description="defaults to the Everyone group")
+
+
+class UserUpdate(Body):
+    is_active: bool
+
+
+class UserRead(Read):
+    id: str
+    email: str
+    display_name: str
+    is_active: bool
+    created_at: datetime
+
+
+class MeRead(BaseModel):
+    user: UserRead
+    organization_id: str
+    region: str
+    roles: list[Role]
+    permissions: list[Permission]
+    is_admin: bool
+    ai_enabled: bool
+
+
+class GroupCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=1000)
+
+
+class GroupRead(Read):
+    id: str
+    name: str
+    description: str
+    created_at: datetime
+
+
+class MembershipCreate(Body):
+    user_id: str
+    role: Role
+
+
+class MembershipRead(Read):
+    user_id: str
+    group_id: str
+    role: Role
+
+
+class OrganizationRead(Read):
+    id: str
+    slug: str
+    name: str
+    region: str
+    ai_enabled: bool
+    created_at: datetime
+
+
+class OrganizationUpdate(Body):
+    ai_enabled: bool | None = None
+
+
+class MatrixCellUpdate(Body):
+    role: Role
+    permission: Permission
+    allowed: bool
+
+
+class MatrixRead(BaseModel):
+    roles: list[Role]
+    permissions: list[Permission]
+    cells: dict[Role, dict[Permission, bool]]
+
+
+class AuditEntryRead(Read):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, object]
+    hash: str
+
+
+class AuditVerificationRead(BaseModel):
+    ok: bool
+    entries: int
+    problems: list[str]
+
+
+class ResourceCreate(Body):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ResourceRead(Read):
+    id: str
+    name: str
+    content_logging: bool
+    created_at: datetime
+
+
+class ApiKeyCreate(Body):
+    name: str = Field(default="", max_length=100)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class ApiKeyRead(Read):
+    id: str
+    resource_id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    suspended: bool
+
+
+class OrganizationCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    region: str
+    admin_email: EmailStr | None = None
+    admin_password: str | None = Field(default=None, max_length=1000)
+
+
+class PlacementRead(Read):
+    id: str
+    slug: str
+    region: str
+    created_at: datetime
+
+
+class RegionRead(BaseModel):
+    name: str
+    jurisdiction: str

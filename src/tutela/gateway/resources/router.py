@@ -1,0 +1,97 @@
+"""Managing AI resources and their API keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, status
+
+from tutela.core import schemas
+from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
+from tutela.core.organizations import service as organizations
+from tutela.core.permissions import service as permissions
+from tutela.core.permissions.roles import Permission
+from tutela.gateway.resources import service as resources
+
+router = APIRouter(prefix="/api/ai/resources", tags=["ai resources"])
+
+
+def _require(principal: CurrentUser, db: RegionDB) -> None:
+    permissions.require(
+        db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_AI_RESOURCES
+    )
+
+
+@router.get("", response_model=list[schemas.ResourceRead])
+def list_resources(principal: CurrentUser, db: RegionDB) -> list[schemas.ResourceRead]:
+    """The organization's AI resources."""
+    _require(principal, db)
+    return [
+        schemas.ResourceRead.model_validate(r) for r in resources.list_resources(db, org_id=principal.org_id)
+    ]
+
+
+@router.post("", response_model=schemas.ResourceRead, status_code=status.HTTP_201_CREATED)
+def create_resource(
+    body: schemas.ResourceCreate, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> schemas.ResourceRead:
+    """Create an AI resource in the organization's region."""
+    _require(principal, db)
+    resource = resources.create_resource(db, org_id=principal.org_id, name=body.name)
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.resource_created",
+        target=f"resource:{resource.id}",
+    )
+    return schemas.ResourceRead.model_validate(resource)
+
+
+@router.get("/{resource_id}/keys", response_model=list[schemas.ApiKeyRead])
+def list_keys(resource_id: str, principal: CurrentUser, db: RegionDB) -> list[schemas.ApiKeyRead]:
+    """Keys of a resource (never their secrets)."""
+    _require(principal, db)
+    keys = resources.list_keys(db, org_id=principal.org_id, resource_id=resource_id)
+    return [schemas.ApiKeyRead.model_validate(k) for k in keys]
+
+
+@router.post("/{resource_id}/keys", response_model=schemas.TokenIssued, status_code=status.HTTP_201_CREATED)
+def create_key(
+    resource_id: str, body: schemas.ApiKeyCreate, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> schemas.TokenIssued:
+    """Create an API key; the key is in this response only."""
+    _require(principal, db)
+    expires = runtime.clock.now() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    key, raw = resources.create_key(
+        db, org_id=principal.org_id, resource_id=resource_id, name=body.name, expires_at=expires
+    )
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.key_created",
+        target=f"key:{key.id}",
+        details={"resource": resource_id},
+    )
+    return schemas.TokenIssued(id=key.id, token=raw, expires_at=expires)
+
+
+@router.delete("/{resource_id}/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_key(
+    resource_id: str, key_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> None:
+    """Revoke an API key."""
+    _require(principal, db)
+    resources.get_resource(db, org_id=principal.org_id, resource_id=resource_id)
+    resources.revoke_key(db, org_id=principal.org_id, key_id=key_id, now=runtime.clock.now())
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.key_revoked",
+        target=f"key:{key_id}",
+    )

@@ -1,0 +1,30 @@
+"""Imports every model module so the three metadata objects are complete (for migrations and tests)."""
+
+from __future__ import annotations
+
+from tutela.core.audit import models as audit_models
+from tutela.core.directory import models as directory_models
+from tutela.core.groups import models as group_models
+from tutela.core.organizations import models as organization_models
+from tutela.core.permissions import models as permission_models
+from tutela.core.users import models as user_models
+from tutela.gateway.resources import models as resource_models
+from tutela.storage import objects
+from tutela.storage.crypto import models as key_models
+from tutela.storage.db import DirectoryBase, KeysBase, RegionBase
+
+__all__ = ["SCHEMAS"]
+
+_LOADED = (
+    audit_models,
+    directory_models,
+    group_models,
+    organization_models,
+    permission_models,
+    user_models,
+    resource_models,
+    objects,
+    key_models,
+)
+
+SCHEMAS = {"directory": DirectoryBase.metadata, "region": RegionBase.metadata, "keys": KeysBase.metadata}

@@ -1,0 +1,32 @@
+"""Every router of the application, in one list."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tutela.core.audit.router import router as audit_router
+from tutela.core.auth.router import router as auth_router
+from tutela.core.directory.router import router as platform_router
+from tutela.core.groups.router import router as groups_router
+from tutela.core.organizations.router import router as organization_router
+from tutela.core.users.router import router as users_router
+from tutela.gateway.resources.router import router as resources_router
+
+
+def include_routers(app: FastAPI) -> None:
+    """Attach every router."""
+    for router in (
+        auth_router,
+        organization_router,
+        users_router,
+        groups_router,
+        audit_router,
+        resources_router,
+        platform_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}

@@ -1,0 +1,115 @@
+"""The running platform: settings, the directory, each region's databases and stores, and the service key.
+
+Built once from settings (`Runtime.open`) by the app, the CLI or a job worker; nothing is opened at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from tutela.clock import Clock
+from tutela.config import RegionSettings, Settings
+from tutela.errors import NotFound
+from tutela.storage.crypto.envelope import KeyService, ServiceKeyring
+from tutela.storage.db import Database
+
+if TYPE_CHECKING:
+    from tutela.storage.blobs import BlobStore
+    from tutela.storage.crypto.keymanagers import KeyManager
+    from tutela.storage.jobs import Jobs
+
+
+class Region:
+    """One region's data database, key store and blob store."""
+
+    def __init__(self, settings: RegionSettings) -> None:
+        self.name = settings.name
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.keys_db = Database(settings.keys_url)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """The region's blob store (opened on first use)."""
+        from tutela.storage.blobs import open_blob_store
+
+        return open_blob_store(self.settings.blobs_url)
+
+    def dispose(self) -> None:
+        """Close the region's connections."""
+        self.db.dispose()
+        self.keys_db.dispose()
+
+
+class Runtime:
+    """Everything a request or a job needs to reach storage."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        from tutela.core.auth.secrets import configure_password_hashing
+
+        configure_password_hashing(time_cost=settings.auth.argon2_time_cost, memory_kib=settings.auth.argon2_memory_kib)
+        self.directory = Database(settings.resolve(settings.directory_url))
+        self.regions = {name: Region(r) for name, r in settings.resolved_regions().items()}
+        self.keyring = ServiceKeyring.open(settings.service_key_path)
+        self.keys = KeyService(self.keyring)
+        self._region_of_org: dict[str, str] = {}
+        self._key_managers: dict[str, KeyManager] = {}
+
+    def region(self, name: str) -> Region:
+        """A configured region by name."""
+        try:
+            return self.regions[name]
+        except KeyError:
+            raise NotFound(f"region {name!r} is not configured (have: {', '.join(self.regions)})") from None
+
+    def region_of(self, org_id: str) -> Region:
+        """The region an organization is pinned to, from the directory (cached: placement never changes)."""
+        name = self._region_of_org.get(org_id)
+        if name is None:
+            from tutela.core.directory import service as directory
+
+            with self.directory.session() as db:
+                name = directory.region_of(db, org_id=org_id)
+            self._region_of_org[org_id] = name
+        return self.region(name)
+
+    def forget_org(self, org_id: str) -> None:
+        """Drop a cached placement (after an organization is deleted)."""
+        self._region_of_org.pop(org_id, None)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """The job queue, built on first use."""
+        from tutela.storage.jobs import Jobs
+
+        return Jobs(self)
+
+    def customer_key(self, spec: str | None) -> KeyManager | None:
+        """The key manager for an organization's own key spec, opened once."""
+        if spec is None:
+            return None
+        manager = self._key_managers.get(spec)
+        if manager is None:
+            from tutela.storage.crypto.keymanagers import open_key_manager
+
+            manager = self._key_managers[spec] = open_key_manager(spec)
+        return manager
+
+    @contextmanager
+    def region_session(self, org_id: str) -> Iterator[Session]:
+        """A unit of work on an organization's region database."""
+        with self.region_of(org_id).db.session() as db:
+            yield db
+
+    def close(self) -> None:
+        """Dispose every engine."""
+        self.directory.dispose()
+        for region in self.regions.values():
+            region.dispose()

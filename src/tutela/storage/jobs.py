@@ -1,0 +1,108 @@
+"""Background jobs on huey: SQLite in process by default, Redis or PostgreSQL workers when scaled out.
+
+Jobs are plain functions taking the runtime first, registered with `@job`. The huey instance is built from
+settings at start-up (`Jobs(runtime)`), never at import, so one code base serves the in-process consumer of
+`tutela serve` and the separate `tutela worker` processes of a scaled-out deployment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import Result
+from huey.consumer import Consumer
+
+if TYPE_CHECKING:
+    from tutela.config import Settings
+    from tutela.runtime import Runtime
+
+log = logging.getLogger("tutela.jobs")
+
+JobFunction = Callable[..., Any]
+_REGISTRY: dict[str, JobFunction] = {}
+
+
+def job(fn: JobFunction) -> JobFunction:
+    """Register a job function `fn(runtime, **kwargs)` under its module-qualified name."""
+    _REGISTRY[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+def job_name(fn: JobFunction) -> str:
+    """The registered name of a job function."""
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def make_huey(settings: Settings) -> Huey:
+    """The queue named by the settings."""
+    jobs = settings.jobs
+    url = settings.resolve(jobs.url)
+    if jobs.backend == "sqlite":
+        Path(url).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(name="tutela", filename=url)
+    if jobs.backend == "redis":
+        return RedisHuey(name="tutela", url=url)
+    if jobs.backend == "postgres":
+        from huey.contrib.sql_huey import SqlHuey
+
+        # peewee names the psycopg 3 driver "psycopg3"; accept ordinary PostgreSQL URLs too.
+        for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                url = "psycopg3://" + url[len(prefix) :]
+        return SqlHuey(name="tutela", database=url)
+    return MemoryHuey(name="tutela", immediate=True)
+
+
+class Jobs:
+    """The queue bound to a runtime: enqueue by function, run consumers."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.huey = make_huey(runtime.settings)
+        self._tasks: dict[str, Any] = {}
+        for name, fn in _REGISTRY.items():
+            self._tasks[name] = self.huey.task(name=name)(self._bind(fn))
+
+    def _bind(self, fn: JobFunction) -> JobFunction:
+        runtime = self.runtime
+
+        def run(**kwargs: Any) -> Any:
+            return fn(runtime, **kwargs)
+
+        run.__name__ = fn.__name__
+        return run
+
+    def enqueue(self, fn: JobFunction, **kwargs: Any) -> Result:
+        """Put a registered job on the queue; returns a handle whose `.get()` waits for the result."""
+        name = job_name(fn)
+        if name not in self._tasks:
+            self._tasks[name] = self.huey.task(name=name)(self._bind(fn))
+        result: Result = self._tasks[name](**kwargs)
+        return result
+
+    def consumer(self, workers: int | None = None) -> Consumer:
+        """A consumer with thread workers, not yet started."""
+        count = workers or self.runtime.settings.jobs.workers
+        return self.huey.create_consumer(
+            workers=count,
+            worker_type="thread",
+            periodic=True,
+            initial_delay=0.05,
+            max_delay=1.0,
+            check_worker_health=True,
+        )
+
+
+def start_in_process(runtime: Runtime) -> Consumer | None:
+    """Start a consumer inside this process when the settings ask for one (the embedded default)."""
+    settings = runtime.settings.jobs
+    if not settings.run_in_process or settings.backend == "immediate":
+        return None
+    consumer = runtime.jobs.consumer()
+    consumer.start()
+    log.info("in-process job consumer started (%s, %d workers)", settings.backend, settings.workers)
+    return consumer
