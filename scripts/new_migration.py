@@ -1,4 +1,7 @@
-"""Autogenerate a migration for each schema whose models changed: `python scripts/new_migration.py "message"`."""
+"""Autogenerate a migration for each schema whose models changed.
+
+Usage: `python scripts/new_migration.py "message"`.
+"""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             yield
         finally:
             if consumer is not None:
-                consumer.stop()
+                consumer.stop(graceful=True)
 
     app = FastAPI(title="Tutela", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime

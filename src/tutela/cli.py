@@ -62,6 +62,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -117,7 +119,7 @@ def serve(host: str | None, port: int | None, demo: bool, run_migrations: bool) 
 def worker(workers: int | None) -> None:
     """Run a job worker for a scaled-out deployment (Redis or PostgreSQL queue)."""
     runtime = _runtime()
-    runtime.jobs.consumer(workers).run()
+    runtime.jobs.consumer(workers, embedded=False).run()
 
 
 @main.group()
@@ -309,3 +311,7 @@ def audit_verify(org_name: str) -> None:
     for problem in result.problems:
         click.echo(f"TAMPERED: {problem}", err=True)
     sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

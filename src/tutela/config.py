@@ -53,6 +53,7 @@ class JobSettings(BaseModel):
 
     backend: Literal["sqlite", "redis", "postgres", "immediate"] = "sqlite"
     url: str = "{data_dir}/jobs.db"
+    queue_name: str = Field(default="tutela", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     workers: int = Field(default=2, ge=1, le=64)
     run_in_process: bool = True
 
@@ -113,6 +114,9 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("TUTELA_CONFIG")
         if config_file:
+            # pydantic-settings skips a missing TOML file silently; a typo must not mean "all defaults".
+            if not Path(config_file).is_file():
+                raise FileNotFoundError(f"TUTELA_CONFIG names {config_file}, which is not a file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
 

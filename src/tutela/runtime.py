@@ -54,7 +54,9 @@ class Runtime:
         self.clock = clock or Clock()
         from tutela.core.auth.secrets import configure_password_hashing
 
-        configure_password_hashing(time_cost=settings.auth.argon2_time_cost, memory_kib=settings.auth.argon2_memory_kib)
+        configure_password_hashing(
+            time_cost=settings.auth.argon2_time_cost, memory_kib=settings.auth.argon2_memory_kib
+        )
         self.directory = Database(settings.resolve(settings.directory_url))
         self.regions = {name: Region(r) for name, r in settings.resolved_regions().items()}
         self.keyring = ServiceKeyring.open(settings.service_key_path)
@@ -92,9 +94,15 @@ class Runtime:
         return Jobs(self)
 
     def customer_key(self, spec: str | None) -> KeyManager | None:
-        """The key manager for an organization's own key spec, opened once."""
+        """The key manager for an organization's own key spec, opened once (a local key file: every time)."""
         if spec is None:
             return None
+        if spec.startswith("local:"):
+            from tutela.storage.crypto.keymanagers import open_key_manager
+
+            # Re-read on every use: removing the key file must revoke access at once, as disabling a KMS
+            # key does (KMS managers check the key's state on every call, so caching them is safe).
+            return open_key_manager(spec)
         manager = self._key_managers.get(spec)
         if manager is None:
             from tutela.storage.crypto.keymanagers import open_key_manager

@@ -32,8 +32,9 @@ def test_login_returns_a_session_that_reaches_me(platform: Platform) -> None:
 def test_login_sets_an_http_only_cookie_that_authenticates(platform: Platform) -> None:
     _, slug = _org(platform)
     with platform.client() as client:
-        response = client.post("/api/auth/login", json={"organization": slug, "email": "ADMIN@example.com",
-                                                         "password": PASSWORD})
+        response = client.post(
+            "/api/auth/login", json={"organization": slug, "email": "ADMIN@example.com", "password": PASSWORD}
+        )
         assert response.status_code == 200
         assert "httponly" in response.headers["set-cookie"].lower()
         assert client.get("/api/me").status_code == 200  # cookie jar carries the session
@@ -114,14 +115,17 @@ def test_logout_revokes_the_session(platform: Platform) -> None:
 
 def test_malformed_json_and_bad_fields_get_precise_errors(platform: Platform) -> None:
     with platform.client() as client:
-        broken = client.post("/api/auth/login", content=b'{"organization": ', headers={"content-type":
-                                                                                      "application/json"})
+        broken = client.post(
+            "/api/auth/login", content=b'{"organization": ', headers={"content-type": "application/json"}
+        )
         assert broken.status_code == 400
         assert broken.json()["error"]["code"] == "invalid_json"
         missing = client.post("/api/auth/login", json={"organization": "x", "password": "y"})
         assert missing.status_code == 422
         assert missing.json()["error"]["param"] == "email"
-        extra = client.post("/api/auth/login", json={"organization": "x", "email": "a@example.com",
-                                                       "password": "y", "admin": True})
+        extra = client.post(
+            "/api/auth/login",
+            json={"organization": "x", "email": "a@example.com", "password": "y", "admin": True},
+        )
         assert extra.status_code == 422
         assert extra.json()["error"]["param"] == "admin"

@@ -57,7 +57,11 @@ def postgres_databases(names: list[str]) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def settings_for(
-    backend: str, data_dir: Path, *, regions: tuple[tuple[str, str], ...] = (("local", "local"),), **extra: object
+    backend: str,
+    data_dir: Path,
+    *,
+    regions: tuple[tuple[str, str], ...] = (("local", "local"),),
+    **extra: object,
 ) -> Iterator[Settings]:
     """Settings with every database on `backend` ("sqlite" or "postgres"), blobs and keys under data_dir."""
     if backend == "sqlite":
@@ -72,5 +76,8 @@ def settings_for(
             for n, j in regions
         ]
         yield Settings(
-            data_dir=data_dir, directory_url=urls["directory"], regions=region_settings, **extra  # type: ignore[arg-type]
+            data_dir=data_dir,
+            directory_url=urls["directory"],
+            regions=region_settings,
+            **extra,  # type: ignore[arg-type]
         )

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.databases import settings_for
+from tests.support.server import serve
 from tutela.app import create_app
 from tutela.clock import ManualClock
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
 from tutela.runtime import Runtime
 from tutela.storage.migrations import upgrade_all
-from tests.support.databases import settings_for
-from tests.support.server import serve
 
 PASSWORD = "correct horse battery staple"
 FAST_AUTH = {"argon2_time_cost": 1, "argon2_memory_kib": 8192}  # cheap hashing keeps the suite fast
@@ -49,7 +49,10 @@ class Platform:
     def new_org(self, name: str, *, region: str | None = None, admin_email: str = "admin@example.com") -> str:
         """Create an organization with an admin; returns its id."""
         org = organizations.create(
-            self.runtime, name=name, region=region or self.runtime.settings.home_region, actor="test",
+            self.runtime,
+            name=name,
+            region=region or self.runtime.settings.home_region,
+            actor="test",
             admin=organizations.NewAdmin(email=admin_email, display_name="Admin", password=PASSWORD),
         )
         return org.id
@@ -57,8 +60,9 @@ class Platform:
     def login(self, org: str, email: str, password: str = PASSWORD) -> str:
         """Sign in through the API; returns the session token."""
         with self.client() as client:
-            response = client.post("/api/auth/login", json={"organization": org, "email": email,
-                                                             "password": password})
+            response = client.post(
+                "/api/auth/login", json={"organization": org, "email": email, "password": password}
+            )
             response.raise_for_status()
             token: str = response.json()["token"]
             return token
@@ -68,6 +72,9 @@ class Platform:
 def running_platform(backend: str, data_dir: Path, **kwargs: object) -> Iterator[Platform]:
     """Settings → migrated runtime → live server on loopback."""
     extra = {"jobs": {"backend": "immediate"}, "auth": FAST_AUTH} | dict(kwargs)
-    with settings_for(backend, data_dir, **extra) as settings, open_runtime(settings) as runtime:  # type: ignore[arg-type]
-        with serve(create_app(runtime=runtime)) as base_url:
-            yield Platform(runtime=runtime, base_url=base_url, backend=backend)
+    with (
+        settings_for(backend, data_dir, **extra) as settings,  # type: ignore[arg-type]
+        open_runtime(settings) as runtime,
+        serve(create_app(runtime=runtime)) as base_url,
+    ):
+        yield Platform(runtime=runtime, base_url=base_url, backend=backend)

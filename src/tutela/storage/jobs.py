@@ -43,9 +43,9 @@ def make_huey(settings: Settings) -> Huey:
     url = settings.resolve(jobs.url)
     if jobs.backend == "sqlite":
         Path(url).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name="tutela", filename=url)
+        return SqliteHuey(name=jobs.queue_name, filename=url)
     if jobs.backend == "redis":
-        return RedisHuey(name="tutela", url=url)
+        return RedisHuey(name=jobs.queue_name, url=url)
     if jobs.backend == "postgres":
         from huey.contrib.sql_huey import SqlHuey
 
@@ -53,8 +53,8 @@ def make_huey(settings: Settings) -> Huey:
         for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
             if url.startswith(prefix):
                 url = "psycopg3://" + url[len(prefix) :]
-        return SqlHuey(name="tutela", database=url)
-    return MemoryHuey(name="tutela", immediate=True)
+        return SqlHuey(name=jobs.queue_name, database=url)
+    return MemoryHuey(name=jobs.queue_name, immediate=True)
 
 
 class Jobs:
@@ -84,10 +84,12 @@ class Jobs:
         result: Result = self._tasks[name](**kwargs)
         return result
 
-    def consumer(self, workers: int | None = None) -> Consumer:
-        """A consumer with thread workers, not yet started."""
+    def consumer(self, workers: int | None = None, *, embedded: bool = True) -> Consumer:
+        """A consumer with thread workers, not started; embedded ones leave signals to the host process."""
         count = workers or self.runtime.settings.jobs.workers
-        return self.huey.create_consumer(
+        kind = EmbeddedConsumer if embedded else Consumer
+        consumer: Consumer = kind(
+            self.huey,
             workers=count,
             worker_type="thread",
             periodic=True,
@@ -95,6 +97,18 @@ class Jobs:
             max_delay=1.0,
             check_worker_health=True,
         )
+        return consumer
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer living inside another server's process.
+
+    huey's consumer installs SIGINT/SIGTERM handlers when started, which would swallow uvicorn's shutdown
+    signal (and fails outside the main thread); the host process owns signals and stops us from its lifespan.
+    """
+
+    def _set_signal_handlers(self) -> None:
+        return None
 
 
 def start_in_process(runtime: Runtime) -> Consumer | None:

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
         IngestError,
         IngestMemoryExceeded,
         IngestTimeout,
-        NoTextLayer,
         NotAPdf,
+        NoTextLayer,
         PdfPasswordRequired,
         PdfTooLarge,
         PdfWrongPassword,
@@ -44,7 +44,24 @@ _HOMES = {
     "extract_pdf": "pdf",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "BrokenPdf",
+    "ExtractedDocument",
+    "Heading",
+    "IngestError",
+    "IngestLimits",
+    "IngestMemoryExceeded",
+    "IngestTimeout",
+    "NoTextLayer",
+    "NotAPdf",
+    "Page",
+    "Paragraph",
+    "PdfPasswordRequired",
+    "PdfTooLarge",
+    "PdfWrongPassword",
+    "TooManyPages",
+    "extract_pdf",
+]
 
 
 def __getattr__(name: str) -> Any:

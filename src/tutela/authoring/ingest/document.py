@@ -1,4 +1,4 @@
-"""The extracted form of an uploaded document, shared by ingest (which fills it) and generation (which reads it).
+"""The extracted form of an uploaded document: ingest fills it, generation reads it.
 
 Pages are numbered from 1, as people cite them. Every paragraph keeps the page it starts on so that a
 generated statement can cite `{page, quote}` and the quote can be checked against `Page.text`.
@@ -33,7 +33,9 @@ class Heading(_Frozen):
     level: int = Field(ge=1)
     title: str
     page: int = Field(ge=1)
-    paragraph_index: int | None = None  # index in ExtractedDocument.paragraphs of the first paragraph after it
+    paragraph_index: int | None = (
+        None  # index in ExtractedDocument.paragraphs of the first paragraph after it
+    )
 
 
 class ExtractedDocument(_Frozen):

@@ -26,6 +26,7 @@ def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
     global _hasher
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
+
 TOKEN_KINDS = {"tu1": "user", "tk1": "api_key", "ts1": "staff"}
 
 

@@ -1,0 +1,128 @@
+"""Why an upload was refused; each message is one line a user can act on.
+
+    IngestError
+    ├── NotAPdf
+    ├── PdfTooLarge
+    ├── TooManyPages
+    ├── PdfPasswordRequired
+    ├── PdfWrongPassword
+    ├── NoTextLayer
+    ├── BrokenPdf
+    ├── IngestTimeout
+    └── IngestMemoryExceeded
+
+The parsing child reports a refusal by `code`; `error_for_code` rebuilds the same exception in the caller.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+_MB = 1024 * 1024
+
+
+class IngestError(Exception):
+    """Base of every refusal to ingest a document."""
+
+    code: ClassVar[str] = "ingest_error"
+    default_message: ClassVar[str] = "This document could not be read."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        """The one-line text to show the user."""
+        return str(self.args[0])
+
+
+class NotAPdf(IngestError):
+    code = "not_a_pdf"
+    default_message = "This file is not a PDF; export or save the document as PDF and upload it again."
+
+
+class PdfTooLarge(IngestError):
+    code = "too_large"
+    default_message = "This PDF is larger than the upload limit."
+
+    @classmethod
+    def for_size(cls, size: int, limit: int) -> PdfTooLarge:
+        """Refusal naming the file's size and the limit, in MB."""
+        return cls(f"This PDF is {size / _MB:.1f} MB; the limit is {limit / _MB:.0f} MB.")
+
+
+class TooManyPages(IngestError):
+    code = "too_many_pages"
+    default_message = "This PDF has more pages than the limit."
+
+    @classmethod
+    def for_count(cls, pages: int, limit: int) -> TooManyPages:
+        """Refusal naming the page count and the limit."""
+        return cls(f"This PDF has {pages} pages; the limit is {limit} pages.")
+
+
+class PdfPasswordRequired(IngestError):
+    code = "password_required"
+    default_message = "This PDF is password-protected; enter its password or upload an unprotected copy."
+
+
+class PdfWrongPassword(IngestError):
+    code = "wrong_password"
+    default_message = "The password for this PDF is not correct; check it and try again."
+
+
+class NoTextLayer(IngestError):
+    code = "no_text"
+    default_message = (
+        "This PDF contains no selectable text; OCR is not available, so upload a PDF exported with its text."
+    )
+
+
+class BrokenPdf(IngestError):
+    code = "broken"
+    default_message = "This PDF is damaged or unreadable; export it again from the original application."
+
+
+class IngestTimeout(IngestError):
+    code = "timeout"
+    default_message = "Reading this PDF took too long and was stopped."
+
+    @classmethod
+    def after(cls, seconds: float) -> IngestTimeout:
+        """Refusal naming the time limit."""
+        return cls(f"Reading this PDF took longer than {seconds:g} seconds and was stopped.")
+
+
+class IngestMemoryExceeded(IngestError):
+    code = "memory"
+    default_message = "Reading this PDF needed too much memory and was stopped."
+
+    @classmethod
+    def beyond(cls, limit: int) -> IngestMemoryExceeded:
+        """Refusal naming the memory limit in MB."""
+        return cls(f"Reading this PDF needed more than {limit / _MB:.0f} MB of memory and was stopped.")
+
+
+_BY_CODE: dict[str, type[IngestError]] = {
+    cls.code: cls
+    for cls in (
+        NotAPdf,
+        PdfTooLarge,
+        TooManyPages,
+        PdfPasswordRequired,
+        PdfWrongPassword,
+        NoTextLayer,
+        BrokenPdf,
+        IngestTimeout,
+        IngestMemoryExceeded,
+    )
+}
+
+
+def error_for_code(code: str, message: str | None) -> IngestError:
+    """Rebuild a refusal reported by the parsing child; unknown codes count as a broken file."""
+    cls = _BY_CODE.get(code, BrokenPdf)
+    # A message from the child is kept only if it is one line, so a stray traceback never reaches a user.
+    if message is not None and ("\n" in message or len(message) > 300):
+        message = None
+    return cls(message)

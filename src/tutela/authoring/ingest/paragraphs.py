@@ -1,0 +1,104 @@
+"""Grouping a page's lines into blocks, after dropping running headers, footers and page numbers."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+
+from .lines import Line
+
+# Only lines this close to the top or bottom edge (as a share of page height) can be running headers;
+# page numbers sit further in on pages with wide margins (LaTeX on A4).
+_EDGE_BAND = 0.12
+_PAGE_NUMBER_BAND = 0.2
+_EDGE_LINES = 2
+_PAGE_NUMBER = re.compile(
+    r"^(?:page|seite|p\.|s\.)?\s*[-–—]?\s*(?:\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?\s*(?:(?:of|von|/)\s*\d{1,5})?$",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^(?:[•▪◦‣∙·●■□➢►✓*–—-]|\(?\d{1,3}[.)]|\(?[a-z][.)]|\([ivx]+\))\s")
+_SENTENCE_END = re.compile(r"[.!?:…\"”»)]$")
+
+
+def _edge_lines(lines: Sequence[Line], page_height: float) -> list[Line]:
+    """The few lines nearest the top and bottom edges, if they sit in the edge bands."""
+    by_height = sorted(lines, key=lambda line: -line.top)
+    candidates = [*by_height[:_EDGE_LINES], *by_height[-_EDGE_LINES:]]
+    return [
+        line
+        for line in candidates
+        if _in_band(
+            line, page_height, _PAGE_NUMBER_BAND if _PAGE_NUMBER.match(line.text.strip()) else _EDGE_BAND
+        )
+    ]
+
+
+def _in_band(line: Line, page_height: float, share: float) -> bool:
+    return line.top >= page_height * (1 - share) or line.bottom <= page_height * share
+
+
+def _running_key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.lower())).strip()
+
+
+def drop_running_lines(pages: Sequence[list[Line]], page_heights: Sequence[float]) -> list[list[Line]]:
+    """Remove page numbers and headers or footers that repeat across pages."""
+    edge_lines = [_edge_lines(lines, height) for lines, height in zip(pages, page_heights, strict=True)]
+    seen_on = Counter(key for lines in edge_lines for key in {_running_key(line.text) for line in lines})
+    # Chapter headers repeat only within their chapter, so a handful of pages is enough evidence.
+    repeated = 2 if len(pages) <= 4 else 3
+    kept: list[list[Line]] = []
+    for lines, edges in zip(pages, edge_lines, strict=True):
+        drop = {
+            id(line)
+            for line in edges
+            if _PAGE_NUMBER.match(line.text.strip()) or seen_on[_running_key(line.text)] >= repeated
+        }
+        kept.append([line for line in lines if id(line) not in drop])
+    return kept
+
+
+def _typical_gap(lines: Sequence[Line]) -> float:
+    """The usual white space between consecutive lines of this page."""
+    gaps = [
+        before.bottom - after.top
+        for before, after in itertools.pairwise(lines)
+        if abs(before.size - after.size) < 0.5 and 0 <= before.bottom - after.top < 2 * after.height
+    ]
+    return statistics.median(gaps) if gaps else 0.0
+
+
+def _starts_new_block(before: Line, after: Line, typical_gap: float) -> bool:
+    size = max(before.size, after.size, 1.0)
+    if abs(before.size - after.size) > 0.1 * size or before.bold != after.bold:
+        return True
+    if _LIST_ITEM.match(after.text):
+        return True
+    ended = bool(_SENTENCE_END.search(before.text.rstrip()))
+    if after.top > before.top + 0.5 * after.height:
+        # Moved up: a new column or a float; running text continues there unless the sentence ended.
+        return ended
+    if before.bottom - after.top > typical_gap + 0.6 * after.height:
+        return True
+    indented = size * 0.6 < after.left - before.left < size * 6
+    return indented and ended
+
+
+def split_blocks(lines: Sequence[Line]) -> list[list[Line]]:
+    """Group a page's lines into blocks: paragraphs, headings, list items, captions."""
+    blocks: list[list[Line]] = []
+    typical_gap = _typical_gap(lines)
+    for line in lines:
+        if blocks and not _starts_new_block(blocks[-1][-1], line, typical_gap):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def continues(before: str, after: str) -> bool:
+    """Whether a block that ends a page or column runs on into the next one."""
+    return not _SENTENCE_END.search(before.rstrip()) and after[:1].islower()

@@ -1,0 +1,263 @@
+"""Quiz questions of all five types, from source sentences only (see tutela.authoring.generation.schemas).
+
+- fill_in_blank: a sentence with its key term (noun, name, phrase, number) blanked; the term is the answer.
+- single_choice: the same cloze, with the term and up to three other terms of the same kind as options.
+- true_false: a sentence as it stands (true) or with its key term swapped for a distractor (false).
+- multiple_choice: three or four neighbouring sentences; one or two get a term swapped (false options).
+- short_answer: "What is X?" / "Wann heißt X Y?" from a definitional sentence; its definition is the answer.
+Every question cites the exact source text it was made from; explanations quote that text.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from typing import Any
+
+from tutela.gateway.providers.extractive.corpus import Corpus, salience
+from tutela.gateway.providers.extractive.distractors import KeyTerm, key_term, occurrences
+from tutela.gateway.providers.extractive.sentences import clean
+from tutela.gateway.providers.extractive.templates import mid_sentence, say
+from tutela.gateway.providers.extractive.terms import fold
+
+BLANK = "_____"  # must equal tutela.authoring.generation.schemas.BLANK (a test checks it)
+TRUE, FALSE = "true", "false"  # must equal schemas.TRUE_FALSE_OPTIONS
+TYPE_CYCLE = ("fill_in_blank", "single_choice", "true_false", "short_answer", "multiple_choice")
+_MAX_QUOTE = 900
+
+
+def default_count(corpus: Corpus) -> int:
+    """Return how many questions to suggest: three for every five source pages, at least 5."""
+    pages = {p.page for p in corpus.passages if len(p.text.strip()) >= 200}
+    return max(5, math.ceil(len(pages) * 0.6))
+
+
+def _citation(corpus: Corpus, first: int, last: int) -> dict[str, Any]:
+    return {"page": corpus.sentences[first].page, "quote": corpus.quote(first, last)}
+
+
+def _swap(text: str, term: str, replacement: str) -> str:
+    match = occurrences(term, text)[0]
+    return text[: match.start()] + replacement + text[match.end() :]
+
+
+class _Builder:
+    """Turns ranked sentences into questions, keeping stems and source sentences unique."""
+
+    def __init__(self, corpus: Corpus, seed: int) -> None:
+        self.corpus = corpus
+        self.rng = random.Random(seed)
+        self.lang = corpus.language
+        self.keys: dict[int, KeyTerm | None] = {}
+        self.stems: set[str] = set()
+        self.polarity = seed % 2
+
+    def key(self, i: int) -> KeyTerm | None:
+        if i not in self.keys:
+            self.keys[i] = key_term(self.corpus, i, self.rng)
+        return self.keys[i]
+
+    def _question(
+        self,
+        kind: str,
+        stem: str,
+        options: list[str],
+        answer: list[str],
+        explanation: str,
+        citation: dict[str, Any],
+    ) -> dict[str, Any] | None:
+        if fold(stem) in self.stems:
+            return None
+        self.stems.add(fold(stem))
+        return {
+            "type": kind,
+            "stem": stem,
+            "options": options,
+            "answer": answer,
+            "explanation": explanation,
+            "citation": citation,
+        }
+
+    def fill_in_blank(self, i: int) -> dict[str, Any] | None:
+        term, text = self.key(i), self.corpus.sentences[i].text
+        if term is None:
+            return None
+        stem = say(self.lang, "fill_in_blank", cloze=_swap(text, term.text, BLANK))
+        return self._question(
+            "fill_in_blank",
+            stem,
+            [],
+            [term.text],
+            say(self.lang, "explain", sentence=text),
+            _citation(self.corpus, i, i),
+        )
+
+    def single_choice(self, i: int) -> dict[str, Any] | None:
+        term, text = self.key(i), self.corpus.sentences[i].text
+        if term is None or len(term.distractors) < 2:
+            return None
+        options = [term.text, *term.distractors]
+        self.rng.shuffle(options)
+        stem = say(self.lang, "single_choice", cloze=_swap(text, term.text, BLANK))
+        return self._question(
+            "single_choice",
+            stem,
+            options,
+            [term.text],
+            say(self.lang, "explain", sentence=text),
+            _citation(self.corpus, i, i),
+        )
+
+    def true_false(self, i: int) -> dict[str, Any] | None:
+        term, text = self.key(i), self.corpus.sentences[i].text
+        if term is None:
+            return None
+        self.polarity ^= 1  # alternate, so that about half the statements are false
+        statement = _swap(text, term.text, term.distractors[0]) if self.polarity else text
+        answer = FALSE if self.polarity else TRUE
+        explanation = say(self.lang, "explain_false" if self.polarity else "explain", sentence=text)
+        stem = say(self.lang, "true_false", statement=statement)
+        return self._question(
+            "true_false", stem, [TRUE, FALSE], [answer], explanation, _citation(self.corpus, i, i)
+        )
+
+    def short_answer(self, i: int) -> dict[str, Any] | None:
+        d = self.corpus.definitions.get(i)
+        if d is None or len(d.answer) > 250:
+            return None
+        subject = mid_sentence(d.subject)
+        key = {
+            "is": "short_is",
+            "refers": "short_refers",
+            "called": "short_called",
+            "called_if": "short_called_if",
+        }
+        stem = say(self.lang, key[d.form], subject=subject, verb=d.verb, term=d.term)
+        text = self.corpus.sentences[i].text
+        return self._question(
+            "short_answer",
+            stem,
+            [],
+            [d.answer],
+            say(self.lang, "explain", sentence=text),
+            _citation(self.corpus, i, i),
+        )
+
+    def multiple_choice(self, i: int, usable: set[int]) -> tuple[dict[str, Any] | None, list[int]]:
+        window = self._window(i, usable)
+        falsifiable = [j for j in window if self.key(j) is not None]
+        if len(window) < 3 or not falsifiable:
+            return None, []
+        wrong = set(falsifiable[: 2 if len(window) == 4 and len(falsifiable) >= 2 else 1])
+        options, answer = [], []
+        for j in window:
+            text = self.corpus.sentences[j].text
+            term = self.key(j)
+            if j in wrong and term is not None:
+                options.append(_swap(text, term.text, term.distractors[0]))
+            else:
+                options.append(text)
+                answer.append(text)
+        self.rng.shuffle(options)
+        topic = self.key(window[0]) or self.key(falsifiable[0])
+        stem = (
+            say(self.lang, "multiple_choice_topic", topic=topic.text)
+            if topic is not None and topic.kind not in ("year", "percent", "number")
+            else ""
+        )
+        if not stem or fold(stem) in self.stems:
+            stem = say(self.lang, "multiple_choice_page", page=self.corpus.sentences[i].page)
+        quoted = clean(self.corpus.quote(window[0], window[-1]))
+        explanation = say(self.lang, "explain", sentence=quoted)
+        question = self._question(
+            "multiple_choice",
+            stem,
+            options,
+            answer,
+            explanation,
+            _citation(self.corpus, window[0], window[-1]),
+        )
+        return question, window
+
+    def _window(self, i: int, usable: set[int]) -> list[int]:
+        """Up to four usable sentences from i on, in one passage, whose quote stays short."""
+        first = self.corpus.sentences[i]
+        window = [i]
+        j = i + 1
+        while len(window) < 4 and j < len(self.corpus.sentences):
+            s = self.corpus.sentences[j]
+            if s.passage != first.passage or s.start + len(s.raw) - first.start > _MAX_QUOTE:
+                break
+            if j in usable and len(s.text) <= 220:
+                window.append(j)
+            j += 1
+        return window
+
+
+def _ranked(corpus: Corpus) -> list[int]:
+    """Order statement sentences so that the best of every page comes before the second best of any."""
+    statements = [
+        i
+        for i in corpus.usable
+        if corpus.sentences[i].text.endswith(".") and len(corpus.sentences[i].text) <= 300
+    ]
+    scores = salience(corpus, statements)
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for i in sorted(statements, key=lambda i: (-scores[i], i)):
+        by_page[corpus.sentences[i].page].append(i)
+    ranked: list[int] = []
+    depth = 0
+    while len(ranked) < len(statements):
+        ranked.extend(group[depth] for _, group in sorted(by_page.items()) if depth < len(group))
+        depth += 1
+    return ranked
+
+
+def _next_question(
+    builder: _Builder,
+    kind: str,
+    ranked: list[int],
+    usable: set[int],
+    used: set[int],
+    used_pairs: set[tuple[int, str]],
+) -> tuple[list[int], dict[str, Any]] | None:
+    """Make a question of `kind` from the best sentence not yet used (for that kind)."""
+    for i in ranked:
+        if i in used or (i, kind) in used_pairs:
+            continue
+        if kind == "multiple_choice":
+            question, taken = builder.multiple_choice(i, usable - used)
+        else:
+            question, taken = getattr(builder, kind)(i), [i]
+        if question is not None:
+            return taken, question
+    return None
+
+
+def build_questions(corpus: Corpus, *, count: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
+    """Return up to `count` questions (default: see default_count), cycling through all five types."""
+    target = default_count(corpus) if count is None else count
+    builder = _Builder(corpus, seed)
+    ranked = _ranked(corpus)
+    usable = set(ranked)
+    used: set[int] = set()
+    used_pairs: set[tuple[int, str]] = set()
+    questions: list[tuple[int, dict[str, Any]]] = []
+    # First every sentence serves one question; when the text is scarce (formula-heavy pages), a sentence
+    # may serve a second question of another type.
+    for reuse in (False, True):
+        active = list(TYPE_CYCLE)
+        turn = 0
+        while len(questions) < target and active:
+            kind = active[turn % len(active)]
+            made = _next_question(builder, kind, ranked, usable, used if not reuse else set(), used_pairs)
+            if made is None:
+                active.remove(kind)  # no sentence left that supports this type
+                continue
+            taken, question = made
+            questions.append((min(taken), question))
+            used.update(taken)
+            used_pairs.update((i, kind) for i in taken)
+            turn += 1
+    return [q for _, q in sorted(questions, key=lambda item: item[0])]

@@ -1,0 +1,97 @@
+"""Parsing client request bodies into wire models, with precise 400s."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from tutela.gateway.wire.chat import ChatRequest
+from tutela.gateway.wire.common import RequestModel
+from tutela.gateway.wire.completions import CompletionRequest
+from tutela.gateway.wire.embeddings import EmbeddingRequest
+from tutela.gateway.wire.errors import invalid_request_from_validation
+from tutela.gateway.wire.exceptions import InvalidRequestError
+
+RequestT = TypeVar("RequestT", bound=RequestModel)
+
+
+@dataclass(frozen=True, slots=True)
+class WireLimits:
+    """Operator-configurable request limits checked after schema validation."""
+
+    max_n: int = 10
+    max_embedding_inputs: int = 2048
+    max_stop_sequences: int = 16
+
+
+DEFAULT_LIMITS = WireLimits()
+
+
+def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any]) -> RequestT:
+    if isinstance(body, bytes | str):
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidRequestError(
+                "We could not parse the JSON body of your request. Send valid JSON "
+                "and set the 'Content-Type: application/json' header."
+            ) from exc
+    else:
+        data = body
+    if not isinstance(data, Mapping):
+        raise InvalidRequestError("The request body must be a JSON object.")
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_request_from_validation(exc) from exc
+
+
+def _check_n(n: int | None, limits: WireLimits) -> None:
+    if n is not None and n > limits.max_n:
+        raise InvalidRequestError(f"'n' must be at most {limits.max_n}; got {n}.", param="n")
+
+
+def _check_stop(stop: str | list[str] | None, limits: WireLimits) -> None:
+    if isinstance(stop, list) and len(stop) > limits.max_stop_sequences:
+        raise InvalidRequestError(
+            f"'stop' accepts at most {limits.max_stop_sequences} sequences; got {len(stop)}.", param="stop"
+        )
+
+
+def parse_chat_request(
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+) -> ChatRequest:
+    """Validate a chat completions body; raise ``InvalidRequestError`` naming the bad param."""
+    request = _parse(ChatRequest, body)
+    _check_n(request.n, limits)
+    _check_stop(request.stop, limits)
+    return request
+
+
+def parse_completion_request(
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+) -> CompletionRequest:
+    """Validate a legacy completions body."""
+    request = _parse(CompletionRequest, body)
+    _check_n(request.n, limits)
+    if request.best_of is not None and request.best_of > limits.max_n:
+        raise InvalidRequestError(f"'best_of' must be at most {limits.max_n}.", param="best_of")
+    _check_stop(request.stop, limits)
+    return request
+
+
+def parse_embedding_request(
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+) -> EmbeddingRequest:
+    """Validate an embeddings body."""
+    request = _parse(EmbeddingRequest, body)
+    count = len(request.inputs)
+    if count > limits.max_embedding_inputs:
+        raise InvalidRequestError(
+            f"'input' accepts at most {limits.max_embedding_inputs} items; got {count}.", param="input"
+        )
+    return request

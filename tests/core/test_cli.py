@@ -1,0 +1,147 @@
+"""The `tutela` command line, run as a real subprocess against a real data directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import free_port
+from tutela.config import Settings
+from tutela.core.auth import secrets
+from tutela.gateway.resources import service as resources
+from tutela.runtime import Runtime
+
+TUTELA = [sys.executable, "-m", "tutela.cli"]
+
+
+def run(data_dir: Path, *args: str, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "TUTELA_DATA_DIR": str(data_dir),
+        "TUTELA_AUTH__ARGON2_MEMORY_KIB": "8192",
+        "TUTELA_AUTH__ARGON2_TIME_COST": "1",
+        **env,
+    }
+    done = subprocess.run(
+        [*TUTELA, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_migrate_orgs_users_keys_and_audit_from_the_command_line(tmp_path: Path) -> None:
+    assert "migrated region local" in run(tmp_path, "migrate").stdout
+    created = run(tmp_path, "orgs", "create", "Acme Learning", "--region", "local")
+    assert "created organization acme-learning" in created.stdout
+    assert "acme-learning\tlocal" in run(tmp_path, "orgs", "list").stdout
+    user = run(
+        tmp_path,
+        "users",
+        "create",
+        "--org",
+        "acme-learning",
+        "--email",
+        "ann@example.com",
+        "--role",
+        "author",
+        "--group",
+        "Authors",
+        TUTELA_PASSWORD="a long enough password",
+    )
+    assert "as author in Authors" in user.stdout
+
+    keys = run(tmp_path, "keys", "create", "--org", "Acme Learning")
+    raw_key = keys.stdout.strip().splitlines()[-1]
+    assert keys.stdout.strip() == raw_key  # the key alone on stdout; the explanation goes to stderr
+    runtime = Runtime(Settings(data_dir=tmp_path))
+    try:
+        parsed = secrets.parse_token(raw_key)
+        with runtime.region_session(parsed.org_id) as db:
+            key = resources.authenticate_key(db, parsed=parsed, now=runtime.clock.now())
+            assert key.org_id == parsed.org_id
+    finally:
+        runtime.close()
+
+    verified = run(tmp_path, "audit", "verify", "--org", "acme-learning")
+    assert verified.stdout.startswith("audit log intact: 3 entries")
+
+
+def test_errors_are_one_line_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
+    run(tmp_path, "migrate")
+    cases = [
+        (("orgs", "create", "Nowhere", "--region", "mars"), "region 'mars' is not configured"),
+        (("keys", "create", "--org", "no-such-org"), "organization"),
+        (
+            ("users", "create", "--org", "no-such-org", "--email", "a@example.com", "--password", "x" * 12),
+            "not found",
+        ),
+    ]
+    for args, expected in cases:
+        done = run(tmp_path, *args, ok=False)
+        assert done.returncode == 1
+        assert expected in done.stderr
+        assert "Traceback" not in done.stderr
+    run(tmp_path, "orgs", "create", "Dup", "--region", "local")
+    dup = run(tmp_path, "orgs", "create", "Dup", "--region", "local", ok=False)
+    assert "already exists" in dup.stderr
+    no_password = run(tmp_path, "users", "create", "--org", "dup", "--email", "b@example.com", ok=False)
+    assert "no password given" in no_password.stderr
+
+
+def test_serve_with_demo_starts_a_usable_service(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TUTELA_DATA_DIR": str(tmp_path),
+        "TUTELA_DEMO_PASSWORD": "demo password 123",
+        "TUTELA_AUTH__ARGON2_MEMORY_KIB": "8192",
+        "TUTELA_AUTH__ARGON2_TIME_COST": "1",
+    }
+    process = subprocess.Popen(
+        [*TUTELA, "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("server did not come up")
+            time.sleep(0.2)
+        login = httpx.post(
+            f"{base}/api/auth/login",
+            json={
+                "organization": "demo",
+                "email": "author@demo.example.com",
+                "password": "demo password 123",
+            },
+        )
+        assert login.status_code == 200
+        me = httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {login.json()['token']}"})
+        assert me.json()["roles"] == ["author"]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "Demo organization: demo" in output
+    assert "demo password 123" in output  # printed so a newcomer can sign in
