@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tutela.config import Settings
 from tutela.errors import TutelaError
+from tutela.gateway.wire.exceptions import GatewayError
 from tutela.middleware import BodyTooLarge, RequestContextMiddleware
 from tutela.runtime import Runtime
 
@@ -73,6 +74,10 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
+    @app.exception_handler(GatewayError)
+    async def _gateway(request: Request, exc: GatewayError) -> JSONResponse:
+        return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, message, param = _describe_validation(exc)
@@ -113,11 +118,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            await app.state.gateway.close()
             if consumer is not None:
                 consumer.stop(graceful=True)
 
     app = FastAPI(title="Tutela", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    from tutela.gateway.pipeline import Gateway
+
+    app.state.gateway = Gateway(runtime)
     install_error_handlers(app)
     from tutela.routes import include_routers
 

@@ -82,6 +82,18 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
 
 
+class GatewaySettings(BaseModel):
+    """The AI gateway's limits and caches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_n: int = Field(default=10, ge=1, le=128)
+    # Keys, organization switches and deployments are cached this long per process: a revoked key or a
+    # switched-off organization is refused everywhere within this many seconds.
+    access_cache_seconds: float = Field(default=2.0, ge=0, le=300)
+
+
 class Settings(BaseSettings):
     """The root of Tutela's configuration."""
 
@@ -97,6 +109,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     demo_password: SecretStr | None = None
 
     @classmethod

@@ -8,6 +8,7 @@ from tutela.core.groups import models as group_models
 from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
+from tutela.gateway.deployments import models as deployment_models
 from tutela.gateway.resources import models as resource_models
 from tutela.storage import objects
 from tutela.storage.crypto import models as key_models
@@ -16,6 +17,7 @@ from tutela.storage.db import DirectoryBase, KeysBase, RegionBase
 __all__ = ["SCHEMAS"]
 
 _LOADED = (
+    deployment_models,
     audit_models,
     directory_models,
     group_models,

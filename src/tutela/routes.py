@@ -10,6 +10,7 @@ from tutela.core.directory.router import router as platform_router
 from tutela.core.groups.router import router as groups_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
+from tutela.gateway.api.router import router as gateway_router
 from tutela.gateway.resources.router import router as resources_router
 
 
@@ -23,6 +24,7 @@ def include_routers(app: FastAPI) -> None:
         audit_router,
         resources_router,
         platform_router,
+        gateway_router,
     ):
         app.include_router(router)
 
