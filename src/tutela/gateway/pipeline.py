@@ -59,13 +59,23 @@ class Gateway:
                     self._providers[name] = provider
         return provider
 
-    def deployment(self, caller: Caller, name: str) -> DeploymentConfig:
-        """Resolve `model` (or the Azure path's deployment) to a provider configuration, cached briefly."""
-        cache_key = (caller.org_id, caller.resource_id, name)
-        cached = self._deployments.get(cache_key)
+    async def resolve(self, caller: Caller, name: str) -> DeploymentConfig:
+        """The deployment config from the cache, or from the database off the event loop."""
+        return self._cached(caller, name) or await asyncio.to_thread(self.deployment, caller, name)
+
+    def _cached(self, caller: Caller, name: str) -> DeploymentConfig | None:
+        cached = self._deployments.get((caller.org_id, caller.resource_id, name))
         ttl = self.runtime.settings.gateway.access_cache_seconds
         if cached is not None and time.monotonic() - cached[1] <= ttl:
             return cached[0]
+        return None
+
+    def deployment(self, caller: Caller, name: str) -> DeploymentConfig:
+        """Resolve `model` (or the Azure path's deployment) to a provider configuration, cached briefly."""
+        cache_key = (caller.org_id, caller.resource_id, name)
+        cached = self._cached(caller, name)
+        if cached is not None:
+            return cached
         with self.runtime.region_session(caller.org_id) as db:
             try:
                 row = deployments.find(db, org_id=caller.org_id, resource_id=caller.resource_id, name=name)
@@ -85,7 +95,7 @@ class Gateway:
         self, caller: Caller, request: ChatRequest, *, deployment: str | None = None
     ) -> ChatResponse:
         """A whole chat completion."""
-        config = await asyncio.to_thread(self.deployment, caller, deployment or request.model)
+        config = await self.resolve(caller, deployment or request.model)
         provider = await self.provider(config.provider)
         return await provider.chat_response(request, deployment=config)
 
@@ -93,7 +103,7 @@ class Gateway:
         self, caller: Caller, request: ChatRequest, *, deployment: str | None = None
     ) -> AsyncIterator[ChatChunk]:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
-        config = await asyncio.to_thread(self.deployment, caller, deployment or request.model)
+        config = await self.resolve(caller, deployment or request.model)
         provider = await self.provider(config.provider)
         return await start_stream(provider.chat(request, deployment=config))
 
@@ -119,7 +129,7 @@ class Gateway:
         return await provider.embed(request, deployment=config)
 
     async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
-        config = await asyncio.to_thread(self.deployment, caller, name)
+        config = await self.resolve(caller, name)
         provider = await self.provider(config.provider)
         if not getattr(provider, capability):
             operation = "completions" if capability == "supports_completions" else "embeddings"
