@@ -61,7 +61,8 @@ class Gateway:
 
     async def resolve(self, caller: Caller, name: str) -> DeploymentConfig:
         """The deployment config from the cache, or from the database off the event loop."""
-        return self._cached(caller, name) or await asyncio.to_thread(self.deployment, caller, name)
+        cached = self._cached(caller, name)
+        return cached if cached is not None else await asyncio.to_thread(self.deployment, caller, name)
 
     def _cached(self, caller: Caller, name: str) -> DeploymentConfig | None:
         cached = self._deployments.get((caller.org_id, caller.resource_id, name))
