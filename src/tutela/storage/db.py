@@ -132,6 +132,18 @@ class Database:
         finally:
             session.close()
 
+    def checkpoint(self) -> bool:
+        """Empty SQLite's write-ahead log into the database file; True when done (always, elsewhere).
+
+        secure_delete zeroes a deleted row in the database, but the WAL keeps older copies of its page until
+        a checkpoint truncates it: call this after deleting something that must really be gone (a key).
+        """
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        return row is not None and row[0] == 0
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

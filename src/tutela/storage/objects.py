@@ -101,6 +101,7 @@ def delete(runtime: Runtime, db: Session, *, org_id: str, object_id: str) -> Non
     region = runtime.region_of(org_id)
     with region.keys_db.session() as kdb:
         runtime.keys.destroy(kdb, obj.data_key_id)
+    region.keys_db.checkpoint()  # so no copy of the wrapped key lingers in SQLite's WAL
     region.blobs.delete(obj.blob_key)
     db.delete(obj)
     db.flush()

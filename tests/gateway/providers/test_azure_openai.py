@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from tests.gateway.fake_upstream import FakeUpstream, Fault
 
+from tests.gateway.fake_upstream import FakeUpstream, Fault
 from tutela.gateway.providers.azure_openai import AzureOpenAIProvider
 from tutela.gateway.providers.base import DeploymentConfig
 from tutela.gateway.providers.upstream import UpstreamClient

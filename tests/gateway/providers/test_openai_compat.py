@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.gateway.fake_upstream import FakeUpstream, Fault
 
+from tests.gateway.fake_upstream import FakeUpstream, Fault
 from tutela.gateway.providers.base import DeploymentConfig, start_stream
 from tutela.gateway.providers.openai_compat import OpenAICompatProvider
 from tutela.gateway.providers.upstream import UpstreamClient

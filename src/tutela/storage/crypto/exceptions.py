@@ -1,10 +1,10 @@
 """Encryption errors.
 
-    TutelaError
-    └── CryptoError                 500
-        ├── KeyFileError            the service key file is missing, unreadable or malformed
-        ├── DataKeyDestroyed        410 — the key was shredded: the data is gone for good
-        └── DecryptionFailed        the ciphertext or its binding (owner, scope) does not match
+TutelaError
+└── CryptoError                 500
+    ├── KeyFileError            the service key file is missing, unreadable or malformed
+    ├── DataKeyDestroyed        410 — the key was shredded: the data is gone for good
+    └── DecryptionFailed        the ciphertext or its binding (owner, scope) does not match
 """
 
 from __future__ import annotations

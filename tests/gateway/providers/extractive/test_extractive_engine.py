@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 
+from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 from tutela.authoring.generation import schemas
 from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
 from tutela.gateway.providers.extractive import fill

