@@ -116,7 +116,8 @@ async def _measure(args: argparse.Namespace, direct: str, gateway: str, key: str
             b50, b99, g50, g99 = _pct(base, 50), _pct(base, 99), _pct(through, 50), _pct(through, 99)
             print(
                 f"{kind:14} latency ms  direct p50 {b50:6.2f} p99 {b99:6.2f} | gateway p50 {g50:6.2f} "
-                f"p99 {g99:6.2f} | overhead p50 {g50 - b50:+.2f} p99 {g99 - b99:+.2f} | ratio {g50 / b50:.2f}x"
+                f"p99 {g99:6.2f} | overhead p50 {g50 - b50:+.2f} p99 {g99 - b99:+.2f} "
+                f"| ratio {g50 / b50:.2f}x"
             )
             direct_rps = await _throughput(
                 direct, direct_headers, BODY, args.requests, args.concurrency, stream

@@ -25,6 +25,7 @@ ERROR_TYPES = {
     401: "authentication_error",
     403: "permission_error",
     404: "not_found_error",
+    405: "invalid_request_error",
     409: "conflict_error",
     410: "gone_error",
     413: "invalid_request_error",

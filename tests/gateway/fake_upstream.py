@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+
 from tests.support.server import serve
 
 FaultKind = Literal[

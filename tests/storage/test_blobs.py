@@ -24,6 +24,7 @@ from tutela.storage.exceptions import (
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
+
     from tests.storage.moto_server import MotoServer
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import redis
-from tests.support.databases import postgres_databases, require_postgres
 
+from tests.support.databases import postgres_databases, require_postgres
 from tutela.config import JobSettings, Settings
 from tutela.runtime import Runtime
 from tutela.storage.jobs import job

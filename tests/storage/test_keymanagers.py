@@ -33,6 +33,7 @@ from tutela.storage.exceptions import (
 
 if TYPE_CHECKING:
     from mypy_boto3_kms.client import KMSClient
+
     from tests.storage.moto_server import MotoServer
 
 CONTEXT = {"org": "org_1", "scope": "documents", "dek": "k_42"}

@@ -189,3 +189,24 @@ class PlacementRead(Read):
 class RegionRead(BaseModel):
     name: str
     jurisdiction: str
+
+
+class DeploymentCreate(Body):
+    name: str = Field(min_length=1, max_length=64)
+    provider: str = Field(min_length=1, max_length=40)
+    model: str | None = Field(default=None, max_length=200)
+    base_url: str | None = Field(default=None, max_length=500)
+    api_key_env: str | None = Field(default=None, max_length=100, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    api_key: str | None = Field(default=None, max_length=500, description="stored encrypted; never returned")
+    api_version: str | None = Field(default=None, max_length=40)
+
+
+class DeploymentRead(Read):
+    id: str
+    resource_id: str
+    name: str
+    provider: str
+    model: str
+    options: dict[str, object]
+    has_stored_key: bool
+    created_at: datetime

@@ -107,3 +107,26 @@ class AccessCache:
         with self._lock:
             self._entries[parsed.token_id] = entry
         return entry
+
+
+def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default") -> Caller:
+    """An in-process caller for an organization's AI resource (authoring's own use, no API key)."""
+    from tutela.gateway.resources.service import find_resource
+
+    region = runtime.region_of(org_id)
+    with region.db.session() as db:
+        org = db.get(Organization, org_id)
+        found = find_resource(db, org_id=org_id, name=resource) if org is not None else None
+        if org is None or found is None:
+            raise NotFound(f"AI resource {resource!r} of organization {org_id!r} not found")
+        if not org.ai_enabled:
+            raise PermissionDeniedError(
+                "AI features are switched off for this organization.", code="ai_disabled"
+            )
+        return Caller(
+            org_id=org.id,
+            region=region.name,
+            resource_id=found.id,
+            key_id="",  # no key: the product itself calls, on the organization's behalf
+            content_logging=found.content_logging,
+        )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 
+from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 from tutela.authoring.generation.exceptions import MalformedPassages
 from tutela.authoring.generation.passages import (
     Passage,

@@ -14,9 +14,9 @@ import openai
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+
 from tests.gateway.fake_upstream import FakeUpstream, Fault
 from tests.support.server import serve
-
 from tutela.gateway.providers.base import DeploymentConfig, start_stream
 from tutela.gateway.providers.openai_compat import OpenAICompatProvider
 from tutela.gateway.wire import (

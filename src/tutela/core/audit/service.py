@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutela.core.audit.models import AuditEntry
@@ -56,6 +56,15 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry; the organization row is locked so concurrent appends serialize."""
+    # SQLite ignores FOR UPDATE: two sessions could read the same head and the second append then failed on
+    # the unique (org_id, seq). A no-op UPDATE of the row first takes SQLite's write lock (and PostgreSQL's
+    # row lock) before the head is read, so the read below always sees the latest committed head.
+    db.execute(
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(audit_head_seq=Organization.audit_head_seq)
+        .execution_options(synchronize_session=False)
+    )
     org = db.scalars(select(Organization).where(Organization.id == org_id).with_for_update()).one_or_none()
     if org is None:
         raise NotFound(f"organization {org_id!r} not found")

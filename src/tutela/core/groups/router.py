@@ -66,6 +66,9 @@ def set_member(
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_USERS
     )
+    permissions.require_admin_for_admins(
+        db, org_id=principal.org_id, user_id=principal.user_id, role=body.role, target_user_id=body.user_id
+    )
     membership = groups.add_member(
         db, org_id=principal.org_id, group_id=group_id, user_id=body.user_id, role=body.role
     )
@@ -88,6 +91,9 @@ def remove_member(
     """Take a user out of the group."""
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_USERS
+    )
+    permissions.require_admin_for_admins(
+        db, org_id=principal.org_id, user_id=principal.user_id, target_user_id=user_id
     )
     groups.remove_member(db, org_id=principal.org_id, group_id=group_id, user_id=user_id)
     organizations.record(

@@ -56,6 +56,10 @@ def add_member(db: Session, *, org_id: str, group_id: str, user_id: str, role: R
 
 def remove_member(db: Session, *, org_id: str, group_id: str, user_id: str) -> None:
     """Take a user out of a group."""
+    # Look both ids up through get_owned first: it answers NotFound for ids that are not ours or not even
+    # ids (a NUL byte in a raw id made PostgreSQL fail with a 500 here).
+    get(db, org_id=org_id, group_id=group_id)
+    users.get(db, org_id=org_id, user_id=user_id)
     membership = db.scalars(
         scoped(Membership, org_id).where(Membership.group_id == group_id, Membership.user_id == user_id)
     ).one_or_none()

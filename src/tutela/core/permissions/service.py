@@ -9,6 +9,7 @@ from tutela.core.groups.models import Membership
 from tutela.core.permissions.exceptions import AdminOnly, NotAllowed
 from tutela.core.permissions.models import RolePermission
 from tutela.core.permissions.roles import DEFAULT_MATRIX, Permission, Role
+from tutela.storage.db import is_valid_id
 
 
 def seed_defaults(db: Session, *, org_id: str) -> None:
@@ -74,3 +75,20 @@ def require_admin(db: Session, *, org_id: str, user_id: str) -> None:
     """Raise AdminOnly unless the user is an admin of some group of the organization."""
     if Role.ADMIN not in roles_of(db, org_id=org_id, user_id=user_id):
         raise AdminOnly("only an organization admin may change organization settings")
+
+
+def require_admin_for_admins(
+    db: Session, *, org_id: str, user_id: str, role: Role | None = None, target_user_id: str | None = None
+) -> None:
+    """Raise AdminOnly unless the caller is an admin, for changes that grant the admin role or touch an admin.
+
+    Without this, whoever the matrix lets manage users could make themselves admin (and then edit the matrix),
+    or deactivate or demote every admin. Ids that are not ids are left to the caller's lookup (NotFound).
+    """
+    touches_admin = role == Role.ADMIN or (
+        target_user_id is not None
+        and is_valid_id(target_user_id)
+        and Role.ADMIN in roles_of(db, org_id=org_id, user_id=target_user_id)
+    )
+    if touches_admin:
+        require_admin(db, org_id=org_id, user_id=user_id)

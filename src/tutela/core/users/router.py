@@ -32,6 +32,9 @@ def create_user(
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_USERS
     )
+    permissions.require_admin_for_admins(
+        db, org_id=principal.org_id, user_id=principal.user_id, role=body.role
+    )
     group = (
         groups.get(db, org_id=principal.org_id, group_id=body.group_id)
         if body.group_id
@@ -75,6 +78,9 @@ def update_user(
     """Deactivate (revoking every token) or reactivate a user."""
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_USERS
+    )
+    permissions.require_admin_for_admins(
+        db, org_id=principal.org_id, user_id=principal.user_id, target_user_id=user_id
     )
     user = users.set_active(
         db, org_id=principal.org_id, user_id=user_id, active=body.is_active, now=runtime.clock.now()

@@ -168,6 +168,11 @@ def list_deployments(db: Session, *, org_id: str, resource_id: str | None = None
 
 def find(db: Session, *, org_id: str, resource_id: str, name: str) -> Deployment:
     """A deployment of a resource by name, or NotFound in OpenAI's words."""
+    if not NAME_PATTERN.match(name):  # also keeps NUL bytes and the like away from the database
+        raise NotFound(
+            f"The model or deployment '{name[:64]}' does not exist or you do not have access to it.",
+            param="model",
+        )
     found = db.scalars(
         scoped(Deployment, org_id).where(Deployment.resource_id == resource_id, Deployment.name == name)
     ).one_or_none()

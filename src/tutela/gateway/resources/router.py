@@ -11,6 +11,10 @@ from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
+from tutela.errors import NotFound
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.deployments.models import Deployment
+from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 
 router = APIRouter(prefix="/api/ai/resources", tags=["ai resources"])
@@ -86,7 +90,9 @@ def revoke_key(
     """Revoke an API key."""
     _require(principal, db)
     resources.get_resource(db, org_id=principal.org_id, resource_id=resource_id)
-    resources.revoke_key(db, org_id=principal.org_id, key_id=key_id, now=runtime.clock.now())
+    resources.revoke_key(
+        db, org_id=principal.org_id, key_id=key_id, now=runtime.clock.now(), resource_id=resource_id
+    )
     organizations.record(
         runtime,
         db,
@@ -94,4 +100,85 @@ def revoke_key(
         actor=principal.actor,
         action="ai.key_revoked",
         target=f"key:{key_id}",
+    )
+
+
+def _deployment_read(row: Deployment) -> schemas.DeploymentRead:
+    return schemas.DeploymentRead(
+        id=row.id,
+        resource_id=row.resource_id,
+        name=row.name,
+        provider=row.provider,
+        model=row.model,
+        options=dict(row.options),
+        has_stored_key=row.sealed_api_key is not None,
+        created_at=row.created_at,
+    )
+
+
+@router.get("/{resource_id}/deployments", response_model=list[schemas.DeploymentRead])
+def list_deployments(resource_id: str, principal: CurrentUser, db: RegionDB) -> list[schemas.DeploymentRead]:
+    """Deployments of a resource (upstream keys are never returned)."""
+    _require(principal, db)
+    resources.get_resource(db, org_id=principal.org_id, resource_id=resource_id)
+    rows = deployments.list_deployments(db, org_id=principal.org_id, resource_id=resource_id)
+    return [_deployment_read(d) for d in rows]
+
+
+@router.post(
+    "/{resource_id}/deployments", response_model=schemas.DeploymentRead, status_code=status.HTTP_201_CREATED
+)
+def create_deployment(
+    resource_id: str,
+    body: schemas.DeploymentCreate,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> schemas.DeploymentRead:
+    """Map a model name to a provider; an upstream key given here is stored encrypted."""
+    _require(principal, db)
+    resources.get_resource(db, org_id=principal.org_id, resource_id=resource_id)
+    row = deployments.create(
+        runtime,
+        db,
+        registry=default_registry(),
+        org_id=principal.org_id,
+        resource_id=resource_id,
+        name=body.name,
+        provider=body.provider,
+        model=body.model,
+        base_url=body.base_url,
+        api_key_env=body.api_key_env,
+        api_key=body.api_key,
+        api_version=body.api_version,
+    )
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.deployment_created",
+        target=f"deployment:{row.id}",
+        details={"name": row.name, "provider": row.provider},
+    )
+    return _deployment_read(row)
+
+
+@router.delete("/{resource_id}/deployments/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_deployment(
+    resource_id: str, deployment_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> None:
+    """Remove a deployment and destroy its stored upstream key."""
+    _require(principal, db)
+    row = deployments.get(db, org_id=principal.org_id, deployment_id=deployment_id)
+    if row.resource_id != resource_id:
+        raise NotFound(f"deployment {deployment_id!r} not found")
+    deployments.delete(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.deployment_deleted",
+        target=f"deployment:{deployment_id}",
     )

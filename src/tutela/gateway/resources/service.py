@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tutela.core.auth import secrets
-from tutela.errors import AuthenticationFailed, Conflict
+from tutela.errors import AuthenticationFailed, Conflict, NotFound
 from tutela.gateway.resources.models import AIResource, ApiKey
 from tutela.storage.tenancy import get_owned, scoped
 
@@ -60,9 +60,13 @@ def list_keys(db: Session, *, org_id: str, resource_id: str) -> list[ApiKey]:
     return list(db.scalars(stmt.order_by(ApiKey.created_at.desc())))
 
 
-def revoke_key(db: Session, *, org_id: str, key_id: str, now: datetime) -> ApiKey:
-    """Revoke a key; it stops working at once."""
+def revoke_key(
+    db: Session, *, org_id: str, key_id: str, now: datetime, resource_id: str | None = None
+) -> ApiKey:
+    """Revoke a key; it stops working at once. With `resource_id`, the key must belong to that resource."""
     key = get_owned(db, ApiKey, key_id, org_id=org_id, what="API key")
+    if resource_id is not None and key.resource_id != resource_id:
+        raise NotFound(f"API key {key_id!r} not found")  # same answer as an unknown id
     key.revoked_at = key.revoked_at or now
     db.flush()
     return key

@@ -26,8 +26,8 @@ def alembic_config(schema: str, engine: Engine) -> Config:
     return config
 
 
-def upgrade(schema: str, engine: Engine, revision: str = "head") -> None:
-    """Bring one database to a revision."""
+def upgrade(schema: str, engine: Engine, revision: str = "heads") -> None:
+    """Bring one database to a revision ("heads": every branch, so parallel feature branches apply)."""
     command.upgrade(alembic_config(schema, engine), revision)
 
 

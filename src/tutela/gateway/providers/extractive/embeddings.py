@@ -8,14 +8,23 @@ dependencies; both files are checked against SHA-256 values pinned here (equal t
 then parsed from the very bytes that were hashed.
 
 Runtime choice. Exporting ONNX needs torch, so the 6-layer BERT encoder is written out with `onnx.helper`
-(about 150 nodes) around the verified arrays and handed to onnxruntime as bytes; nothing touches disk or
-the network. Measured in one interleaved run on the 2-core box, 128 mixed English sentences of 18 word
+(179 nodes) around the verified arrays and handed to onnxruntime as bytes; nothing touches disk or
+the network. Measured in interleaved runs on the 2-core box, 128 mixed English sentences of 18 word
 pieces on average, best of several passes, other jobs holding the load average near 6:
-{BENCH}
-ONNX Runtime fuses the Erf-GELU, LayerNorm and bias adds that dominate numpy's non-GEMM time and has far
-less per-op overhead at batch 1, so it won everywhere. Its threads do not spin (the gateway shares two cores
-with web and job workers; spinning pools collapsed throughput under that contention). Loading (hashing
-90 MB, graph build, ORT optimisation) takes about 2 s and peaks near 400 MB before settling to ~200 MB.
+    sentences/s              batch 1   batch 64   batch 128
+    onnxruntime 1.31 (this)  135-184     51-99      53-67
+    numpy 2.4 BLAS encoder    33-41      22-32      29-35
+    torch 2.13 + s-t 6.2       1         29-48      45-48   (spinning OpenMP threads starve at batch 1)
+
+The box was never idle while this was written, so absolute figures are low against the design notes (ORT
+~470/s, torch ~570/s at batch 128 on an idle box); the ranking held in every round. Re-measure with
+benchmarks/bench_embeddings.py.
+
+ONNX Runtime fuses bias+GELU (BiasGelu) and residual+LayerNorm (SkipLayerNormalization), the passes that
+dominate numpy's non-GEMM time, and has far less per-op overhead at batch 1, so it won everywhere. Its
+threads do not spin (the gateway shares two cores with web and job workers; spinning pools collapsed
+throughput under that contention). Loading (hashing 90 MB, graph build, ORT optimisation) takes about 2 s;
+it adds ~530 MB RSS at peak, ~215 MB after.
 
 Pipeline, as sentence-transformers does it: WordPiece with [CLS]/[SEP] truncated at 256 word pieces (the
 shipped tokenizer.json says truncate at 128 and pad to 128; both are overridden), BERT encoder, mean pooling
@@ -138,11 +147,10 @@ def _encoder_layer(g: _Graph, x: str, w: Mapping[str, NDArray[Any]], i: int) -> 
     )
     x = g.layer_norm(g.op("Add", [attn, x], n + ".res1"), w, p + "attention.output.", n + ".ln1")
     hidden = g.linear(x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"], n + ".ff1")
-    # Exact erf GELU as BERT uses it; ORT fuses this pattern into one Gelu kernel.
-    erf = g.op("Erf", [g.op("Mul", [hidden, "inv_sqrt2"], n + ".gs")], n + ".erf")
-    gelu = g.op(
-        "Mul", [g.op("Mul", [hidden, "half"], n + ".gh"), g.op("Add", [erf, "one"], n + ".g1")], n + ".gelu"
-    )
+    # Exact erf GELU as BERT uses it, spelled x * (1 + erf(x / sqrt2)) * 0.5: the form ORT fuses to BiasGelu.
+    erf = g.op("Erf", [g.op("Div", [hidden, "sqrt2"], n + ".gs")], n + ".erf")
+    gated = g.op("Mul", [hidden, g.op("Add", [erf, "one"], n + ".g1")], n + ".g2")
+    gelu = g.op("Mul", [gated, "half"], n + ".gelu")
     out = g.linear(gelu, w[p + "output.dense.weight"], w[p + "output.dense.bias"], n + ".ff2")
     return g.layer_norm(g.op("Add", [out, x], n + ".res2"), w, p + "output.", n + ".ln2")
 
@@ -156,7 +164,7 @@ def _build_model(w: Mapping[str, NDArray[Any]]) -> bytes:
         g.const(f"index{j}", np.array(j, dtype=np.int64))
     g.const("half", np.array(0.5, dtype=np.float32))
     g.const("one", np.array(1.0, dtype=np.float32))
-    g.const("inv_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=np.float32))
+    g.const("sqrt2", np.array(np.sqrt(2.0), dtype=np.float32))
     words = g.op(
         "Gather", [g.const("word_emb", w["embeddings.word_embeddings.weight"]), "input_ids"], "words"
     )
@@ -220,12 +228,17 @@ class Embedder:
     @classmethod
     def from_dir(cls, model_dir: Path) -> Embedder:
         """Load from a directory holding model.safetensors and tokenizer.json, both hash-verified."""
-        weights = _read_verified(model_dir / "model.safetensors", MODEL_SHA256)
         tokenizer_json = _read_verified(model_dir / "tokenizer.json", TOKENIZER_SHA256)
         tokenizer = Tokenizer.from_str(tokenizer_json.decode("utf-8"))
         tokenizer.no_padding()
         tokenizer.enable_truncation(MAX_TOKENS)
-        return cls(_session(_build_model(load_safetensors(weights))), tokenizer)
+        # Each 90 MB stage is dropped as soon as the next exists, to keep the load-time peak down.
+        data = _read_verified(model_dir / "model.safetensors", MODEL_SHA256)
+        arrays = load_safetensors(data)
+        del data
+        model = _build_model(arrays)
+        del arrays
+        return cls(_session(model), tokenizer)
 
     def _encode(self, texts: Sequence[str]) -> list[list[int]]:
         return [enc.ids for enc in self._tokenizer.encode_batch(list(texts), add_special_tokens=True)]

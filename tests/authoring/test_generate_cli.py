@@ -1,0 +1,124 @@
+"""`tutela generate` as a user runs it: a subprocess on a fresh data directory, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tutela.authoring.generation.checks import quote_in_text
+from tutela.authoring.generation.schemas import QUESTION_TYPES
+from tutela.authoring.ingest import IngestLimits, extract_pdf
+
+ROOT = Path(__file__).parents[2]
+PDFS = ROOT / "tests" / "fixtures" / "pdf"
+SUMMARY = re.compile(
+    r"^tracemonkey\.pdf: 14 pages, \d+ chapters, \d+ lessons, (?P<questions>\d+) questions, "
+    r"100% of \d+ citations verified, \d+\.\d s → .*module\.json$"
+)
+
+
+def _tutela(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "TUTELA_DATA_DIR": str(tmp_path / "data"),
+        "TUTELA_AUTH__ARGON2_MEMORY_KIB": "8192",
+        "TUTELA_AUTH__ARGON2_TIME_COST": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tutela.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tmp = tmp_path_factory.mktemp("cli")
+    prompt = tmp / "prompt.txt"
+    prompt.write_text("Focus on how traces are recorded.\n", encoding="utf-8")
+    result = _tutela(
+        tmp,
+        "generate",
+        str(PDFS / "real" / "tracemonkey.pdf"),
+        "--out",
+        str(tmp / "out"),
+        "--prompt",
+        str(prompt),
+    )
+    return result, tmp / "out"
+
+
+def _module(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / "module.json").read_text(encoding="utf-8"))
+    return data
+
+
+def test_prints_one_summary_line(generated: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    result, _ = generated
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and SUMMARY.match(lines[0]), result.stdout
+
+
+def test_module_json_matches_the_published_schema(
+    generated: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, out = generated
+    schema = json.loads((ROOT / "schemas" / "module.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(_module(out), schema)
+    assert (out / "module.md").read_text(encoding="utf-8").startswith("# ")
+    assert json.loads((out / "checks.json").read_text(encoding="utf-8")) == []
+
+
+def test_every_quote_is_on_its_page(generated: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = generated
+    module = _module(out)
+    document = extract_pdf((PDFS / "real" / "tracemonkey.pdf").read_bytes(), limits=IngestLimits())
+    cited = [c for ch in module["chapters"] for le in ch["lessons"] for c in le["citations"]]
+    cited += [q["citation"] for q in module["questions"]]
+    assert cited
+    for citation in cited:
+        assert quote_in_text(citation["quote"], document.pages[citation["page"] - 1].text), citation
+
+
+def test_enough_questions_of_every_type(generated: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = generated
+    questions = _module(out)["questions"]
+    assert len(questions) * 2 >= 14
+    assert {q["type"] for q in questions} == set(QUESTION_TYPES)
+
+
+def test_a_password_pdf_is_refused_in_one_line(tmp_path: Path) -> None:
+    result = _tutela(
+        tmp_path,
+        "generate",
+        str(PDFS / "real" / "libreoffice-writer-password.pdf"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: This PDF is password-protected; enter its password or upload an unprotected copy."
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.pdf"
+    notes.write_text("just some notes, not a PDF\n", encoding="utf-8")
+    result = _tutela(tmp_path, "generate", str(notes), "--out", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: This file is not a PDF; export or save the document as PDF and upload it again."
+    )
+    assert "Traceback" not in result.stderr
