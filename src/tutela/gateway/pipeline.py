@@ -1,9 +1,10 @@
 """The gateway's request pipeline, one explicit sequence for every operation:
 
-    authenticate (access.py) → resolve deployment → [filter prompt] → [ground on customer data]
-    → provider → [filter completion] → [annotate] → [monitor]
+    authenticate (access.py) → resolve deployment → screen prompt → [ground on customer data]
+    → provider → screen completion (annotate) → record (abuse monitoring)
 
-Bracketed steps are seams that content safety, grounding and abuse monitoring plug into. The product's own
+`screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
+customer data will plug in before the provider. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
 """
@@ -14,12 +15,13 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 from tutela.errors import NotFound
 from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
+from tutela.gateway.exchange import Exchange, NullRecorder, NullScreen, Recorder, Screen
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
@@ -27,6 +29,8 @@ from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, 
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
 from tutela.gateway.wire.exceptions import NotFoundError, UnsupportedOperationError
 from tutela.runtime import Runtime
+
+T = TypeVar("T")
 
 
 class Gateway:
@@ -36,6 +40,9 @@ class Gateway:
         self.runtime = runtime
         self.registry = registry or default_registry()
         self.access = AccessCache(runtime)
+        # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
+        self.screen: Screen = NullScreen()
+        self.recorder: Recorder = NullRecorder()
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -93,41 +100,111 @@ class Gateway:
             return deployments.list_deployments(db, org_id=caller.org_id, resource_id=caller.resource_id)
 
     async def chat(
-        self, caller: Caller, request: ChatRequest, *, deployment: str | None = None
+        self,
+        caller: Caller,
+        request: ChatRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
     ) -> ChatResponse:
         """A whole chat completion."""
-        config = await self.resolve(caller, deployment or request.model)
+        exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
+        config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
-        return await provider.chat_response(request, deployment=config)
+        await self.screen.prompt(exchange, request)
+        response = await self.screen.completion(
+            exchange, await provider.chat_response(request, deployment=config)
+        )
+        self.recorder.record(exchange)
+        return response
 
     async def chat_stream(
-        self, caller: Caller, request: ChatRequest, *, deployment: str | None = None
+        self,
+        caller: Caller,
+        request: ChatRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
     ) -> AsyncIterator[ChatChunk]:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
-        config = await self.resolve(caller, deployment or request.model)
+        exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
+        config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
-        return await start_stream(provider.chat(request, deployment=config))
+        await self.screen.prompt(exchange, request)
+        chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
+        return await start_stream(self._recorded(exchange, chunks))
 
     async def complete(
-        self, caller: Caller, request: CompletionRequest, *, deployment: str | None = None
+        self,
+        caller: Caller,
+        request: CompletionRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
     ) -> CompletionResponse:
         """A whole legacy completion."""
-        config, provider = await self._for(caller, deployment or request.model, "supports_completions")
-        return await provider.completion_response(request, deployment=config)
+        exchange = self._exchange(caller, deployment or request.model, "completion", request_id)
+        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
+        await self.screen.prompt(exchange, request)
+        response = await provider.completion_response(request, deployment=config)
+        response = await self.screen.completion(exchange, response)
+        self.recorder.record(exchange)
+        return response
 
     async def complete_stream(
-        self, caller: Caller, request: CompletionRequest, *, deployment: str | None = None
+        self,
+        caller: Caller,
+        request: CompletionRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
     ) -> AsyncIterator[CompletionChunk]:
         """A streamed legacy completion."""
-        config, provider = await self._for(caller, deployment or request.model, "supports_completions")
-        return await start_stream(provider.complete(request, deployment=config))
+        exchange = self._exchange(
+            caller, deployment or request.model, "completion", request_id, streamed=True
+        )
+        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
+        await self.screen.prompt(exchange, request)
+        chunks = self.screen.stream(exchange, provider.complete(request, deployment=config))
+        return await start_stream(self._recorded(exchange, chunks))
 
     async def embed(
-        self, caller: Caller, request: EmbeddingRequest, *, deployment: str | None = None
+        self,
+        caller: Caller,
+        request: EmbeddingRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
     ) -> EmbeddingResponse:
         """Embeddings of the inputs."""
-        config, provider = await self._for(caller, deployment or request.model, "supports_embeddings")
-        return await provider.embed(request, deployment=config)
+        exchange = self._exchange(caller, deployment or request.model, "embedding", request_id)
+        config, provider = await self._for(caller, exchange.deployment, "supports_embeddings")
+        await self.screen.prompt(exchange, request)
+        response = await provider.embed(request, deployment=config)
+        self.recorder.record(exchange)
+        return response
+
+    def _exchange(
+        self,
+        caller: Caller,
+        deployment: str,
+        operation: str,
+        request_id: str | None,
+        *,
+        streamed: bool = False,
+    ) -> Exchange:
+        exchange = Exchange(caller=caller, deployment=deployment, operation=operation, streamed=streamed)
+        if request_id is not None:
+            exchange.request_id = request_id
+        return exchange
+
+    async def _recorded(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Pass a stream through and record the exchange once it has ended, however it ended."""
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            self.recorder.record(exchange)
 
     async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
         config = await self.resolve(caller, name)

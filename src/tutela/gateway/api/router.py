@@ -111,23 +111,31 @@ async def list_models(who: CallerDep, gateway: GatewayDep) -> Response:
     return _json(ModelList(data=cards))
 
 
+def _request_id(request: Request) -> str | None:
+    """The id the middleware put on the response, so monitoring records match what the client saw."""
+    rid: str | None = request.scope.get("state", {}).get("request_id")
+    return rid
+
+
 async def _chat(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
     body = parse_chat_request(await _body(request, gateway), limits=_limits(gateway))
+    rid = _request_id(request)
     if body.stream:
-        return _stream(await gateway.chat_stream(who, body, deployment=deployment))
-    return _json(await gateway.chat(who, body, deployment=deployment))
+        return _stream(await gateway.chat_stream(who, body, deployment=deployment, request_id=rid))
+    return _json(await gateway.chat(who, body, deployment=deployment, request_id=rid))
 
 
 async def _complete(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
     body = parse_completion_request(await _body(request, gateway), limits=_limits(gateway))
+    rid = _request_id(request)
     if body.stream:
-        return _stream(await gateway.complete_stream(who, body, deployment=deployment))
-    return _json(await gateway.complete(who, body, deployment=deployment))
+        return _stream(await gateway.complete_stream(who, body, deployment=deployment, request_id=rid))
+    return _json(await gateway.complete(who, body, deployment=deployment, request_id=rid))
 
 
 async def _embed(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
     body = parse_embedding_request(await _body(request, gateway), limits=_limits(gateway))
-    return _json(await gateway.embed(who, body, deployment=deployment))
+    return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
 
 
 @router.post("/v1/chat/completions")

@@ -1,0 +1,81 @@
+"""One gateway request as the pipeline's steps see it, and the seams that safety and monitoring fill.
+
+The pipeline calls, in this order and for every operation:
+
+    screen.prompt(exchange, request)          may raise a 400 content_filter error, may annotate
+    provider                                   the model answers
+    screen.completion(exchange, response)     may filter choices, annotate (non-streaming)
+    screen.stream(exchange, chunks)           the same, window by window (streaming)
+    recorder.record(exchange)                 abuse monitoring; must not block the response
+
+`NullScreen` and `NullRecorder` are the behaviour with no safety or monitoring configured: nothing is
+checked and nothing is kept. Content lives on the exchange only for the duration of the request.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from tutela.gateway.access import Caller
+
+T = TypeVar("T")
+
+
+@dataclass
+class Exchange:
+    """What later steps know of a request: who, which deployment, what happened (in memory only)."""
+
+    caller: Caller
+    deployment: str
+    operation: str  # "chat" | "completion" | "embedding"
+    request_id: str = field(default_factory=lambda: f"req_{uuid.uuid4().hex}")
+    started: float = field(default_factory=time.perf_counter)
+    streamed: bool = False
+    # Verdicts and annotations the screen produced (no content), for the response and for monitoring.
+    verdicts: dict[str, Any] = field(default_factory=dict)
+    # Texts the screen or the recorder needs; dropped with the exchange at the end of the request.
+    prompt_texts: list[str] = field(default_factory=list)
+    completion_texts: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+class Screen(Protocol):
+    """Content safety on the request path (implemented in `tutela.gateway.safety`)."""
+
+    async def prompt(self, exchange: Exchange, request: Any) -> None: ...
+
+    async def completion(self, exchange: Exchange, response: T) -> T: ...
+
+    def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]: ...
+
+
+class Recorder(Protocol):
+    """Abuse monitoring after the response (implemented in `tutela.gateway.monitoring`)."""
+
+    def record(self, exchange: Exchange) -> None: ...
+
+
+class NullScreen:
+    """No filtering."""
+
+    async def prompt(self, exchange: Exchange, request: Any) -> None:
+        """Accept every prompt."""
+
+    async def completion(self, exchange: Exchange, response: T) -> T:
+        """Pass the response through."""
+        return response
+
+    def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
+        """Pass the stream through."""
+        return chunks
+
+
+class NullRecorder:
+    """Keeps nothing."""
+
+    def record(self, exchange: Exchange) -> None:
+        """Drop the exchange."""
