@@ -21,13 +21,15 @@ from tutela.errors import NotFound
 from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
-from tutela.gateway.exchange import Exchange, NullRecorder, NullScreen, Recorder, Screen
+from tutela.gateway.exchange import Exchange, NullScreen, Recorder, Screen
+from tutela.gateway.monitoring.recorder import recorder_for
+from tutela.gateway.monitoring.texts import StreamText, request_texts, response_texts, usage_of
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
-from tutela.gateway.wire.exceptions import NotFoundError, UnsupportedOperationError
+from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, UnsupportedOperationError
 from tutela.runtime import Runtime
 
 T = TypeVar("T")
@@ -42,7 +44,7 @@ class Gateway:
         self.access = AccessCache(runtime)
         # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
         self.screen: Screen = NullScreen()
-        self.recorder: Recorder = NullRecorder()
+        self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -111,10 +113,11 @@ class Gateway:
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
         config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
-        await self.screen.prompt(exchange, request)
+        await self._screened(exchange, request)
         response = await self.screen.completion(
             exchange, await provider.chat_response(request, deployment=config)
         )
+        self._capture(exchange, response)
         self.recorder.record(exchange)
         return response
 
@@ -130,7 +133,7 @@ class Gateway:
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
         config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
-        await self.screen.prompt(exchange, request)
+        await self._screened(exchange, request)
         chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
         return await start_stream(self._recorded(exchange, chunks))
 
@@ -145,9 +148,10 @@ class Gateway:
         """A whole legacy completion."""
         exchange = self._exchange(caller, deployment or request.model, "completion", request_id)
         config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self.screen.prompt(exchange, request)
+        await self._screened(exchange, request)
         response = await provider.completion_response(request, deployment=config)
         response = await self.screen.completion(exchange, response)
+        self._capture(exchange, response)
         self.recorder.record(exchange)
         return response
 
@@ -164,7 +168,7 @@ class Gateway:
             caller, deployment or request.model, "completion", request_id, streamed=True
         )
         config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self.screen.prompt(exchange, request)
+        await self._screened(exchange, request)
         chunks = self.screen.stream(exchange, provider.complete(request, deployment=config))
         return await start_stream(self._recorded(exchange, chunks))
 
@@ -179,8 +183,9 @@ class Gateway:
         """Embeddings of the inputs."""
         exchange = self._exchange(caller, deployment or request.model, "embedding", request_id)
         config, provider = await self._for(caller, exchange.deployment, "supports_embeddings")
-        await self.screen.prompt(exchange, request)
+        await self._screened(exchange, request)
         response = await provider.embed(request, deployment=config)
+        self._capture(exchange, response)
         self.recorder.record(exchange)
         return response
 
@@ -200,11 +205,31 @@ class Gateway:
 
     async def _recorded(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """Pass a stream through and record the exchange once it has ended, however it ended."""
+        streamed = StreamText()
         try:
             async for chunk in chunks:
+                streamed.add(chunk)
                 yield chunk
         finally:
+            exchange.completion_texts = exchange.completion_texts or streamed.texts()
             self.recorder.record(exchange)
+
+    async def _screened(self, exchange: Exchange, request: Any) -> None:
+        """Screen the prompt, its texts on the exchange; a refused prompt is recorded too (for flagging)."""
+        exchange.prompt_texts = exchange.prompt_texts or request_texts(request)
+        try:
+            await self.screen.prompt(exchange, request)
+        except GatewayError as exc:
+            if exc.code == "content_filter":
+                exchange.verdicts.setdefault("filtered", True)
+            self.recorder.record(exchange)
+            raise
+
+    @staticmethod
+    def _capture(exchange: Exchange, response: Any) -> None:
+        """Keep the answer's texts and usage on the exchange for the recorder (in memory only)."""
+        exchange.completion_texts = exchange.completion_texts or response_texts(response)
+        exchange.usage = exchange.usage or usage_of(response)
 
     async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
         config = await self.resolve(caller, name)
@@ -224,5 +249,5 @@ class Gateway:
             "streaming": cls.supports_streaming,
             "completions": cls.supports_completions,
             "embeddings": cls.supports_embeddings,
-            "limits": getattr(cls, "limits", None),
+            **cls.metadata,
         }

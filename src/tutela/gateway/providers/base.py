@@ -48,6 +48,8 @@ class Provider(ABC):
     supports_streaming: ClassVar[bool] = True
     supports_completions: ClassVar[bool] = False
     supports_embeddings: ClassVar[bool] = False
+    # What `/v1/models` tells clients about the model: description, limitations, languages...
+    metadata: ClassVar[dict[str, Any]] = {}
 
     async def start(self) -> None:  # noqa: B027 - optional hook, deliberately not abstract
         """Acquire long-lived resources (connection pools, models); default: none."""
