@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tutela.authoring.modules import models as authoring_module_models
+from tutela.authoring.prompts import models as authoring_prompt_models
 from tutela.core.audit import models as audit_models
 from tutela.core.directory import models as directory_models
 from tutela.core.groups import models as group_models
@@ -9,7 +11,10 @@ from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
+from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
+from tutela.gateway.safety import models as safety_models
+from tutela.gateway.safety.policies import models as policy_models
 from tutela.storage import objects
 from tutela.storage.crypto import models as key_models
 from tutela.storage.db import DirectoryBase, KeysBase, RegionBase
@@ -27,6 +32,11 @@ _LOADED = (
     resource_models,
     objects,
     key_models,
+    monitoring_models,
+    authoring_prompt_models,
+    authoring_module_models,
+    safety_models,
+    policy_models,
 )
 
 SCHEMAS = {"directory": DirectoryBase.metadata, "region": RegionBase.metadata, "keys": KeysBase.metadata}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tutela.authoring.modules.router import documents_router
+from tutela.authoring.modules.router import router as modules_router
+from tutela.authoring.prompts.router import router as prompts_router
+from tutela.authoring.publishing.router import router as publishing_router
 from tutela.core.audit.router import router as audit_router
 from tutela.core.auth.router import router as auth_router
 from tutela.core.directory.router import router as platform_router
@@ -11,7 +15,11 @@ from tutela.core.groups.router import router as groups_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
 from tutela.gateway.api.router import router as gateway_router
+from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
+from tutela.gateway.monitoring.router import router as monitoring_router
 from tutela.gateway.resources.router import router as resources_router
+from tutela.gateway.safety.routes import router as safety_router
+from tutela.web.router import router as web_router
 
 
 def include_routers(app: FastAPI) -> None:
@@ -24,7 +32,15 @@ def include_routers(app: FastAPI) -> None:
         audit_router,
         resources_router,
         platform_router,
+        monitoring_router,
+        monitoring_platform_router,
         gateway_router,
+        safety_router,
+        web_router,
+        documents_router,
+        modules_router,
+        publishing_router,
+        prompts_router,
     ):
         app.include_router(router)
 

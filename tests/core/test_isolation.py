@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.authoring.api.support import authoring_objects
 from tests.support.platform import PASSWORD, Platform
 from tutela.app import create_app
 
@@ -47,6 +48,7 @@ class Tenant:
     api_token_id: str
     api_token: str
     api_token_name: str
+    authoring: dict[str, str]  # template_id, document_id, job_id, module_id (tests/authoring/api/support.py)
 
     def ids(self) -> set[str]:
         return {
@@ -60,6 +62,7 @@ class Tenant:
             self.key2_id,
             self.api_token_id,
             self.deployment_id,
+            *self.authoring.values(),
         }
 
     def secrets(self) -> set[str]:
@@ -141,6 +144,7 @@ def _make_tenant(platform: Platform, label: str) -> Tenant:
         api_token_id=api_token["id"],
         api_token=api_token["token"],
         api_token_name=f"tok-{tag}",
+        authoring=authoring_objects(platform, token),
     )
 
 
@@ -161,6 +165,26 @@ def world(platform: Platform) -> World:
 # Every case must name at least one of b's ids: the caller (a's admin or a's API token) must get a 404.
 
 Case = tuple[dict[str, str], dict[str, Any] | None]
+_CITATION = {"page": 1, "quote": "stolen"}
+_CHAPTER = {
+    "title": "stolen",
+    "lessons": [{"title": "stolen", "content": "stolen", "citations": [_CITATION]}],
+}
+_QUESTION = {
+    "type": "true_false",
+    "stem": "stolen?",
+    "options": ["true", "false"],
+    "answer": ["true"],
+    "explanation": "stolen",
+    "citation": _CITATION,
+}
+_MODULE = {
+    "title": "stolen",
+    "language": "en",
+    "chapters": [_CHAPTER],
+    "summary": "",
+    "questions": [_QUESTION],
+}
 CaseBuilder = Callable[[Tenant, Tenant], list[Case]]
 
 CASES: dict[tuple[str, str], CaseBuilder] = {
@@ -209,7 +233,118 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
         ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, None),
         ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, None),
     ],
+    # Abuse monitoring: records are read per resource; the platform side answers 404 to any non-staff token.
+    ("GET", "/api/monitoring/resources/{resource_id}/records"): lambda a, b: [
+        ({"resource_id": b.resource_id}, None),
+        ({"resource_id": b.resource2_id}, None),
+    ],
+    ("POST", "/api/platform/monitoring/flags/{flag_id}/access-requests"): lambda a, b: [
+        ({"flag_id": b.org_id}, {"request_id": "req_x", "justification": "reading another tenant's data"}),
+    ],
+    ("POST", "/api/platform/monitoring/flags/{flag_id}/outcome"): lambda a, b: [
+        ({"flag_id": b.org_id}, {"outcome": "abusive", "suspend_key": True}),
+    ],
+    ("POST", "/api/platform/monitoring/access-requests/{access_id}/approve"): lambda a, b: [
+        ({"access_id": b.key_id}, {}),
+    ],
+    ("POST", "/api/platform/monitoring/access-requests/{access_id}/reject"): lambda a, b: [
+        ({"access_id": b.key_id}, None),
+    ],
+    ("GET", "/api/platform/monitoring/access-requests/{access_id}/content"): lambda a, b: [
+        ({"access_id": b.key_id}, None),
+    ],
+    ("POST", "/api/platform/monitoring/opt-outs/{opt_out_id}/approve"): lambda a, b: [
+        ({"opt_out_id": b.org_id}, {"note": ""}),
+    ],
+    ("POST", "/api/platform/monitoring/opt-outs/{opt_out_id}/reject"): lambda a, b: [
+        ({"opt_out_id": b.org_id}, {"note": ""}),
+    ],
+    **{
+        (method, path): (lambda a, b, body=body: [({"document_id": b.authoring["document_id"]}, body)])
+        for method, path, body in (
+            ("GET", "/api/documents/{document_id}", None),
+            ("GET", "/api/documents/{document_id}/file", None),
+            ("DELETE", "/api/documents/{document_id}", None),
+        )
+    },
+    ("GET", "/api/modules/jobs/{job_id}"): lambda a, b: [({"job_id": b.authoring["job_id"]}, None)],
+    **{
+        (method, path): (lambda a, b, body=body: [({"module_id": b.authoring["module_id"]}, body)])
+        for method, path, body in (
+            ("GET", "/api/modules/{module_id}", None),
+            ("PATCH", "/api/modules/{module_id}", {"attach_source": True}),
+            ("PUT", "/api/modules/{module_id}/content", None),
+            ("GET", "/api/modules/{module_id}/checks", None),
+            ("DELETE", "/api/modules/{module_id}", None),
+            ("POST", "/api/modules/{module_id}/state", {"state": "in_review"}),
+            ("GET", "/api/modules/{module_id}/attachment", None),
+            ("DELETE", "/api/modules/{module_id}/attachment", None),
+            ("POST", "/api/modules/{module_id}/attempts", {"answers": []}),
+            ("GET", "/api/modules/{module_id}/attempts", None),
+        )
+    },
+    ("PUT", "/api/modules/{module_id}/chapters/{chapter_index}"): lambda a, b: [
+        ({"module_id": b.authoring["module_id"], "chapter_index": "0"}, _CHAPTER),
+    ],
+    ("PUT", "/api/modules/{module_id}/questions/{question_index}"): lambda a, b: [
+        ({"module_id": b.authoring["module_id"], "question_index": "0"}, _QUESTION),
+    ],
+    ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/regenerate"): lambda a, b: [
+        ({"module_id": b.authoring["module_id"], "chapter_index": "0"}, {}),
+    ],
+    ("POST", "/api/modules/{module_id}/questions/{question_index}/regenerate"): lambda a, b: [
+        ({"module_id": b.authoring["module_id"], "question_index": "0"}, {}),
+    ],
+    ("GET", "/api/prompts/{template_id}"): lambda a, b: [({"template_id": b.authoring["template_id"]}, None)],
+    ("POST", "/api/prompts/{template_id}/versions"): lambda a, b: [
+        ({"template_id": b.authoring["template_id"]}, {"instructions": "stolen"}),
+    ],
+    ("GET", "/api/prompts/{template_id}/versions/{version}"): lambda a, b: [
+        ({"template_id": b.authoring["template_id"], "version": "1"}, None),
+    ],
 }
+
+CASES[("PUT", "/api/modules/{module_id}/content")] = lambda a, b: [
+    ({"module_id": b.authoring["module_id"]}, _MODULE)
+]
+
+# Content safety: blocklists and policy rules are found by id within the caller's organization; b's ids of
+# other kinds stand in for b's objects here (tests/gateway/safety/test_safety_isolation.py uses real ones).
+_FILTER = "/api/ai/resources/{resource_id}/deployments/{deployment_id}/content-filter"
+CASES.update(
+    {
+        ("GET", _FILTER): lambda a, b: [
+            ({"resource_id": b.resource_id, "deployment_id": b.deployment_id}, None),
+            ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, None),
+            ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, None),
+        ],
+        ("PUT", _FILTER): lambda a, b: [
+            ({"resource_id": b.resource_id, "deployment_id": b.deployment_id}, {"prompt": {"hate": "off"}}),
+            ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, {"prompt": {"hate": "off"}}),
+            ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, {"prompt": {"hate": "off"}}),
+        ],
+        ("GET", "/api/ai/blocklists/{blocklist_id}"): lambda a, b: [
+            ({"blocklist_id": b.deployment_id}, None)
+        ],
+        ("DELETE", "/api/ai/blocklists/{blocklist_id}"): lambda a, b: [
+            ({"blocklist_id": b.resource_id}, None)
+        ],
+        ("POST", "/api/ai/blocklists/{blocklist_id}/items"): lambda a, b: [
+            ({"blocklist_id": b.deployment_id}, {"kind": "exact", "pattern": "stolen"}),
+        ],
+        ("DELETE", "/api/ai/blocklists/{blocklist_id}/items/{item_id}"): lambda a, b: [
+            ({"blocklist_id": b.deployment_id, "item_id": b.key_id}, None),
+        ],
+        ("GET", "/api/policies/rules/{rule_id}"): lambda a, b: [({"rule_id": b.deployment_id}, None)],
+        ("PUT", "/api/policies/rules/{rule_id}"): lambda a, b: [
+            (
+                {"rule_id": b.deployment_id},
+                {"name": "x", "rule": {"kind": "forbidden_terms", "terms": ["x"]}},
+            ),
+        ],
+        ("DELETE", "/api/policies/rules/{rule_id}"): lambda a, b: [({"rule_id": b.resource_id}, None)],
+    }
+)
 
 # Gateway inference routes take a deployment *name*, looked up inside the resource of the caller's API key;
 # no id of another tenant can be put in their path, so they have no CASES (the malformed-id test still
@@ -281,6 +416,10 @@ def _assert_intact(platform: Platform, b: Tenant) -> None:
         for resource_id, key_id in ((b.resource_id, b.key_id), (b.resource2_id, b.key2_id)):
             keys = _ok(client.get(f"/api/ai/resources/{resource_id}/keys"))
             assert [(k["id"], k["revoked_at"]) for k in keys] == [(key_id, None)]
+        module = _ok(client.get(f"/api/modules/{b.authoring['module_id']}"))
+        assert module["state"] == "draft" and module["attach_source"] is False
+        assert module["content"]["chapters"]
+        assert _ok(client.get(f"/api/documents/{b.authoring['document_id']}"))["has_pdf"] is True
         deployments = _ok(client.get(f"/api/ai/resources/{b.resource_id}/deployments"))
         assert b.deployment_id in {d["id"] for d in deployments}
         everyone = {g["name"]: g["id"] for g in _ok(client.get("/api/groups"))}["Everyone"]
@@ -405,6 +544,17 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "key_id": a.key_id,
         "deployment_id": a.deployment_id,
         "deployment": "no-such-deployment",
+        "flag_id": a.org_id,  # monitoring's platform routes: any id, an organization's token gets 404
+        "access_id": a.key_id,
+        "opt_out_id": a.org_id,
+        **a.authoring,
+        "chapter_index": "0",
+        "question_index": "0",
+        "version": "1",
+        # content safety: no blocklist or rule in the fixture; any id of a's is as good as a missing one
+        "blocklist_id": a.deployment_id,
+        "item_id": a.key_id,
+        "rule_id": a.deployment_id,
     }
     # Near misses of a's own ids are not a's ids either.
     near = [a.user_id.upper(), "{" + a.user_id + "}", a.group_id.replace("-", ""), "urn:uuid:" + a.group_id]

@@ -117,6 +117,7 @@ class FakeUpstream:
         self.url = ""
         self.requests: list[Recorded] = []
         self.chunk_delay = 0.0
+        self.reply: str | None = None  # when set, chat and completions answer this instead of the echo
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -327,7 +328,7 @@ class FakeUpstream:
             out.append(chunk(0, {}, "tool_calls"))
             completion_tokens = 5
         else:
-            words = _words(f"echo: {prompt}")
+            words = _words(self.reply if self.reply is not None else f"echo: {prompt}")
             for word in words:
                 for index in range(n):
                     out.append(chunk(index, {"content": word}))
@@ -357,7 +358,7 @@ class FakeUpstream:
             "model": "fake-model-2024",
         }
         prompt = body["prompt"] if isinstance(body["prompt"], str) else json.dumps(body["prompt"])
-        words = _words(f"echo: {prompt}")
+        words = _words(self.reply if self.reply is not None else f"echo: {prompt}")
         out = [
             {**head, "choices": [{"index": 0, "text": w, "logprobs": None, "finish_reason": None}]}
             for w in words

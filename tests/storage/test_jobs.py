@@ -98,3 +98,31 @@ def test_a_failing_job_reports_its_error_and_the_queue_keeps_working(job_setting
     finally:
         consumer.stop(graceful=True)
         runtime.close()
+
+
+def test_every_job_module_is_known_to_every_queue(tmp_path: Path) -> None:
+    import ast
+
+    from tutela.tasks import JOB_MODULES
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    registering = set()
+    for path in src.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        decorated = any(
+            isinstance(d, ast.Name) and d.id == "job"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef)
+            for d in node.decorator_list
+        )
+        if decorated:
+            registering.add(".".join(path.relative_to(src).with_suffix("").parts))
+    assert registering <= set(JOB_MODULES), (
+        f"add {registering - set(JOB_MODULES)} to tutela.tasks.JOB_MODULES"
+    )
+    runtime = Runtime(Settings(data_dir=tmp_path, jobs=JobSettings(backend="immediate")))
+    try:
+        names = set(runtime.jobs.names())
+        assert any(name.startswith("tutela.authoring.modules.jobs.") for name in names)
+    finally:
+        runtime.close()

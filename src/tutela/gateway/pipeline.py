@@ -21,11 +21,12 @@ from tutela.errors import NotFound
 from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
-from tutela.gateway.exchange import Exchange, NullScreen, Recorder, Screen
+from tutela.gateway.exchange import Exchange, Recorder, Screen
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.monitoring.texts import StreamText, request_texts, response_texts, usage_of
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
+from tutela.gateway.safety.screen import ContentScreen
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
@@ -43,7 +44,7 @@ class Gateway:
         self.registry = registry or default_registry()
         self.access = AccessCache(runtime)
         # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
-        self.screen: Screen = NullScreen()
+        self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()

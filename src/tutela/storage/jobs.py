@@ -64,6 +64,9 @@ class Jobs:
         self.runtime = runtime
         self.huey = make_huey(runtime.settings)
         self._tasks: dict[str, Any] = {}
+        from tutela.tasks import load_all
+
+        load_all()  # register every job before binding, so any worker can run any job
         for name, fn in _REGISTRY.items():
             self._tasks[name] = self.huey.task(name=name)(self._bind(fn))
 
@@ -75,6 +78,10 @@ class Jobs:
 
         run.__name__ = fn.__name__
         return run
+
+    def names(self) -> list[str]:
+        """Registered job names."""
+        return sorted(self._tasks)
 
     def enqueue(self, fn: JobFunction, **kwargs: Any) -> Result:
         """Put a registered job on the queue; returns a handle whose `.get()` waits for the result."""

@@ -1,0 +1,1 @@
+"""Authoring's persistent product: source documents, modules, check reports, attempts, generation jobs."""

@@ -1,0 +1,96 @@
+"""L10: every module of an organization as files anyone can read without Tutela.
+
+The zip holds `README.md`, `index.json` and per module a folder `<nn>-<title>/` with `module.json` (the
+content, questions with answer keys and citations), `module.md`, `metadata.json` (state, template version,
+deployment, model, groups), `checks.json`, and `source/extraction.json` plus the source PDF while it exists.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tutela.authoring.generation.markdown import render_markdown
+from tutela.authoring.modules import service
+from tutela.authoring.modules.exceptions import SourceUnavailable
+from tutela.authoring.modules.models import Module
+from tutela.errors import NotFound
+from tutela.runtime import Runtime
+from tutela.storage.tenancy import scoped
+
+README = """# Modules exported from Tutela
+
+One folder per module:
+
+- `module.json` — title, language, learning objectives, chapters with lessons and their citations
+  (`{page, quote}`, pages from 1), summary, and questions with `type`, `stem`, `options`, `answer`,
+  `explanation` and `citation`. Its JSON Schema is `schemas/module.schema.json` in Tutela's repository.
+- `module.md` — the same as a Markdown document, with the answer key and the sources as footnotes.
+- `metadata.json` — workflow state, prompt template version, deployment and model that produced it.
+- `checks.json` — the last check report (grounding, safety, conformity).
+- `source/` — the extracted text of the source (`extraction.json`: pages, paragraphs, headings) and the
+  source PDF unless it was deleted.
+"""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "module"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
+    """A zip of every module of the organization, with its questions and sources."""
+    buffer = io.BytesIO()
+    index: list[dict[str, Any]] = []
+    modules = list(db.scalars(scoped(Module, org_id).order_by(Module.created_at)))
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.md", README)
+        for number, module in enumerate(modules, start=1):
+            folder = f"{number:03d}-{_slug(module.title)}"
+            content = service.read_content(runtime, db, module=module)
+            metadata = {
+                "id": module.id,
+                "title": module.title,
+                "state": module.state,
+                "language": module.language,
+                "template_id": module.template_id,
+                "template_version": module.template_version,
+                "deployment": module.deployment,
+                "model": module.model,
+                "created_by": module.created_by,
+                "created_at": module.created_at.isoformat(),
+                "published_at": module.published_at.isoformat() if module.published_at else None,
+                "group_ids": service.module_groups(db, org_id=org_id, module_id=module.id),
+                "override_reason": module.override_reason,
+            }
+            archive.writestr(f"{folder}/module.json", content.model_dump_json(indent=2) + "\n")
+            archive.writestr(f"{folder}/module.md", render_markdown(content))
+            archive.writestr(f"{folder}/metadata.json", _dump(metadata))
+            try:
+                _, report = service.read_report(runtime, db, module=module)
+                archive.writestr(f"{folder}/checks.json", report.model_dump_json(indent=2) + "\n")
+            except (SourceUnavailable, NotFound):
+                pass
+            entry: dict[str, Any] = {"folder": folder, **metadata}
+            if module.document_id is not None:
+                doc = service.get_document(db, org_id=org_id, document_id=module.document_id)
+                extraction = service.read_extraction(runtime, db, doc=doc)
+                archive.writestr(
+                    f"{folder}/source/extraction.json", extraction.model_dump_json(indent=2) + "\n"
+                )
+                pdf = None
+                if doc.pdf_object_id is not None:
+                    pdf = f"source/{doc.filename}"
+                    archive.writestr(f"{folder}/{pdf}", service.read_pdf(runtime, db, doc=doc))
+                entry["source"] = {"filename": doc.filename, "pages": doc.page_count, "pdf": pdf}
+            index.append(entry)
+        archive.writestr("index.json", _dump(index))
+    return buffer.getvalue()

@@ -1,0 +1,137 @@
+"""What authoring keeps: source PDFs and extractions (encrypted objects), modules, checks, attempts, jobs.
+
+Content never sits in these rows: the PDF, its extraction, a module's content (chapters, lessons, questions)
+and its check findings are encrypted objects (`storage/objects.py`), so deleting one destroys its key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tutela.storage.db import ID_LENGTH, IdMixin, RegionBase, TimestampMixin, UTCDateTime, utcnow
+from tutela.storage.tenancy import TenantMixin
+
+_OBJECT_FK = "stored_objects.id"
+
+
+class SourceDocument(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """An uploaded PDF: the file and its extraction, each an encrypted object."""
+
+    __tablename__ = "authoring_documents"
+
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    page_count: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8))
+    headings_source: Mapped[str] = mapped_column(String(16))
+    pdf_object_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey(_OBJECT_FK, ondelete="SET NULL"), nullable=True
+    )
+    extraction_object_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey(_OBJECT_FK, ondelete="SET NULL"), nullable=True
+    )
+
+
+class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A training module: draft → in_review → published → archived."""
+
+    __tablename__ = "authoring_modules"
+
+    title: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    content_object_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey(_OBJECT_FK, ondelete="SET NULL"), nullable=True
+    )
+    document_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH),
+        ForeignKey("authoring_documents.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    )
+    template_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_prompt_templates.id", ondelete="SET NULL"), nullable=True
+    )
+    template_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deployment: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    attach_source: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    overridden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+
+
+class ModuleGroup(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A group a published module is visible to."""
+
+    __tablename__ = "authoring_module_groups"
+    __table_args__ = (UniqueConstraint("module_id", "group_id"),)
+
+    module_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+
+
+class CheckReport(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """The latest checks of a module's content; the findings (which quote text) are an encrypted object."""
+
+    __tablename__ = "authoring_check_reports"
+
+    module_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), unique=True
+    )
+    passed: Mapped[bool] = mapped_column(Boolean)
+    errors: Mapped[int] = mapped_column(Integer)
+    warnings: Mapped[int] = mapped_column(Integer)
+    findings_object_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey(_OBJECT_FK, ondelete="SET NULL"), nullable=True
+    )
+
+
+class Attempt(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A learner's answers to a module's quiz and the score they got."""
+
+    __tablename__ = "authoring_attempts"
+
+    module_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    answers: Mapped[list[Any]] = mapped_column(JSON)
+    correct: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A generation running as a background job: its stage and percentage, then its module or its error."""
+
+    __tablename__ = "authoring_jobs"
+
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|succeeded|failed
+    stage: Mapped[str] = mapped_column(String(32), default="queued")
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    document_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_documents.id", ondelete="CASCADE"), nullable=True
+    )
+    module_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), nullable=True
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_message: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,169 @@
+"""Regenerating one chapter or one question of a module, through the gateway like a full generation.
+
+A chapter is rewritten from the source sections its lessons came from (by lesson title, else by the pages
+its lessons cite); a question from the section holding the page it cites, keeping only a question that is
+not already in the module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tutela.authoring.generation import prompts
+from tutela.authoring.generation.exceptions import GenerationFailed, NothingToTeach
+from tutela.authoring.generation.passages import Passage, Section, split_document
+from tutela.authoring.generation.pipeline import SECTION_CHARS
+from tutela.authoring.generation.schemas import (
+    Lesson,
+    Module,
+    ModuleChapter,
+    ModuleLesson,
+    Question,
+    QuestionSet,
+)
+from tutela.authoring.ingest.document import ExtractedDocument
+from tutela.gateway.access import Caller
+from tutela.gateway.pipeline import Gateway
+from tutela.gateway.wire.parsing import parse_chat_request
+from tutela.runtime import Runtime
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def run_with_gateway(runtime: Runtime, work: Callable[[Gateway], Awaitable[T]]) -> T:
+    """Run async work on a gateway of this thread's own (jobs and sync routes have no running loop)."""
+
+    async def main() -> T:
+        gateway = Gateway(runtime)
+        try:
+            return await work(gateway)
+        finally:
+            await gateway.close()
+
+    return asyncio.run(main())
+
+
+async def _ask(
+    gateway: Gateway,
+    caller: Caller,
+    *,
+    document: ExtractedDocument,
+    deployment: str,
+    instructions: str,
+    name: str,
+    model: type[M],
+    passages: Sequence[Passage],
+    count: int = 0,
+    seed: int = 0,
+) -> M:
+    body = prompts.chat_body(
+        model=deployment,
+        schema_name=name,
+        schema=model.model_json_schema(),
+        system=prompts.system_message(name, instructions, count=count),
+        passages=passages,
+        title=document.title,
+        language=document.language if document.language != "und" else None,
+        seed=seed,
+    )
+    response = await gateway.chat(caller, parse_chat_request(body), deployment=deployment)
+    content = response.choices[0].message.content if response.choices else None
+    try:
+        return model.model_validate_json(content or "")
+    except ValidationError as exc:
+        raise GenerationFailed(f"the model's reply did not match the {name} schema") from exc
+
+
+def _tagged(section: Section) -> list[Passage]:
+    return [p.model_copy(update={"section": section.title}) for p in section.passages]
+
+
+def _sections_for_chapter(chapter: ModuleChapter, sections: list[Section]) -> list[Section]:
+    titles = {lesson.title.casefold() for lesson in chapter.lessons}
+    by_title = [s for s in sections if s.title and s.title.casefold() in titles]
+    if by_title:
+        return by_title
+    pages = {c.page for lesson in chapter.lessons for c in lesson.citations}
+    return [s for s in sections if any(s.first_page <= p <= s.last_page for p in pages)]
+
+
+async def regenerate_chapter(
+    gateway: Gateway,
+    caller: Caller,
+    *,
+    module: Module,
+    index: int,
+    document: ExtractedDocument,
+    deployment: str,
+    instructions: str,
+) -> ModuleChapter:
+    """A new version of chapter `index`, written from the same source sections."""
+    chapter = module.chapters[index]
+    sections = _sections_for_chapter(chapter, split_document(document, max_chars=SECTION_CHARS))
+    if not sections:
+        raise NothingToTeach("the source sections of this chapter could not be found")
+    lessons = await asyncio.gather(
+        *(
+            _ask(
+                gateway,
+                caller,
+                document=document,
+                deployment=deployment,
+                instructions=instructions,
+                name="lesson",
+                model=Lesson,
+                passages=_tagged(s),
+            )
+            for s in sections
+        )
+    )
+    written = [
+        ModuleLesson(
+            title=lesson.title,
+            content="\n\n".join(p.content for p in lesson.paragraphs),
+            citations=list({(c.page, c.quote): c for p in lesson.paragraphs for c in p.citations}.values()),
+        )
+        for lesson in lessons
+    ]
+    return ModuleChapter(title=chapter.title, lessons=written)
+
+
+async def regenerate_question(
+    gateway: Gateway,
+    caller: Caller,
+    *,
+    module: Module,
+    index: int,
+    document: ExtractedDocument,
+    deployment: str,
+    instructions: str,
+) -> Question:
+    """A different question from the passage the old one cites (never one the module already has)."""
+    old = module.questions[index]
+    sections = split_document(document, max_chars=SECTION_CHARS)
+    page = old.citation.page
+    around = [s for s in sections if s.first_page <= page <= s.last_page] or sections
+    taken = {" ".join(q.stem.split()).casefold() for q in module.questions}
+    for seed in range(4):
+        found = await _ask(
+            gateway,
+            caller,
+            document=document,
+            deployment=deployment,
+            instructions=instructions,
+            name="question_set",
+            model=QuestionSet,
+            passages=[p for s in around[:2] for p in _tagged(s)],
+            count=3,
+            seed=seed,
+        )
+        fresh = [q for q in found.questions if " ".join(q.stem.split()).casefold() not in taken]
+        same_type = [q for q in fresh if q.type == old.type]
+        if same_type or fresh:
+            return (same_type or fresh)[0]
+    raise GenerationFailed("no question different from the module's existing ones could be written")

@@ -1,0 +1,484 @@
+"""Source documents and modules over REST: `/api/documents`, `/api/modules`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, BackgroundTasks, Form, Response, UploadFile, status
+from sqlalchemy.orm import Session
+
+from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.generation.schemas import ModuleChapter, Question
+from tutela.authoring.modules import export, regenerate, service, settings
+from tutela.authoring.modules.jobs import generate_job
+from tutela.authoring.modules.models import AuthoringJob, Module, SourceDocument
+from tutela.authoring.modules.schemas import (
+    DocumentRead,
+    GenerateRequest,
+    JobError,
+    JobRead,
+    ModulePatch,
+    ModuleRead,
+    ModuleSummary,
+    RegenerateRequest,
+    ReportRead,
+    State,
+)
+from tutela.authoring.prompts import service as prompts
+from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
+from tutela.core.auth.principal import UserPrincipal
+from tutela.core.organizations import service as organizations
+from tutela.core.permissions import service as permissions
+from tutela.core.permissions.roles import Permission
+from tutela.errors import NotFound
+from tutela.gateway.access import caller_for_org
+from tutela.runtime import Runtime
+
+documents_router = APIRouter(prefix="/api/documents", tags=["authoring"])
+router = APIRouter(prefix="/api/modules", tags=["authoring"])
+
+
+def _viewer(db: Session, principal: UserPrincipal) -> service.Viewer:
+    return service.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
+
+
+def _audit(
+    runtime: Runtime, db: Session, principal: UserPrincipal, action: str, target: str, **details: Any
+) -> None:
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action=action,
+        target=target,
+        details=details,
+    )
+
+
+def _document_read(doc: SourceDocument) -> DocumentRead:
+    return DocumentRead(
+        id=doc.id,
+        filename=doc.filename,
+        size=doc.size,
+        page_count=doc.page_count,
+        language=doc.language,
+        headings_source=doc.headings_source,
+        uploaded_by=doc.uploaded_by,
+        has_pdf=doc.pdf_object_id is not None,
+        created_at=doc.created_at,
+    )
+
+
+def pdf_response(doc: SourceDocument, data: bytes) -> Response:
+    """The PDF as a download."""
+    disposition = f"attachment; filename=\"source.pdf\"; filename*=UTF-8''{quote(doc.filename)}"
+    return Response(
+        content=data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+    )
+
+
+def job_read(job: AuthoringJob) -> JobRead:
+    """A job as the progress endpoint shows it."""
+    error = JobError(code=job.error_code, message=job.error_message or "") if job.error_code else None
+    return JobRead(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        stage=job.stage,
+        percent=job.percent,
+        document_id=job.document_id,
+        module_id=job.module_id,
+        error=error,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+def learner_view(content: ModuleContent) -> dict[str, Any]:
+    """module.json without the answer key, for those who take the quiz."""
+    data = content.model_dump(mode="json")
+    for question in data["questions"]:
+        question.pop("answer", None)
+        question.pop("explanation", None)
+    return data
+
+
+def module_read(runtime: Runtime, db: Session, *, module: Module, who: service.Viewer) -> ModuleRead:
+    """A module with its content (the learner view for learners) and workflow data."""
+    content = service.read_content(runtime, db, module=module)
+    staff = service.is_staff_for(who, module)
+    doc = (
+        service.get_document(db, org_id=module.org_id, document_id=module.document_id)
+        if module.document_id
+        else None
+    )
+    try:
+        checks_passed: bool | None = service.report_row(db, module=module).passed
+    except NotFound:
+        checks_passed = None
+    return ModuleRead(
+        id=module.id,
+        title=module.title,
+        language=module.language,
+        state=module.state,
+        created_by=module.created_by,
+        created_at=module.created_at,
+        updated_at=module.updated_at,
+        published_at=module.published_at,
+        document_id=module.document_id if staff else None,
+        template_id=module.template_id,
+        template_version=module.template_version,
+        deployment=module.deployment,
+        model=module.model,
+        attach_source=module.attach_source,
+        attachment_available=module.attach_source and doc is not None and doc.pdf_object_id is not None,
+        group_ids=service.module_groups(db, org_id=module.org_id, module_id=module.id) if staff else [],
+        checks_passed=checks_passed,
+        override_reason=module.override_reason if staff else None,
+        content=content.model_dump(mode="json") if staff else learner_view(content),
+    )
+
+
+# --- documents --------------------------------------------------------------------------------------
+
+
+@documents_router.post("", response_model=DocumentRead, status_code=status.HTTP_201_CREATED)
+def upload_document(
+    file: UploadFile,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+    password: Annotated[str | None, Form(max_length=1000)] = None,
+) -> DocumentRead:
+    """Upload a PDF (multipart field `file`, optional `password`): read in a sandbox with time and memory
+    limits, stored encrypted with its extraction; a file ingest refuses gets a 4xx with ingest's reason."""
+    permissions.require(
+        db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.GENERATE_MODULES
+    )
+    limit = settings.current().max_upload_bytes
+    data = file.file.read(limit + 1)
+    doc = service.upload(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        user_id=principal.user_id,
+        filename=file.filename or "document.pdf",
+        data=data,
+        size=max(file.size or 0, len(data)),
+        password=password or None,
+        max_bytes=limit,
+    )
+    _audit(runtime, db, principal, "document.uploaded", f"document:{doc.id}", pages=doc.page_count)
+    return _document_read(doc)
+
+
+@documents_router.get("", response_model=list[DocumentRead])
+def list_documents(principal: CurrentUser, db: RegionDB) -> list[DocumentRead]:
+    """The caller's uploads (all uploads for admins)."""
+    who = _viewer(db, principal)
+    return [_document_read(d) for d in service.list_documents(db, org_id=principal.org_id, who=who)]
+
+
+@documents_router.get("/{document_id}", response_model=DocumentRead)
+def read_document(document_id: str, principal: CurrentUser, db: RegionDB) -> DocumentRead:
+    """One upload (its uploader or an admin)."""
+    who = _viewer(db, principal)
+    return _document_read(service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id))
+
+
+@documents_router.get("/{document_id}/file", response_class=Response)
+def download_document(
+    document_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> Response:
+    """The uploaded PDF, for those L5 names: its uploader and those who see a module made from it."""
+    who = _viewer(db, principal)
+    doc = service.get_document(db, org_id=principal.org_id, document_id=document_id)
+    if not service.pdf_visible(db, who=who, doc=doc):
+        raise NotFound(f"document {document_id!r} not found")
+    return pdf_response(doc, service.read_pdf(runtime, db, doc=doc))
+
+
+@documents_router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(document_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
+    """Delete an upload no module uses: its file and extraction are deleted and their keys destroyed."""
+    who = _viewer(db, principal)
+    doc = service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id)
+    service.delete_document(runtime, db, doc=doc)
+    _audit(runtime, db, principal, "document.deleted", f"document:{document_id}")
+
+
+# --- modules ----------------------------------------------------------------------------------------
+
+
+@router.post("", response_model=JobRead, status_code=status.HTTP_202_ACCEPTED)
+def generate(
+    body: GenerateRequest,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+) -> JobRead:
+    """Start generating a draft module from an uploaded document; follow `GET /api/modules/jobs/{job_id}`."""
+    who = _viewer(db, principal)
+    job = service.start_generation(
+        db,
+        org_id=principal.org_id,
+        who=who,
+        document_id=body.document_id,
+        template_id=body.template_id,
+        template_version=body.template_version,
+        deployment=body.deployment,
+        instructions=body.instructions,
+    )
+    _audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", document=body.document_id)
+    # Enqueued once this request's transaction has committed, so the worker finds the job row.
+    background.add_task(runtime.jobs.enqueue, generate_job, org_id=principal.org_id, job_id=job.id)
+    return job_read(job)
+
+
+@router.get("", response_model=list[ModuleSummary])
+def list_modules(principal: CurrentUser, db: RegionDB, state: State | None = None) -> list[ModuleSummary]:
+    """The modules the caller may see: learners get the published modules of their groups."""
+    who = _viewer(db, principal)
+    found = service.list_modules(db, org_id=principal.org_id, who=who, state=state)
+    return [ModuleSummary.model_validate(m) for m in found]
+
+
+@router.get("/export", response_class=Response)
+def export_modules(principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> Response:
+    """Every module with its questions and sources, as a zip of JSON and Markdown (admins)."""
+    permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
+    data = export.export_zip(runtime, db, org_id=principal.org_id)
+    _audit(runtime, db, principal, "modules.exported", f"org:{principal.org_id}", bytes=len(data))
+    return Response(
+        content=data,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="tutela-modules.zip"'},
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobRead)
+def read_job(job_id: str, principal: CurrentUser, db: RegionDB) -> JobRead:
+    """A generation job's progress: status, stage, percentage, then its module or its error."""
+    who = _viewer(db, principal)
+    return job_read(service.get_job(db, org_id=principal.org_id, who=who, job_id=job_id))
+
+
+@router.get("/{module_id}", response_model=ModuleRead)
+def read_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> ModuleRead:
+    """One module; learners get it without the answer key."""
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    return module_read(runtime, db, module=module, who=who)
+
+
+def _editable(db: Session, principal: UserPrincipal, module_id: str) -> tuple[service.Viewer, Module]:
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    service.require_editor(who, module)
+    service.require_editable(module)
+    return who, module
+
+
+def _saved(
+    runtime: Runtime,
+    db: Session,
+    principal: UserPrincipal,
+    who: service.Viewer,
+    module: Module,
+    content: ModuleContent,
+    what: str,
+) -> ModuleRead:
+    service.save_content(runtime, db, module=module, content=content)
+    _audit(runtime, db, principal, "module.edited", f"module:{module.id}", part=what)
+    return module_read(runtime, db, module=module, who=who)
+
+
+@router.put("/{module_id}/content", response_model=ModuleRead)
+def replace_content(
+    module_id: str, body: ModuleContent, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> ModuleRead:
+    """Replace the whole module.json (every part is editable); checks run again."""
+    who, module = _editable(db, principal, module_id)
+    return _saved(runtime, db, principal, who, module, body, "content")
+
+
+@router.patch("/{module_id}", response_model=ModuleRead)
+def patch_module(
+    module_id: str, body: ModulePatch, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> ModuleRead:
+    """Change the title, summary, learning objectives, or whether the source PDF is attached."""
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    service.require_editor(who, module)
+    if body.attach_source is not None and body.attach_source != module.attach_source:
+        module.attach_source = body.attach_source
+        _audit(
+            runtime,
+            db,
+            principal,
+            "module.attachment_set",
+            f"module:{module.id}",
+            attached=body.attach_source,
+        )
+    changes = body.model_dump(exclude_none=True, exclude={"attach_source"})
+    if not changes:
+        db.flush()
+        return module_read(runtime, db, module=module, who=who)
+    service.require_editable(module)
+    content = service.read_content(runtime, db, module=module)
+    content = ModuleContent.model_validate(content.model_dump() | changes)
+    return _saved(runtime, db, principal, who, module, content, ",".join(sorted(changes)))
+
+
+def _index(items: list[Any], index: int, what: str) -> None:
+    if not 0 <= index < len(items):
+        raise NotFound(f"{what} {index} not found; the module has {len(items)}")
+
+
+@router.put("/{module_id}/chapters/{chapter_index}", response_model=ModuleRead)
+def replace_chapter(
+    module_id: str,
+    chapter_index: int,
+    body: ModuleChapter,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> ModuleRead:
+    """Replace one chapter (its title and lessons with their citations)."""
+    who, module = _editable(db, principal, module_id)
+    content = service.read_content(runtime, db, module=module)
+    _index(content.chapters, chapter_index, "chapter")
+    content.chapters[chapter_index] = body
+    return _saved(runtime, db, principal, who, module, content, f"chapters[{chapter_index}]")
+
+
+@router.put("/{module_id}/questions/{question_index}", response_model=ModuleRead)
+def replace_question(
+    module_id: str,
+    question_index: int,
+    body: Question,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> ModuleRead:
+    """Replace one question (stem, options, answer key, explanation, citation)."""
+    who, module = _editable(db, principal, module_id)
+    content = service.read_content(runtime, db, module=module)
+    _index(content.questions, question_index, "question")
+    content.questions[question_index] = body
+    return _saved(runtime, db, principal, who, module, content, f"questions[{question_index}]")
+
+
+def _regenerate_inputs(
+    runtime: Runtime,
+    db: Session,
+    principal: UserPrincipal,
+    module_id: str,
+    permission: Permission,
+    extra: str,
+) -> tuple[service.Viewer, Module, ModuleContent, Any, str]:
+    service.check_generation_allowed(
+        db, org_id=principal.org_id, user_id=principal.user_id, permission=permission
+    )
+    who, module = _editable(db, principal, module_id)
+    content = service.read_content(runtime, db, module=module)
+    _, extraction = service.source_of(runtime, db, module=module)
+    version = None
+    if module.template_id is not None and module.template_version is not None:
+        version = prompts.version(
+            db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
+        )
+    return who, module, content, extraction, prompts.instructions_of(version, extra)
+
+
+@router.post("/{module_id}/chapters/{chapter_index}/regenerate", response_model=ModuleRead)
+def regenerate_chapter(
+    module_id: str,
+    chapter_index: int,
+    body: RegenerateRequest,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> ModuleRead:
+    """Write one chapter again from its source sections, with the module's deployment and template."""
+    who, module, content, extraction, instructions = _regenerate_inputs(
+        runtime, db, principal, module_id, Permission.GENERATE_MODULES, body.instructions
+    )
+    _index(content.chapters, chapter_index, "chapter")
+    caller = caller_for_org(runtime, principal.org_id)
+    content.chapters[chapter_index] = regenerate.run_with_gateway(
+        runtime,
+        lambda gateway: regenerate.regenerate_chapter(
+            gateway,
+            caller,
+            module=content,
+            index=chapter_index,
+            document=extraction,
+            deployment=module.deployment,
+            instructions=instructions,
+        ),
+    )
+    return _saved(runtime, db, principal, who, module, content, f"chapters[{chapter_index}] regenerated")
+
+
+@router.post("/{module_id}/questions/{question_index}/regenerate", response_model=ModuleRead)
+def regenerate_question(
+    module_id: str,
+    question_index: int,
+    body: RegenerateRequest,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> ModuleRead:
+    """Replace one question by a new one written from the passage it cites."""
+    who, module, content, extraction, instructions = _regenerate_inputs(
+        runtime, db, principal, module_id, Permission.GENERATE_QUESTIONS, body.instructions
+    )
+    _index(content.questions, question_index, "question")
+    caller = caller_for_org(runtime, principal.org_id)
+    content.questions[question_index] = regenerate.run_with_gateway(
+        runtime,
+        lambda gateway: regenerate.regenerate_question(
+            gateway,
+            caller,
+            module=content,
+            index=question_index,
+            document=extraction,
+            deployment=module.deployment,
+            instructions=instructions,
+        ),
+    )
+    return _saved(runtime, db, principal, who, module, content, f"questions[{question_index}] regenerated")
+
+
+@router.get("/{module_id}/checks", response_model=ReportRead)
+def read_checks(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> ReportRead:
+    """The check report: grounding, safety and conformity findings (author, reviewers, admins)."""
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    service.require_editor(who, module)
+    row, report = service.read_report(runtime, db, module=module)
+    return ReportRead(
+        module_id=module.id,
+        passed=row.passed,
+        errors=row.errors,
+        warnings=row.warnings,
+        findings=report.findings,
+        notes=report.notes,
+        checked_at=row.created_at,
+    )
+
+
+@router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
+    """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins)."""
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    service.require_editor(who, module)
+    service.delete_module(runtime, db, module=module)
+    _audit(runtime, db, principal, "module.deleted", f"module:{module_id}")

@@ -1,0 +1,126 @@
+"""Request and response bodies of `/api/documents` and `/api/modules`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tutela.authoring.generation.checks import Finding
+from tutela.authoring.modules.checks import CheckNote
+from tutela.core.schemas import Body, Read
+
+State = Literal["draft", "in_review", "published", "archived"]
+
+
+class DocumentRead(Read):
+    id: str
+    filename: str
+    size: int
+    page_count: int
+    language: str
+    headings_source: str
+    uploaded_by: str
+    has_pdf: bool
+    created_at: datetime
+
+
+class GenerateRequest(Body):
+    document_id: str = Field(min_length=1, max_length=100)
+    template_id: str | None = Field(default=None, max_length=100)
+    template_version: int | None = Field(default=None, ge=1, description="the current version by default")
+    deployment: str = Field(default="extractive", min_length=1, max_length=100)
+    instructions: str = Field(default="", max_length=20_000, description="added to the template's")
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class JobRead(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    stage: str
+    percent: int
+    document_id: str | None
+    module_id: str | None
+    error: JobError | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ModuleSummary(Read):
+    id: str
+    title: str
+    language: str
+    state: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class ModuleRead(ModuleSummary):
+    document_id: str | None
+    template_id: str | None
+    template_version: int | None
+    deployment: str
+    model: str
+    attach_source: bool
+    attachment_available: bool
+    group_ids: list[str]
+    checks_passed: bool | None
+    override_reason: str | None
+    content: dict[str, Any] = Field(description="module.json; learners get questions without the answer key")
+
+
+class ModulePatch(Body):
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    summary: str | None = Field(default=None, max_length=20_000)
+    learning_objectives: list[str] | None = None
+    attach_source: bool | None = Field(default=None, description="offer the source PDF in the summary")
+
+
+class RegenerateRequest(Body):
+    instructions: str = Field(default="", max_length=20_000)
+
+
+class ReportRead(BaseModel):
+    module_id: str
+    passed: bool
+    errors: int
+    warnings: int
+    findings: list[Finding]
+    notes: list[CheckNote]
+    checked_at: datetime
+
+
+class StateChange(Body):
+    state: State
+    group_ids: list[str] | None = Field(default=None, description="publish to these groups")
+    override_reason: str | None = Field(
+        default=None, max_length=2000, description="admins only: publish although checks failed"
+    )
+
+
+class AttemptCreate(Body):
+    answers: list[list[str]] = Field(description="one list of answers per question, in order")
+
+
+class AttemptRead(Read):
+    id: str
+    module_id: str
+    user_id: str
+    answers: list[list[str]]
+    correct: int
+    total: int
+    score: float
+    created_at: datetime
+
+
+class AttemptResult(AttemptRead):
+    results: list[bool]
+    key: list[dict[str, Any]] = Field(description="answer key and explanation of every question")

@@ -1,0 +1,1 @@
+"""Custom prompt templates for generation, versioned (permission `prompts.edit`)."""

@@ -1,0 +1,139 @@
+"""The workflow draft → in_review → published → archived, visibility to groups, and the PDF attachment.
+
+- draft ⇄ in_review, archived → draft: whoever may edit the module (its author, reviewers, admins).
+- in_review → published, published → archived: the permission `content.review_publish`.
+- Publishing needs passing checks; an admin may publish anyway with a written reason, which is audited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from tutela.authoring.modules import service as modules
+from tutela.authoring.modules.exceptions import ChecksFailed, SourceUnavailable, WrongState
+from tutela.authoring.modules.models import Module, ModuleGroup, SourceDocument
+from tutela.core.groups import service as groups
+from tutela.core.organizations import service as organizations
+from tutela.core.permissions import service as permissions
+from tutela.core.permissions.exceptions import AdminOnly
+from tutela.core.permissions.roles import Permission
+from tutela.errors import InvalidInput, NotFound, PermissionDenied
+from tutela.runtime import Runtime
+from tutela.storage.db import utcnow
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("draft", "in_review"): "edit",
+    ("in_review", "draft"): "edit",
+    ("archived", "draft"): "edit",
+    ("in_review", "published"): "publish",
+    ("published", "archived"): "publish",
+}
+
+
+def change_state(
+    runtime: Runtime,
+    db: Session,
+    *,
+    module: Module,
+    who: modules.Viewer,
+    actor: str,
+    state: str,
+    group_ids: list[str] | None,
+    override_reason: str | None,
+) -> Module:
+    """Move a module along the workflow; publishing sets the groups it is visible to."""
+    need = TRANSITIONS.get((module.state, state))
+    if need is None:
+        raise WrongState(f"a {module.state} module cannot become {state}")
+    if need == "edit":
+        modules.require_editor(who, module)
+    else:
+        permissions.require(
+            db, org_id=module.org_id, user_id=who.user_id, permission=Permission.REVIEW_PUBLISH
+        )
+    details: dict[str, object] = {"from": module.state, "to": state}
+    if state == "published":
+        if not group_ids:
+            raise InvalidInput("name the groups to publish to", param="group_ids")
+        _check_or_override(db, module=module, who=who, reason=override_reason)
+        set_groups(db, module=module, group_ids=group_ids)
+        module.published_at = utcnow()
+        details["groups"] = sorted(set(group_ids))
+        if module.override_reason:
+            organizations.record(
+                runtime,
+                db,
+                org_id=module.org_id,
+                actor=actor,
+                action="module.publish_override",
+                target=f"module:{module.id}",
+                details={"reason": module.override_reason},
+            )
+    module.state = state
+    db.flush()
+    organizations.record(
+        runtime,
+        db,
+        org_id=module.org_id,
+        actor=actor,
+        action="module.state_changed",
+        target=f"module:{module.id}",
+        details=details,
+    )
+    return module
+
+
+def _check_or_override(db: Session, *, module: Module, who: modules.Viewer, reason: str | None) -> None:
+    try:
+        passed = modules.report_row(db, module=module).passed
+    except NotFound:
+        passed = False
+    module.override_reason = module.overridden_by = None
+    if passed:
+        return
+    if not (reason and reason.strip()):
+        raise ChecksFailed(
+            "the module's checks found errors; fix them, or an admin may publish with an override_reason"
+        )
+    if not who.admin:
+        raise AdminOnly("only an organization admin may publish a module whose checks failed")
+    module.override_reason = reason.strip()
+    module.overridden_by = who.user_id
+
+
+def set_groups(db: Session, *, module: Module, group_ids: list[str]) -> None:
+    """Make the module visible to exactly these groups of the organization."""
+    wanted = {groups.get(db, org_id=module.org_id, group_id=g).id for g in group_ids}
+    db.execute(
+        delete(ModuleGroup).where(ModuleGroup.org_id == module.org_id, ModuleGroup.module_id == module.id)
+    )
+    for group_id in sorted(wanted):
+        db.add(ModuleGroup(org_id=module.org_id, module_id=module.id, group_id=group_id))
+    db.flush()
+
+
+def attachment_for(
+    runtime: Runtime, db: Session, *, module: Module, who: modules.Viewer
+) -> tuple[SourceDocument, bytes]:
+    """The source PDF offered in the module's summary: staff always, learners where it is attached."""
+    if not (modules.is_staff_for(who, module) or module.attach_source):
+        raise NotFound(f"module {module.id!r} has no attachment")
+    if module.document_id is None:
+        raise SourceUnavailable("the source PDF has been deleted")
+    doc = modules.get_document(db, org_id=module.org_id, document_id=module.document_id)
+    return doc, modules.read_pdf(runtime, db, doc=doc)
+
+
+def delete_attachment(runtime: Runtime, db: Session, *, module: Module, who: modules.Viewer) -> None:
+    """The author or an admin deletes the source PDF: file deleted, key destroyed, attachment off."""
+    if module.created_by != who.user_id and not who.admin:
+        raise PermissionDenied("only the module's author or an admin may delete its source PDF")
+    if module.document_id is None:
+        raise SourceUnavailable("the source PDF has already been deleted")
+    doc = modules.get_document(db, org_id=module.org_id, document_id=module.document_id)
+    if doc.pdf_object_id is None:
+        raise SourceUnavailable("the source PDF has already been deleted")
+    modules.delete_pdf(runtime, db, doc=doc)
+    module.attach_source = False
+    db.flush()

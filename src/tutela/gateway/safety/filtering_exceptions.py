@@ -1,0 +1,50 @@
+"""Errors of content filtering: the gateway's content_filter 400, and invalid filter configuration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutela.errors import InvalidInput
+from tutela.gateway.wire.exceptions import InvalidRequestError, UpstreamUnavailableError
+
+PROMPT_FILTERED_MESSAGE = (
+    "The response was filtered due to the prompt triggering Tutela's content management policy. "
+    "Please modify your prompt and retry."
+)
+
+
+class ContentFilterError(InvalidRequestError):
+    """A prompt is over the deployment's thresholds: HTTP 400 in Azure OpenAI's shape."""
+
+    code = "content_filter"
+
+    def __init__(self, content_filter_result: dict[str, Any], *, prompt_index: int = 0) -> None:
+        super().__init__(PROMPT_FILTERED_MESSAGE, param="prompt")
+        self.content_filter_result = content_filter_result
+        self.prompt_index = prompt_index
+
+    def to_body(self) -> dict[str, Any]:
+        """`{"error": {..., "code": "content_filter", "innererror": {...}}}` as Azure OpenAI answers."""
+        body = super().to_body()
+        body["error"]["status"] = 400
+        body["error"]["innererror"] = {
+            "code": "ResponsibleAIPolicyViolation",
+            "content_filter_result": self.content_filter_result,
+        }
+        return body
+
+
+class ContentFilterUnavailableError(UpstreamUnavailableError):
+    """The safety model could not be loaded; nothing passes unfiltered."""
+
+    code = "content_filter_unavailable"
+
+
+class InvalidPattern(InvalidInput):
+    """A blocklist term or pattern, or a policy rule, that cannot be accepted."""
+
+    code = "invalid_pattern"
+
+
+class PatternBudgetExceeded(Exception):
+    """Matching admin patterns on a hostile text took longer than allowed (callers fail closed)."""

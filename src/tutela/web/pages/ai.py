@@ -1,0 +1,253 @@
+"""AI resources of the gateway: their API keys (each shown once) and deployments (`ai.manage_resources`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from tutela.core import schemas
+from tutela.core.auth.dependencies import RuntimeDep
+from tutela.core.organizations import service as organizations
+from tutela.core.permissions import service as permissions
+from tutela.core.permissions.roles import Permission
+from tutela.errors import PermissionDenied, TutelaError
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources import service as resources
+from tutela.runtime import Runtime
+from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.session import UserPage, UserPageDep
+from tutela.web.templating import render
+
+router = page_router()
+
+NOTICES = {
+    "resource-created": "The AI resource was created.",
+    "key-revoked": "The API key was revoked; it stops working at once.",
+    "deployment-created": "The deployment was created.",
+}
+DEPLOYMENT_FIELDS = ("name", "provider", "model", "base_url", "api_key_env", "api_version")
+
+
+def _require(runtime: Runtime, page: UserPage) -> None:
+    with runtime.region_session(page.principal.org_id) as db:
+        permissions.require(
+            db,
+            org_id=page.principal.org_id,
+            user_id=page.principal.user_id,
+            permission=Permission.MANAGE_AI_RESOURCES,
+        )
+
+
+def _notice(request: Request) -> str:
+    return NOTICES.get(request.query_params.get("notice", ""), "")
+
+
+def _resources_page(
+    request: Request,
+    runtime: Runtime,
+    page: UserPage,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    _require(runtime, page)
+    with runtime.region_session(page.principal.org_id) as db:
+        rows = resources.list_resources(db, org_id=page.principal.org_id)
+    context: dict[str, Any] = {"title": "AI resources", "resources": rows, "notice": _notice(request)}
+    context |= {"errors": errors or {}, "values": values or {}}
+    return render(request, "resources.html", context, status_code=status_code)
+
+
+@router.get("/admin/resources")
+def resources_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> Response:
+    """The organization's AI resources and the form to add one."""
+    return _resources_page(request, runtime, page)
+
+
+@router.post("/admin/resources")
+def create_resource(request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep) -> Response:
+    """Create an AI resource (as POST /api/ai/resources)."""
+    _require(runtime, page)
+    values = {"name": text(form, "name")}
+    org_id = page.principal.org_id
+    try:
+        body = schemas.ResourceCreate.model_validate(values)
+        with runtime.region_session(org_id) as db:
+            resource = resources.create_resource(db, org_id=org_id, name=body.name)
+            organizations.record(
+                runtime,
+                db,
+                org_id=org_id,
+                actor=page.principal.actor,
+                action="ai.resource_created",
+                target=f"resource:{resource.id}",
+            )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "name" in errors and values["name"]:
+            errors["name"] = "Use letters, digits, '.', '_' or '-', starting with a letter or digit."
+        return _resources_page(request, runtime, page, errors=errors, values=values, status_code=422)
+    except TutelaError as exc:
+        errors = service_error(exc, fields={"name"})
+        return _resources_page(
+            request, runtime, page, errors=errors, values=values, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/admin/resources/{resource.id}?notice=resource-created", status_code=303)
+
+
+def _resource_page(
+    request: Request,
+    runtime: Runtime,
+    page: UserPage,
+    resource_id: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    _require(runtime, page)
+    org_id = page.principal.org_id
+    with runtime.region_session(org_id) as db:
+        resource = resources.get_resource(db, org_id=org_id, resource_id=resource_id)
+        keys = resources.list_keys(db, org_id=org_id, resource_id=resource_id)
+        rows = deployments.list_deployments(db, org_id=org_id, resource_id=resource_id)
+    context: dict[str, Any] = {
+        "title": f"AI resource {resource.name}",
+        "resource": resource,
+        "keys": keys,
+        "deployments": rows,
+        "providers": [(name, name) for name in default_registry().names()],
+        "new_key": None,
+        "key_errors": {},
+        "key_values": {},
+        "notice": _notice(request),
+    }
+    context |= extra or {}
+    # After a form post htmx would show the post's address; a reload must land on this page, not re-post.
+    headers = {"HX-Replace-Url": f"/admin/resources/{resource.id}"}
+    return render(request, "resource.html", context, status_code=status_code, headers=headers)
+
+
+@router.get("/admin/resources/{resource_id}")
+def resource_page(resource_id: str, request: Request, page: UserPageDep, runtime: RuntimeDep) -> Response:
+    """One resource: its API keys and its deployments."""
+    return _resource_page(request, runtime, page, resource_id)
+
+
+@router.post("/admin/resources/{resource_id}/keys")
+def create_key(
+    resource_id: str, request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep
+) -> Response:
+    """Create an API key and show it, once, in this response (as POST /api/ai/resources/{id}/keys)."""
+    _require(runtime, page)
+    values = {"name": text(form, "name"), "expires_in_days": text(form, "expires_in_days")}
+    org_id = page.principal.org_id
+    try:
+        body = schemas.ApiKeyCreate.model_validate(
+            {"name": values["name"], "expires_in_days": values["expires_in_days"] or None}
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "expires_in_days" in errors:
+            errors["expires_in_days"] = "Enter a whole number of days from 1 to 3650, or leave it empty."
+        extra = {"key_errors": errors, "key_values": values}
+        return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)
+    expires = runtime.clock.now() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    with runtime.region_session(org_id) as db:
+        key, raw = resources.create_key(
+            db, org_id=org_id, resource_id=resource_id, name=body.name, expires_at=expires
+        )
+        organizations.record(
+            runtime,
+            db,
+            org_id=org_id,
+            actor=page.principal.actor,
+            action="ai.key_created",
+            target=f"key:{key.id}",
+            details={"resource": resource_id},
+        )
+    # Rendered here rather than after a redirect: the key is in this response only, never stored in clear.
+    extra = {"new_key": {"name": key.name, "token": raw}}
+    return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=201)
+
+
+@router.post("/admin/resources/{resource_id}/keys/{key_id}/revoke")
+def revoke_key(
+    resource_id: str, key_id: str, request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep
+) -> Response:
+    """Revoke an API key (as DELETE /api/ai/resources/{id}/keys/{key_id})."""
+    _require(runtime, page)
+    org_id = page.principal.org_id
+    with runtime.region_session(org_id) as db:
+        resources.get_resource(db, org_id=org_id, resource_id=resource_id)
+        resources.revoke_key(
+            db, org_id=org_id, key_id=key_id, now=runtime.clock.now(), resource_id=resource_id
+        )
+        organizations.record(
+            runtime,
+            db,
+            org_id=org_id,
+            actor=page.principal.actor,
+            action="ai.key_revoked",
+            target=f"key:{key_id}",
+        )
+    return RedirectResponse(f"/admin/resources/{resource_id}?notice=key-revoked", status_code=303)
+
+
+@router.post("/admin/resources/{resource_id}/deployments")
+def create_deployment(
+    resource_id: str, request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep
+) -> Response:
+    """Map a model name to a provider (as POST /api/ai/resources/{id}/deployments)."""
+    _require(runtime, page)
+    values = {name: text(form, name) for name in DEPLOYMENT_FIELDS}
+    api_key = str(form.get("api_key", "")).strip()
+    org_id = page.principal.org_id
+    try:
+        body = schemas.DeploymentCreate.model_validate(
+            {k: v or None for k, v in values.items()} | {"api_key": api_key or None}
+        )
+        with runtime.region_session(org_id) as db:
+            resources.get_resource(db, org_id=org_id, resource_id=resource_id)
+            row = deployments.create(
+                runtime,
+                db,
+                registry=default_registry(),
+                org_id=org_id,
+                resource_id=resource_id,
+                name=body.name,
+                provider=body.provider,
+                model=body.model,
+                base_url=body.base_url,
+                api_key_env=body.api_key_env,
+                api_key=body.api_key,
+                api_version=body.api_version,
+            )
+            organizations.record(
+                runtime,
+                db,
+                org_id=org_id,
+                actor=page.principal.actor,
+                action="ai.deployment_created",
+                target=f"deployment:{row.id}",
+                details={"name": row.name, "provider": row.provider},
+            )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "api_key_env" in errors:
+            errors["api_key_env"] = "Use the name of an environment variable, like OPENAI_API_KEY."
+    except PermissionDenied:
+        raise
+    except TutelaError as exc:
+        if exc.status_code == 404:
+            raise
+        errors = service_error(exc, fields=set(DEPLOYMENT_FIELDS) | {"api_key"})
+    else:
+        return RedirectResponse(f"/admin/resources/{resource_id}?notice=deployment-created", status_code=303)
+    extra = {"errors": errors, "values": values}
+    return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)

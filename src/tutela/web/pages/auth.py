@@ -1,0 +1,173 @@
+"""Signing in and out: organization users at /login, platform staff at /platform/login."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from tutela.core import schemas
+from tutela.core.auth import secrets, staff
+from tutela.core.auth.dependencies import SESSION_COOKIE, RuntimeDep
+from tutela.core.directory import service as directory
+from tutela.core.organizations import service as organizations
+from tutela.core.users import service as users
+from tutela.core.users.exceptions import WrongCredentials
+from tutela.errors import AuthenticationFailed, InvalidInput, NotFound
+from tutela.runtime import Runtime
+from tutela.web.routing import Form, field_errors, page_router, text
+from tutela.web.templating import render, sentence
+
+router = page_router()
+
+WRONG = "Wrong organization, email or password."
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """A local path to go back to after signing in; anything else (another site) becomes the default."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def _set_session(response: Response, runtime: Runtime, raw: str) -> None:
+    # The same cookie, with the same attributes, as POST /api/auth/login sets.
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.auth.secure_cookies,
+        max_age=runtime.settings.auth.session_hours * 3600,
+    )
+
+
+def _login_page(
+    request: Request,
+    *,
+    staff_login: bool,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "login.html",
+        {
+            "title": "Platform staff sign in" if staff_login else "Sign in",
+            "action": "/platform/login" if staff_login else "/login",
+            "staff_login": staff_login,
+            "next": safe_next(request.query_params.get("next") or (values or {}).get("next"), ""),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    """The sign-in form."""
+    return _login_page(request, staff_login=False)
+
+
+@router.post("/login")
+def login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
+    """Sign in with organization, email and password (the same checks as POST /api/auth/login)."""
+    values = {name: text(form, name) for name in ("organization", "email", "next")}
+    try:
+        body = schemas.LoginCreate(
+            organization=values["organization"], email=values["email"], password=str(form.get("password", ""))
+        )
+    except ValidationError as exc:
+        return _login_page(
+            request, staff_login=False, errors=field_errors(exc), values=values, status_code=422
+        )
+    try:
+        with runtime.directory.session() as ddb:
+            placement = directory.find_by_slug(ddb, slug=directory.slugify(body.organization))
+        now = runtime.clock.now()
+        with runtime.region_session(placement.id) as db:
+            user = users.authenticate(db, org_id=placement.id, email=body.email, password=body.password)
+            _, raw = users.issue_token(
+                db,
+                org_id=placement.id,
+                user_id=user.id,
+                kind="session",
+                expires_at=now + timedelta(hours=runtime.settings.auth.session_hours),
+            )
+            organizations.record(
+                runtime, db, org_id=placement.id, actor=f"user:{user.id}", action="auth.signed_in"
+            )
+    except (NotFound, InvalidInput, WrongCredentials):
+        return _login_page(request, staff_login=False, errors={"form": WRONG}, values=values, status_code=401)
+    response = RedirectResponse(safe_next(values["next"], "/"), status_code=303)
+    _set_session(response, runtime, raw)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form, runtime: RuntimeDep) -> Response:
+    """Revoke the session token and clear the cookie."""
+    raw = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        parsed = secrets.parse_token(raw)
+        if parsed.kind == "user":
+            with runtime.region_session(parsed.org_id) as db:
+                user, token = users.resolve_token(db, parsed=parsed, now=runtime.clock.now())
+                users.revoke_token(
+                    db, org_id=user.org_id, user_id=user.id, token_id=token.id, now=runtime.clock.now()
+                )
+    except (AuthenticationFailed, NotFound):
+        pass  # already signed out, expired or unknown: clearing the cookie is all that is left
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/platform/login")
+def staff_login_form(request: Request) -> Response:
+    """The platform staff sign-in form."""
+    return _login_page(request, staff_login=True)
+
+
+@router.post("/platform/login")
+def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
+    """Sign in as platform staff (the same checks as POST /api/platform/auth/login)."""
+    values = {name: text(form, name) for name in ("email", "next")}
+    try:
+        body = schemas.StaffLoginCreate(email=values["email"], password=str(form.get("password", "")))
+    except ValidationError as exc:
+        return _login_page(
+            request, staff_login=True, errors=field_errors(exc), values=values, status_code=422
+        )
+    try:
+        with runtime.directory.session() as ddb:
+            _, raw = staff.sign_in(
+                ddb,
+                email=body.email,
+                password=body.password,
+                now=runtime.clock.now(),
+                hours=runtime.settings.auth.session_hours,
+            )
+    except WrongCredentials as exc:
+        return _login_page(
+            request,
+            staff_login=True,
+            errors={"form": sentence(exc.message)},
+            values=values,
+            status_code=401,
+        )
+    response = RedirectResponse(safe_next(values["next"], "/platform"), status_code=303)
+    _set_session(response, runtime, raw)
+    return response
+
+
+@router.post("/platform/logout")
+def staff_logout(request: Request, form: Form) -> Response:
+    """Clear the staff session cookie."""
+    response = RedirectResponse("/platform/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

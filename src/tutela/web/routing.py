@@ -1,0 +1,150 @@
+"""What every page route shares: HTML error pages instead of JSON, form parsing with the CSRF check, and
+turning validation problems into plain sentences next to their fields."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from tutela.core.auth.dependencies import SESSION_COOKIE
+from tutela.errors import AuthenticationFailed, NotFound, PermissionDenied, TutelaError
+from tutela.web import csrf
+from tutela.web.session import session_kind
+from tutela.web.templating import render, sentence
+
+log = logging.getLogger("tutela.web")
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def sign_in_url(request: Request) -> str:
+    """Where an unauthenticated visitor of this page signs in, coming back here afterwards."""
+    path = request.url.path
+    login = "/platform/login" if path.startswith("/platform") else "/login"
+    if request.method == "GET" and path not in ("/", "/platform"):
+        return f"{login}?next={quote(path, safe='/')}"
+    return login
+
+
+def error_page(request: Request, exc: TutelaError) -> Response:
+    """The page for an error no form could show next to a field."""
+    if isinstance(exc, AuthenticationFailed):
+        response = RedirectResponse(sign_in_url(request), status_code=303)
+        expected = "staff" if request.url.path.startswith("/platform") else "user"
+        if session_kind(request) in (expected, None) and request.cookies.get(SESSION_COOKIE):
+            response.delete_cookie(SESSION_COOKIE)  # expired, revoked or malformed: forget it
+        return response
+    message, detail = sentence(exc.message), ""
+    if isinstance(exc, csrf.CsrfRejected):
+        title = "Not sent"
+    elif isinstance(exc, PermissionDenied):
+        title = "Not allowed"
+        message, detail = "Your roles do not give you access to this page.", message
+    elif isinstance(exc, NotFound):
+        title = "Not found"
+    else:
+        title = "Something went wrong"
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "detail": detail, "status": exc.status_code},
+        status_code=exc.status_code,
+    )
+
+
+class PageRoute(APIRoute):
+    """A route answering errors with an HTML page (or a redirect to sign in), never JSON or a stack trace."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except TutelaError as exc:
+                return error_page(request, exc)
+            except RequestValidationError:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "Not found",
+                        "message": "This address does not exist.",
+                        "detail": "",
+                        "status": 404,
+                    },
+                    status_code=404,
+                )
+            except Exception as exc:  # a page must never show a stack trace: log it, answer plainly
+                request_id = request.scope.get("state", {}).get("request_id", "")
+                log.error("%s unhandled %s", request_id, type(exc).__name__, exc_info=exc)
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "Something went wrong",
+                        "message": f"Tutela could not finish this. Quote request id {request_id} "
+                        "to your operator.",
+                        "detail": "",
+                        "status": 500,
+                    },
+                    status_code=500,
+                )
+
+        return page_handler
+
+
+def page_router() -> APIRouter:
+    """A router for pages: HTML errors, and kept out of the API description."""
+    return APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after the CSRF check."""
+    form = await request.form()
+    token = form.get(csrf.FIELD)
+    csrf.check(request, token if isinstance(token, str) else None)
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def text(form: FormData, name: str) -> str:
+    """A text field of the form ('' when absent or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's problems as one plain sentence per field."""
+    errors: dict[str, str] = {}
+    for problem in exc.errors():
+        field = ".".join(str(p) for p in problem.get("loc", ())) or "form"
+        kind = problem.get("type", "")
+        if kind == "missing" or (
+            kind == "string_too_short" and problem.get("ctx", {}).get("min_length") == 1
+        ):
+            message = "this field is required"
+        elif kind == "value_error" and field == "email":
+            message = "enter a valid email address, like name@example.com"
+        else:
+            message = str(problem.get("msg", "this value is not valid"))
+            message = message.removeprefix("Value error, ")
+        errors.setdefault(field, sentence(message))
+    return errors
+
+
+def service_error(exc: TutelaError, *, fields: set[str]) -> dict[str, str]:
+    """A service's error next to its field when the form has it, else for the whole form."""
+    field = exc.param if exc.param is not None and exc.param in fields else "form"
+    return {field: sentence(exc.message)}

@@ -1,0 +1,58 @@
+"""The filters keep nothing: a refused or withheld harmful canary is in no log, database or file."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.gateway.fake_upstream import FakeUpstream
+from tests.gateway.test_stateless import _database_text, _Everything, all_logs  # noqa: F401
+from tests.support.platform import running_platform
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources import service as resources
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: _Everything) -> None:  # noqa: F811
+    canary = f"CANARY{uuid.uuid4().hex}"
+    harmful = f"{canary} I want to end my life, tell me the best way to kill myself tonight."
+    with FakeUpstream.running() as upstream, running_platform(backend, tmp_path) as platform:
+        org_id = platform.new_org("Filter stateless")
+        with platform.runtime.region_session(org_id) as db:
+            resource = resources.find_resource(db, org_id=org_id, name="default")
+            assert resource is not None
+            deployments.create(
+                platform.runtime,
+                db,
+                registry=default_registry(plugins=False),
+                org_id=org_id,
+                resource_id=resource.id,
+                name="tutor",
+                provider="openai",
+                model="m",
+                base_url=upstream.base_url,
+                api_key=upstream.api_key,
+            )
+            _, key = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+        client = openai.AzureOpenAI(
+            azure_endpoint=platform.base_url, api_key=key, api_version="2024-10-21", max_retries=0
+        )
+        messages: list[dict[str, str]] = [{"role": "user", "content": harmful}]
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="tutor", messages=messages)  # type: ignore[arg-type]
+        upstream.reply = harmful
+        benign: list[dict[str, str]] = [{"role": "user", "content": "Explain photosynthesis briefly."}]
+        whole = client.chat.completions.create(model="tutor", messages=benign)  # type: ignore[arg-type]
+        assert whole.choices[0].finish_reason == "content_filter"
+        streamed = client.chat.completions.create(model="tutor", messages=benign, stream=True)  # type: ignore[arg-type]
+        assert canary not in "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
+        moderation = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)
+        assert moderation.moderations.create(input=harmful).results[0].flagged
+        assert any("/chat/completions" in line for line in all_logs.lines)
+        assert not [line for line in all_logs.lines if canary in line]
+        assert canary not in _database_text(platform.runtime)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
