@@ -1,0 +1,9 @@
+"""The `tutela` command line; commands live in one module per domain."""
+
+from __future__ import annotations
+
+from tutela.cli import authoring, core, gateway, monitoring
+from tutela.cli.common import main
+
+__all__ = ["main"]
+_COMMANDS = (authoring, core, gateway, monitoring)  # importing them registers their commands on `main`

@@ -1,0 +1,5 @@
+"""`python -m tutela.cli`."""
+
+from tutela.cli import main
+
+main()
