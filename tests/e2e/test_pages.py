@@ -14,7 +14,19 @@ from tests.support.platform import PASSWORD
 from tutela.core.auth import staff
 from tutela.core.permissions.roles import StaffRole
 
-ADMIN_SECTIONS = ["Users", "Groups", "Permissions", "AI features", "AI resources", "Audit log"]
+ADMIN_SECTIONS = [
+    "Users",
+    "Groups",
+    "Permissions",
+    "AI features",
+    "AI resources",
+    "Audit log",
+    "Prompt templates",
+    "Content policies",
+    "Content filters",
+    "Abuse monitoring",
+    "Export",
+]
 
 
 def test_admin_creates_a_user_edits_the_matrix_switches_ai_off_and_sees_it_all_audited(
@@ -26,7 +38,7 @@ def test_admin_creates_a_user_edits_the_matrix_switches_ai_off_and_sees_it_all_a
     sign_in(page, ORG_SLUG, ADMIN)
     assert page.evaluate("typeof htmx") == "object", "htmx did not load"
     page.evaluate("window.sameDocument = true")  # htmx swaps pages in: this survives until a full load
-    assert main_nav(page) == ["Home", *ADMIN_SECTIONS]
+    assert main_nav(page) == ["Home", "Authoring", "Learning", *ADMIN_SECTIONS]
     shot(page, "home-admin")
 
     # A group, then a user with a role in it.
@@ -133,7 +145,7 @@ def test_admin_creates_a_user_edits_the_matrix_switches_ai_off_and_sees_it_all_a
 def test_a_learner_sees_no_admin_navigation_and_gets_a_plain_403(make_page: Callable[..., Page]) -> None:
     page = make_page()
     sign_in(page, ORG_SLUG, LEARNER)
-    assert main_nav(page) == ["Home"]
+    assert main_nav(page) == ["Home", "Learning"]
     for section in ADMIN_SECTIONS:
         expect(page.get_by_role("link", name=section, exact=True)).to_have_count(0)
     shot(page, "home-learner")
@@ -148,7 +160,7 @@ def test_a_learner_sees_no_admin_navigation_and_gets_a_plain_403(make_page: Call
     expect(page.locator("main p.detail")).to_have_text(
         "Only an organization admin may change organization settings."
     )
-    assert main_nav(page) == ["Home"]
+    assert main_nav(page) == ["Home", "Learning"]
     shot(page, "forbidden")
 
 

@@ -10,7 +10,21 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from tutela.errors import NotFound
-from tutela.web.pages import ai, audit, auth, home, organization, people, platform
+from tutela.web.pages import (
+    ai,
+    audit,
+    auth,
+    authoring,
+    home,
+    learning,
+    monitoring,
+    organization,
+    people,
+    platform,
+    prompts,
+    review,
+    safety,
+)
 from tutela.web.routing import page_router
 
 MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
@@ -46,5 +60,11 @@ for module_router in (
     ai.router,
     audit.router,
     platform.router,
+    prompts.router,
+    safety.router,
+    monitoring.router,
+    review.router,
+    authoring.router,
+    learning.router,
 ):
     router.include_router(module_router)
