@@ -2,61 +2,29 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 import pytest
-from sqlalchemy import inspect, select, table, text
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import running_platform
+from tests.support.traces import LogLines, capture_all_logs, database_text, files_containing
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
-from tutela.runtime import Runtime
-
-
-class _Everything(logging.Handler):
-    """Collects every formatted log line of every logger."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
 
 
 @pytest.fixture
-def all_logs() -> Iterator[_Everything]:
-    handler = _Everything()
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
-
-
-def _database_text(runtime: Runtime) -> str:
-    """Every value of every table of every database, as text."""
-    dumps = []
-    databases = [runtime.directory] + [db for r in runtime.regions.values() for db in (r.db, r.keys_db)]
-    for database in databases:
-        with database.engine.connect() as conn:
-            for name in inspect(conn).get_table_names():
-                dumps.extend(str(row) for row in conn.execute(select(text("*")).select_from(table(name))))
-    return "\n".join(dumps)
+def all_logs() -> Iterator[LogLines]:
+    with capture_all_logs() as lines:
+        yield lines
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_a_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: _Everything) -> None:
+def test_a_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: LogLines) -> None:
     canary = f"CANARY-{uuid.uuid4().hex}"
     with FakeUpstream.running() as upstream, running_platform(backend, tmp_path) as platform:
         org_id = platform.new_org("Stateless")
@@ -90,7 +58,8 @@ def test_a_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: _Every
         assert all_logs.lines, "the test must see the gateway's access log lines"
         assert any("/v1/chat/completions" in line for line in all_logs.lines)
         assert not [line for line in all_logs.lines if canary in line]
-        assert canary not in _database_text(platform.runtime)
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert files, "the data directory must hold the databases and the key file"
-    assert not [p for p in files if canary.encode() in p.read_bytes()]
+        assert canary not in database_text(platform.runtime)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()], (
+        "the data dir must hold databases and the key file"
+    )
+    assert not files_containing(tmp_path, canary)

@@ -9,18 +9,22 @@ import openai
 import pytest
 
 from tests.gateway.fake_upstream import FakeUpstream
-from tests.gateway.test_stateless import _database_text, _Everything, all_logs  # noqa: F401
 from tests.support.platform import running_platform
+from tests.support.traces import capture_all_logs, database_text, files_containing
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: _Everything) -> None:  # noqa: F811
+def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
     canary = f"CANARY{uuid.uuid4().hex}"
     harmful = f"{canary} I want to end my life, tell me the best way to kill myself tonight."
-    with FakeUpstream.running() as upstream, running_platform(backend, tmp_path) as platform:
+    with (
+        capture_all_logs() as all_logs,
+        FakeUpstream.running() as upstream,
+        running_platform(backend, tmp_path) as platform,
+    ):
         org_id = platform.new_org("Filter stateless")
         with platform.runtime.region_session(org_id) as db:
             resource = resources.find_resource(db, org_id=org_id, name="default")
@@ -54,5 +58,5 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs
         assert moderation.moderations.create(input=harmful).results[0].flagged
         assert any("/chat/completions" in line for line in all_logs.lines)
         assert not [line for line in all_logs.lines if canary in line]
-        assert canary not in _database_text(platform.runtime)
-    assert not [p for p in tmp_path.rglob("*") if p.is_file() and canary.encode() in p.read_bytes()]
+        assert canary not in database_text(platform.runtime)
+    assert not files_containing(tmp_path, canary)
