@@ -54,6 +54,29 @@ def percentiles(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
+def bench_embedder(clf: SafetyClassifier, text: str) -> None:
+    """Latency if the MiniLM sentence embedder were added to the classifier (it is not, see the card)."""
+    try:
+        from tutela.gateway.providers.extractive.embeddings import Embedder
+
+        t0 = time.perf_counter()
+        embedder = Embedder.load()
+    except Exception as exc:  # noqa: BLE001 - the model package is optional; any failure means "absent"
+        print(f"MiniLM embedder unavailable ({type(exc).__name__}); skipping embedder timings")
+        return
+    print(f"MiniLM load: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    prefix = text[:150]  # about 32 word pieces
+    for label, fn in (
+        ("n-gram classifier + MiniLM (256 pieces)", lambda: (clf.classify([text]), embedder.embed([text]))),
+        (
+            "n-gram classifier + MiniLM (first ~32 pieces)",
+            lambda: (clf.classify([text]), embedder.embed([prefix])),
+        ),
+    ):
+        p50, p99 = percentiles(fn, runs=200)
+        print(f"{label:46s}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+
+
 def main() -> None:
     """Print latency, throughput and the ratio to the regex baseline."""
     rng = random.Random(7)
@@ -67,6 +90,8 @@ def main() -> None:
     print(f"classify one 1,000-char text : p50 {p50:.3f} ms  p99 {p99:.3f} ms")
     print(f"regex baseline, same text    : p50 {b50:.4f} ms  p99 {b99:.4f} ms")
     print(f"ratio classifier/baseline    : p50 x{p50 / b50:.0f}  p99 x{p99 / b99:.0f}")
+
+    bench_embedder(clf, text)
 
     batch = [make_text(rng.randint(200, 2000), rng) for _ in range(2000)]
     t0 = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -34,6 +36,10 @@ SOURCES = {
     "xstest": ("paul-rottger/exaggerated-safety (XSTest)", "CC-BY-4.0"),
     "simplesafetytests": ("bertiev/SimpleSafetyTests", "CC-BY-4.0"),
     "inhouse_benign": ("written in-house for Tutela (training/safety/inhouse_benign.txt)", "Apache-2.0"),
+    "inhouse_benign_extra": (
+        "written in-house for Tutela, second batch (training/safety/inhouse_benign_extra.txt)",
+        "Apache-2.0",
+    ),
     "inhouse_harmful": (
         "written in-house: short violence/self-harm/sexual contrast prompts (inhouse_harmful.txt)",
         "Apache-2.0",
@@ -61,6 +67,118 @@ def _latency(model_dir: Path) -> tuple[float, float]:
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return times[len(times) // 2], times[int(len(times) * 0.99)]
+
+
+def _sst_total(sst: dict) -> float:
+    """Share of all SimpleSafetyTests prompts flagged at medium."""
+    n = sum(v[0] for v in sst.values())
+    return sum(v[0] * v[1] for v in sst.values()) / max(n, 1)
+
+
+def _comparison(res: dict, xsrc: list) -> list[str]:
+    """Before/after tables: previous artifact vs this one on the same held-out rows."""
+    b = res["before"]
+    out = ["## Before / after (previous artifact vs this one, same held-out rows)\n"]
+    out.append(
+        "'Before' is the previously shipped artifact scored by the same code on exactly the same rows "
+        "(the held-out split is unchanged; the new in-house lines have a fixed split of their own). "
+        "Its leave-one-source-out numbers are re-run with the previous data mix (no "
+        "`inhouse_benign_extra`) against the same negatives.\n"
+    )
+    out.append("| metric | before | after |")
+    out.append("|---|---|---|")
+    for cat in res["per_cat"]:
+        if cat in b["per_cat"]:
+            out.append(f"| AUPRC {cat} | {b['per_cat'][cat]['ap']:.3f} | {res['per_cat'][cat]['ap']:.3f} |")
+    for cat in HARM_CATEGORIES:
+        if cat in b["per_cat"]:
+            out.append(
+                f"| recall @ medium {cat} | {b['per_cat'][cat]['recall']:.3f} | "
+                f"{res['per_cat'][cat]['recall']:.3f} |"
+            )
+    out.append(f"| AUPRC any unsafe | {b['any_unsafe']['ap']:.3f} | {res['any_unsafe']['ap']:.3f} |")
+    out.append(
+        f"| held-out benign flagged @ medium (n={res['n_benign']}) | {b['benign_fpr']['medium']:.2%} | "
+        f"{res['benign_fpr']['medium']:.2%} |"
+    )
+    out.append(
+        f"| held-out benign flagged @ low | {b['benign_fpr']['low']:.2%} | {res['benign_fpr']['low']:.2%} |"
+    )
+    bx, ax = b["xstest"], res["xstest"]
+    out.append(f"| XSTest safe FPR @ medium | {bx['fpr_medium']:.1%} | {ax['fpr_medium']:.1%} |")
+    out.append(f"| XSTest safe FPR @ low | {bx['fpr_low']:.1%} | {ax['fpr_low']:.1%} |")
+    out.append(
+        f"| XSTest unsafe flagged @ medium | {bx['recall_unsafe_medium']:.1%} | "
+        f"{ax['recall_unsafe_medium']:.1%} |"
+    )
+    out.append(f"| XSTest AUPRC safe-vs-unsafe | {bx['ap']:.3f} | {ax['ap']:.3f} |")
+    out.append(
+        f"| SimpleSafetyTests flagged @ medium (all 100) | {_sst_total(b['sst']):.0%} | "
+        f"{_sst_total(res['sst']):.0%} |"
+    )
+    out.append("")
+    out.append("| benign source (held-out) | n | before @ medium | after @ medium |")
+    out.append("|---|---|---|---|")
+    for kind, (n, fpr) in res["by_source_fpr"].items():
+        before = b["by_source_fpr"].get(kind, (0, float("nan")))[1]
+        out.append(f"| {kind} | {n} | {before:.2%} | {fpr:.2%} |")
+    out.append("")
+    prev = {(r[0], r[1]): r for r in res.get("xsrc_before", [])}
+    out.append("Leave one source out (AUPRC; recall at 1 % FPR in brackets):\n")
+    out.append("| category | held-out source | before | after |")
+    out.append("|---|---|---|---|")
+    for cat, src, _npos, _nneg, ap, rec in xsrc:
+        p = prev.get((cat, src))
+        before = f"{p[4]:.3f} ({p[5]:.3f})" if p else "n/a"
+        out.append(f"| {cat} | {src} | {before} | {ap:.3f} ({rec:.3f}) |")
+    out.append("")
+    return out
+
+
+def _embedding_experiment(path: Path) -> list[str]:
+    """Section on the MiniLM stacking experiment (results JSON written by the experiment run)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    base, emb = data["0.0"], data["1.0"]
+    lat = data.get("latency", {})
+    out = ["## Semantic features (MiniLM sentence embeddings): evaluated, not shipped\n"]
+    out.append(
+        "Tried: the n-gram features concatenated with the 384-d all-MiniLM-L6-v2 embedding of the first "
+        "256 word pieces (one logistic regression per harm category, C=8, same class balancing and "
+        "weights). To fit the time box the experiment uses a subsample (every 4th Davidson/Stormfront "
+        "row; no jailbreak rows, which are unknown for the harm categories, and no BIPIA documents) with "
+        "its own group split, "
+        "and compares against the n-gram-only model trained on exactly the same rows. XSTest/SST "
+        "thresholds: per category at 0.5 % of that split's held-out benign texts.\n"
+    )
+    out.append("| category | held-out source | n-gram AUPRC (recall @ 1 % FPR) | n-gram + MiniLM |")
+    out.append("|---|---|---|---|")
+    emb_rows = {(r[0], r[1]): r for r in emb["loso"]}
+    for cat, src, ap, rec in base["loso"]:
+        e = emb_rows[(cat, src)]
+        out.append(f"| {cat} | {src} | {ap:.3f} ({rec:.3f}) | {e[2]:.3f} ({e[3]:.3f}) |")
+    out.append("")
+    out.append("| metric (subsample model) | n-gram | n-gram + MiniLM |")
+    out.append("|---|---|---|")
+    for key, label in (
+        ("benign_fpr", "held-out benign flagged"),
+        ("xs_safe_fpr", "XSTest safe flagged"),
+        ("xs_unsafe_rec", "XSTest unsafe flagged"),
+        ("xs_ap", "XSTest AUPRC unsafe-vs-safe"),
+        ("sst_rec", "SimpleSafetyTests flagged"),
+    ):
+        out.append(f"| {label} | {base['xs'][key]:.3f} | {emb['xs'][key]:.3f} |")
+    out.append("")
+    if lat:
+        out.append(
+            "Latency for one 1,000-character text on the 2-core box (shared with other jobs, load "
+            f"average {lat['load']}): n-gram classifier p50 {lat['ngram_p50']:.2f} ms / p99 "
+            f"{lat['ngram_p99']:.2f} ms; with the MiniLM embedding of the first 256 word pieces p50 "
+            f"{lat['emb_p50']:.1f} ms / p99 {lat['emb_p99']:.1f} ms; embedding only the first ~32 word "
+            f"pieces p50 {lat['emb32_p50']:.1f} ms / p99 {lat['emb32_p99']:.1f} ms. The budget is p50 <= 10 "
+            "ms, so the embedder was not added to the runtime: `benchmarks/bench_safety.py` re-measures "
+            "both paths.\n"
+        )
+    return out
 
 
 def write_card(
@@ -110,7 +228,16 @@ def write_card(
         "that category's negatives reaching the band is at most 5 % (low), 1 % (medium) and 0.2 % (high), "
         "both over all negatives and separately for each product-like benign source (benign prompts, BIPIA "
         "clean documents, in-house instructions/benign text) with >= 50 calibration rows. "
-        "Detectors fire at 1 % of negatives (jailbreak, indirect attack) or 2 % (profanity). "
+        + (
+            "The medium "
+            "(and high) bands are then tightened together: the per-category FPR target is lowered step by "
+            "step until at most 1.5 % of *all* benign calibration texts (any harm category at medium or an "
+            "attack detected) are flagged, or at most 0.5 points above what the detectors alone flag if "
+            f"that is already more; the target reached was {info['medium_fpr']:.2%} per category. "
+            if "medium_fpr" in info
+            else ""
+        )
+        + "Detectors fire at 1 % of negatives (jailbreak, indirect attack) or 2 % (profanity). "
         "Scores are ranking scores from class-balanced models, not probabilities; use the bands.\n"
     )
     w("| category | C | low | medium | high / detected |")
@@ -139,6 +266,13 @@ def write_card(
         "- `inhouse_benign.txt` — hard negatives: technical prompts with violent verbs (kill/terminate/"
         "execute a process), figurative speech, history, first-aid and anti-harassment training text, "
         "sexual-health education, first-person everyday questions, a few non-English lines. Weighted x4.\n"
+        "- `inhouse_benign_extra.txt` (only with `SAFETY_CANDIDATE=1`) — second batch (~300 lines): "
+        "software/photography/sport/cooking "
+        "homonyms, pharmacology and nursing questions (overdose thresholds, antidotes), history lessons "
+        "about genocide and war, self-defence and first aid, sexual-health and mental-health education, "
+        "idioms, fiction prompts, security-awareness training, and plain course/textbook sentences of the "
+        "kind the lesson generator produces. Weighted x4; a fixed hash-based ~20 % of the lines is held "
+        "out (so the public split is unchanged).\n"
         "- `inhouse_harmful.txt` — short violence/self-harm/sexual prompts and threats that mirror the "
         "hard negatives "
         "with a harmful target ('kill my neighbour' vs 'kill a process'). Training split only, weighted x4, "
@@ -172,6 +306,8 @@ def write_card(
         "second group split of the training part only.\n"
     )
 
+    if "before" in res:
+        out.extend(_comparison(res, xsrc))
     w("## Held-out results (shipped artifact, runtime code path)\n")
     w(
         "| category | AUPRC | positives | negatives | recall @ medium/detected | precision | FPR on "
@@ -252,6 +388,9 @@ def write_card(
     for cat, src, npos, nneg, ap, rec in xsrc:
         w(f"| {cat} | {src} | {npos} | {nneg} | {ap:.3f} | {rec:.3f} |")
     w("")
+    experiment = os.environ.get("SAFETY_EMBED_EXPERIMENT")
+    if experiment:
+        out.extend(_embedding_experiment(Path(experiment)))
     w("## Known weaknesses\n")
     w(
         "- Bag-of-n-grams: no understanding of negation, quotation or intent. Counter-speech quoting hate, "

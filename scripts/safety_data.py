@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import random
 import re
 from dataclasses import dataclass, field
@@ -236,6 +237,30 @@ def load_inhouse_benign(data_dir: Path) -> list[Example]:
         Example(t, "inhouse_benign", f"ih{i}", _labels(0), "inhouse_benign", benign=True)
         for i, t in enumerate(_read_lines(data_dir / "inhouse_benign.txt"))
     ]
+
+
+def load_inhouse_benign_extra(data_dir: Path) -> list[Example]:
+    """Second batch of in-house hard negatives and course text, with a fixed hash-based split.
+
+    The split is fixed (about 1 in 5 lines held out) so adding these lines leaves the group split
+    of every other source unchanged and before/after numbers stay comparable.
+    """
+    out = []
+    for i, t in enumerate(_read_lines(data_dir / "inhouse_benign_extra.txt")):
+        digest = hashlib.sha1(t.encode("utf-8")).digest()
+        split = "test" if digest[0] % 5 == 0 else "train"
+        out.append(
+            Example(
+                t,
+                "inhouse_benign_extra",
+                f"ihx{i}",
+                _labels(0),
+                "inhouse_benign_extra",
+                benign=True,
+                fixed_split=split,
+            )
+        )
+    return out
 
 
 def load_inhouse_harmful(data_dir: Path) -> list[Example]:

@@ -10,6 +10,7 @@ only numpy.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
@@ -33,12 +34,13 @@ from safety_data import (  # noqa: E402
     any_unsafe_label,
     instruction_negatives,
     load_inhouse_benign,
+    load_inhouse_benign_extra,
     load_inhouse_harmful,
     load_public,
     synth_indirect,
 )
 
-from tutela.gateway.safety.artifact import SafetyModel, save_model  # noqa: E402
+from tutela.gateway.safety.artifact import SafetyModel, load_model, save_model  # noqa: E402
 from tutela.gateway.safety.classifier import SafetyClassifier  # noqa: E402
 from tutela.gateway.safety.features import DEFAULT_N_BUCKETS, featurize  # noqa: E402
 from tutela.gateway.safety.lexicon import LEXICON_HIT_SCORE  # noqa: E402
@@ -60,6 +62,13 @@ DETECTION_FPR = {"jailbreak": 0.01, "indirect_attack": 0.01, "profanity": 0.02}
 ATTACK_CATEGORIES = ("jailbreak", "indirect_attack")
 # SAFETY_SMOKE=N trains on every N-th public row and writes to a scratch dir: a quick end-to-end check.
 SMOKE = int(os.environ.get("SAFETY_SMOKE", "0"))
+# SAFETY_CANDIDATE=1 trains the evaluated-but-not-shipped v2 candidate: + inhouse_benign_extra.txt and
+# the joint medium-band tightening. Without it the script reproduces the shipped artifact's recipe.
+CANDIDATE = os.environ.get("SAFETY_CANDIDATE") == "1"
+# SAFETY_OUT_DIR=dir writes model/ and card.md there instead (candidate runs before deciding to ship).
+if os.environ.get("SAFETY_OUT_DIR"):
+    MODEL_DIR = Path(os.environ["SAFETY_OUT_DIR"]) / "model"
+    CARD_PATH = MODEL_DIR.parent / "card.md"
 if SMOKE:
     MODEL_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "tutela-safety-smoke" / "model"
     CARD_PATH = MODEL_DIR.parent / "card.md"
@@ -67,7 +76,18 @@ MIN_SOURCE_ROWS = 50  # benign sources smaller than this in the calibration fold
 # Benign sources that look like product traffic (prompts, documents). Hate-speech corpora's "benign"
 # rows (counter-speech, reclaimed slurs) are not bounded separately: no lexical model can meet
 # 1 % there, and trying would push thresholds to ~1.0.
-BOUNDED_KINDS = ("benign_prompts", "bipia:clean", "inhouse_instruction", "inhouse_benign")
+BOUNDED_KINDS = (
+    "benign_prompts",
+    "bipia:clean",
+    "inhouse_instruction",
+    "inhouse_benign",
+    "inhouse_benign_extra",
+)
+# Medium severity is additionally tightened (all harm categories together) until at most this share of
+# ALL benign calibration texts is flagged at medium-or-higher / attack detected.
+MEDIUM_UNION_FPR = 0.015
+MEDIUM_FPR_GRID = (0.01, 0.007, 0.005, 0.0035, 0.0025, 0.0015, 0.001, 0.0005)
+HEAVY_SOURCES = ("inhouse_benign", "inhouse_benign_extra", "inhouse_harmful")
 
 
 def log(msg: str) -> None:
@@ -121,8 +141,7 @@ def fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray) -> Log
 
 def sample_weights(examples: list[Example]) -> np.ndarray:
     """Per-row training weight: the few hand-written contrast examples count INHOUSE_WEIGHT times."""
-    heavy = ("inhouse_benign", "inhouse_harmful")
-    return np.array([INHOUSE_WEIGHT if e.source in heavy else 1.0 for e in examples])
+    return np.array([INHOUSE_WEIGHT if e.source in HEAVY_SOURCES else 1.0 for e in examples])
 
 
 def fpr_threshold(neg_scores: np.ndarray, neg_kinds: np.ndarray, benign: np.ndarray, fpr: float) -> float:
@@ -188,6 +207,10 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
     det_thr: dict[str, float] = {}
     info: dict = {"C": {}, "calib_ap": {}}
     fit_arr, cal_arr = np.array(fit_pos), np.array(cal_pos)
+    # Calibration scores of texts that are negative for every category, for the joint medium bound.
+    benign_cal = np.array([i for i in cal_pos if train_ex[i].benign])
+    benign_cal_scores = np.zeros((benign_cal.size, len(CATEGORIES)))
+    neg_by_cat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for k, cat in enumerate(CATEGORIES):
         y = label_vector(train_ex, cat)
         fit_rows = fit_arr[y[fit_arr] != UNKNOWN]
@@ -208,6 +231,12 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
         neg_ex = [train_ex[i] for i in cal_rows[is_neg]]
         kinds = np.array([e.kind for e in neg_ex])
         benign = np.array([e.benign for e in neg_ex])
+        pos_in_cal = {int(r): j for j, r in enumerate(cal_rows)}
+        # Benign rows can still be unknown for profanity (e.g. reclaimed slurs); those stay 0 here.
+        benign_cal_scores[:, k] = [
+            cal_scores[pos_in_cal[int(r)]] if int(r) in pos_in_cal else 0.0 for r in benign_cal
+        ]
+        neg_by_cat[cat] = (neg, kinds, benign)
         if cat in HARM_CATEGORIES:
             vals = monotone(
                 [fpr_threshold(neg, kinds, benign, SEVERITY_FPR[lv]) for lv in ("low", "medium", "high")]
@@ -222,6 +251,8 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
         final = fit_lr(x_train[all_rows], y[all_rows], c, sw[all_rows])
         weights[:, k] = final.coef_[0]
         bias[k] = final.intercept_[0]
+    if CANDIDATE:
+        info["medium_fpr"] = joint_medium(harm_thr, det_thr, neg_by_cat, benign_cal_scores)
     model = SafetyModel(
         weights=weights,
         bias=bias,
@@ -234,9 +265,59 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
     return model, info
 
 
-def cross_source(examples: list[Example], train_idx: list[int], test_idx: list[int], c_by_cat: dict) -> list:
-    """Leave-one-source-out: train without a positive source, then score that source's positives."""
+def joint_medium(
+    harm_thr: dict[str, dict[str, float]],
+    det_thr: dict[str, float],
+    neg_by_cat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    benign_scores: np.ndarray,
+) -> float:
+    """Tighten the medium bands together until <= MEDIUM_UNION_FPR of benign calibration texts are flagged.
+
+    Per-category 1 % bounds add up across four categories and two detectors (the old model flagged
+    4.2 % of held-out benign text), so the per-category FPR target is lowered step by step.
+    Updates `harm_thr` in place and returns the per-category FPR finally used.
+    """
+    attack = np.zeros(benign_scores.shape[0], dtype=bool)
+    for cat in ATTACK_CATEGORIES:
+        attack |= benign_scores[:, CATEGORIES.index(cat)] >= det_thr[cat]
+    # The detectors have their own bounds; if they alone flag more than the target, only ask the
+    # harm bands to add at most half a point on top of them.
+    target = max(MEDIUM_UNION_FPR, float(attack.mean()) + 0.005)
+    log(f"joint medium: detectors alone flag {attack.mean():.4f} of benign calibration texts")
+    chosen = MEDIUM_FPR_GRID[-1]
+    for f in MEDIUM_FPR_GRID:
+        flagged_rows = attack.copy()
+        for cat in HARM_CATEGORIES:
+            neg, kinds, benign = neg_by_cat[cat]
+            t = max(fpr_threshold(neg, kinds, benign, f), harm_thr[cat]["medium"])
+            flagged_rows |= benign_scores[:, CATEGORIES.index(cat)] >= t
+        log(f"joint medium: per-category FPR {f} -> benign calibration flag rate {flagged_rows.mean():.4f}")
+        if flagged_rows.mean() <= target:
+            chosen = f
+            break
+    for cat in HARM_CATEGORIES:
+        neg, kinds, benign = neg_by_cat[cat]
+        thr = harm_thr[cat]
+        med = max(fpr_threshold(neg, kinds, benign, chosen), thr["medium"])
+        high = max(fpr_threshold(neg, kinds, benign, min(SEVERITY_FPR["high"], chosen / 2)), thr["high"])
+        harm_thr[cat] = dict(zip(("low", "medium", "high"), monotone([thr["low"], med, high]), strict=True))
+    return chosen
+
+
+def cross_source(
+    examples: list[Example],
+    train_idx: list[int],
+    test_idx: list[int],
+    c_by_cat: dict,
+    exclude: tuple[str, ...] = (),
+) -> list:
+    """Leave-one-source-out: train without a positive source, then score that source's positives.
+
+    `exclude` drops whole sources from training (used to reproduce the previous data mix on the same
+    evaluation rows).
+    """
     rows = []
+    train_idx = [i for i in train_idx if examples[i].source not in exclude]
     tr = [examples[i] for i in train_idx]
     te = [examples[i] for i in test_idx]
     x_tr = feature_matrix([e.text for e in tr])
@@ -360,6 +441,8 @@ def main() -> None:
         public = public[::SMOKE]
     inhouse = load_inhouse_benign(DATA_DIR)
     examples = public + inhouse + load_inhouse_harmful(DATA_DIR)
+    if CANDIDATE:
+        examples += load_inhouse_benign_extra(DATA_DIR)
     candidates = [i for i, e in enumerate(examples) if not e.eval_only]
     sub = [examples[i] for i in candidates]
     tr_pos, te_pos = split_examples(sub, SEED, n_folds=5)
@@ -413,6 +496,24 @@ def main() -> None:
     res["n_synth"] = len(inj_test)
     log("cross-source validation")
     xsrc = cross_source(examples, train_idx, test_idx, info["C"])
+    baseline_dir = os.environ.get("SAFETY_BASELINE_DIR")
+    if baseline_dir:
+        # The previous artifact on exactly the same held-out rows, and the previous data mix
+        # (no inhouse_benign_extra) in the leave-one-source-out protocol.
+        log(f"evaluating baseline artifact {baseline_dir}")
+        base_clf = SafetyClassifier(load_model(Path(baseline_dir)))
+        res["before"] = evaluate(base_clf, examples, test_idx, [])
+        if os.environ.get("SAFETY_BASELINE_XSRC"):
+            # Previous run's leave-one-source-out rows (JSON list, same protocol), to save retraining.
+            res["xsrc_before"] = json.loads(Path(os.environ["SAFETY_BASELINE_XSRC"]).read_text())
+        else:
+            res["xsrc_before"] = cross_source(
+                examples, train_idx, test_idx, info["C"], exclude=("inhouse_benign_extra",)
+            )
+
+    # Raw results next to the card so the card can be re-rendered without retraining.
+    results_path = Path(os.environ.get("TMPDIR", "/tmp")) / "tutela-safety-results.json"
+    results_path.write_text(json.dumps({"res": res, "xsrc": xsrc, "info": info}, default=float))
 
     from safety_card import write_card
 
