@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pypdfium2
 
-from tutela.authoring.generation.checks import check_grounding, citations
+from tutela.authoring.generation.checks import check_grounding, citations, unverified_citations
 from tutela.authoring.generation.pipeline import generate_module
 from tutela.authoring.ingest import IngestError, IngestLimits, extract_pdf
 from tutela.config import Settings
@@ -64,7 +64,7 @@ async def main(paths: list[Path]) -> None:
             findings = check_grounding(module, document)
             elapsed = time.perf_counter() - started
             cited = citations(module)
-            bad = {f.location for f in findings if f.rule in ("quote_not_found", "page_out_of_range")}
+            bad = unverified_citations(findings)
             chapters = len(module.chapters)
             lessons = sum(len(c.lessons) for c in module.chapters)
             questions = len(module.questions)

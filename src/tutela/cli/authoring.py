@@ -31,7 +31,7 @@ def generate(file: str, out: str, prompt_file: str | None, deployment: str, pass
     import time
     from pathlib import Path
 
-    from tutela.authoring.generation.checks import check_grounding, citations
+    from tutela.authoring.generation.checks import check_grounding, citations, unverified_citations
     from tutela.authoring.generation.markdown import render_markdown
     from tutela.authoring.generation.pipeline import generate_module
     from tutela.authoring.generation.schemas import Module
@@ -83,7 +83,7 @@ def generate(file: str, out: str, prompt_file: str | None, deployment: str, pass
     checks = [f.model_dump() for f in findings]
     (out_dir / "checks.json").write_text(json.dumps(checks, indent=2, ensure_ascii=False) + "\n", "utf-8")
     cited = citations(module)
-    failed = {f.location for f in findings if f.rule in ("quote_not_found", "page_out_of_range")}
+    failed = unverified_citations(findings)
     share = 100 * (len(cited) - len(failed)) // len(cited) if cited else 100  # never rounds up to 100
     lessons = sum(len(c.lessons) for c in module.chapters)
 

@@ -93,6 +93,14 @@ def citations(module: Module) -> list[tuple[str, Citation]]:
     return found
 
 
+CITATION_RULES = frozenset({"quote_not_found", "page_out_of_range"})
+
+
+def unverified_citations(findings: list[Finding]) -> set[str]:
+    """Locations of the citations the grounding check could not find in the source."""
+    return {f.location for f in findings if f.rule in CITATION_RULES}
+
+
 def _check_citation(location: str, citation: Citation, document: ExtractedDocument) -> list[Finding]:
     if citation.page > len(document.pages):
         return [
