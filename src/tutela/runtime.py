@@ -5,7 +5,7 @@ Built once from settings (`Runtime.open`) by the app, the CLI or a job worker; n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -63,6 +63,7 @@ class Runtime:
         self.keys = KeyService(self.keyring)
         self._region_of_org: dict[str, str] = {}
         self._key_managers: dict[str, KeyManager] = {}
+        self._on_close: list[Callable[[], None]] = []
 
     def region(self, name: str) -> Region:
         """A configured region by name."""
@@ -81,10 +82,6 @@ class Runtime:
                 name = directory.region_of(db, org_id=org_id)
             self._region_of_org[org_id] = name
         return self.region(name)
-
-    def forget_org(self, org_id: str) -> None:
-        """Drop a cached placement (after an organization is deleted)."""
-        self._region_of_org.pop(org_id, None)
 
     @cached_property
     def jobs(self) -> Jobs:
@@ -116,8 +113,14 @@ class Runtime:
         with self.region_of(org_id).db.session() as db:
             yield db
 
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Run `fn` when the runtime closes, before its databases go (e.g. to write queued records)."""
+        self._on_close.append(fn)
+
     def close(self) -> None:
-        """Dispose every engine."""
+        """Run the close callbacks, then dispose every engine."""
+        while self._on_close:
+            self._on_close.pop()()
         self.directory.dispose()
         for region in self.regions.values():
             region.dispose()

@@ -171,7 +171,8 @@ def recorder_for(runtime: Runtime) -> MonitoringRecorder:
         found = _RECORDERS.get(runtime)
         if found is None:
             found = _RECORDERS[runtime] = MonitoringRecorder(runtime)
-            atexit.register(_close_quietly, weakref.ref(found))
+            runtime.on_close(found.close)  # write what is queued while the databases are still there
+            atexit.register(_close_quietly, weakref.ref(found))  # a process that never closes its runtime
         return found
 
 
