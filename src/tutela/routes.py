@@ -25,6 +25,7 @@ from tutela.web.router import router as web_router
 def include_routers(app: FastAPI) -> None:
     """Attach every router."""
     for router in (
+        gateway_router,  # first: the hot path, matched before every other route
         auth_router,
         organization_router,
         users_router,
@@ -34,7 +35,6 @@ def include_routers(app: FastAPI) -> None:
         platform_router,
         monitoring_router,
         monitoring_platform_router,
-        gateway_router,
         safety_router,
         web_router,
         documents_router,

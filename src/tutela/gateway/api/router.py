@@ -5,10 +5,10 @@ Bodies are read raw and parsed by the wire layer, so every error is OpenAI-shape
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tutela.gateway.access import Caller
@@ -29,13 +29,9 @@ from tutela.gateway.wire.sse import MEDIA_TYPE
 router = APIRouter(tags=["gateway"])
 
 
-def get_gateway(request: Request) -> Gateway:
-    """The app's gateway."""
+def _gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
-
-
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 def _presented_key(request: Request) -> str:
@@ -52,12 +48,18 @@ def _presented_key(request: Request) -> str:
     )
 
 
-async def caller(request: Request, gateway: GatewayDep) -> Caller:
-    """The authenticated key (cached briefly, see access.py)."""
-    return gateway.access.authenticate(_presented_key(request))
+def authenticated(request: Request, *, azure: bool = False) -> tuple[Caller, Gateway]:
+    """The caller behind the presented key (cached briefly, see access.py) and the app's gateway; Azure
+    routes also need an `api-version`.
 
-
-CallerDep = Annotated[Caller, Depends(caller)]
+    Called directly rather than as FastAPI dependencies: on the hot path, dependency resolution cost more
+    than the check itself.
+    """
+    gateway = _gateway(request)
+    who = gateway.access.authenticate(_presented_key(request))
+    if azure:
+        _api_version(request)
+    return who, gateway
 
 
 def _api_version(request: Request) -> None:
@@ -65,7 +67,8 @@ def _api_version(request: Request) -> None:
         raise InvalidRequestError("Missing required query parameter 'api-version'.", param="api-version")
 
 
-async def _body(request: Request, gateway: Gateway) -> bytes:
+async def read_body(request: Request, gateway: Gateway) -> bytes:
+    """The raw body, refused past the gateway's body limit."""
     limit = gateway.runtime.settings.gateway.max_body_bytes
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -93,10 +96,9 @@ def _stream(chunks: AsyncIterator[ResponseModel]) -> Response:
 
 
 @router.get("/v1/models")
-async def list_models(who: CallerDep, gateway: GatewayDep) -> Response:
+async def list_models(request: Request) -> Response:
     """The deployments this key may call, with each provider's capabilities and limits."""
-    import asyncio
-
+    who, gateway = authenticated(request)
     rows = await asyncio.to_thread(gateway.list_deployments, who)
     cards = [
         ModelCard(
@@ -117,67 +119,61 @@ def _request_id(request: Request) -> str | None:
     return rid
 
 
-async def _chat(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
-    body = parse_chat_request(await _body(request, gateway), limits=_limits(gateway))
+async def _chat(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_chat_request(await read_body(request, gateway), limits=_limits(gateway))
     rid = _request_id(request)
     if body.stream:
         return _stream(await gateway.chat_stream(who, body, deployment=deployment, request_id=rid))
     return _json(await gateway.chat(who, body, deployment=deployment, request_id=rid))
 
 
-async def _complete(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
-    body = parse_completion_request(await _body(request, gateway), limits=_limits(gateway))
+async def _complete(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_completion_request(await read_body(request, gateway), limits=_limits(gateway))
     rid = _request_id(request)
     if body.stream:
         return _stream(await gateway.complete_stream(who, body, deployment=deployment, request_id=rid))
     return _json(await gateway.complete(who, body, deployment=deployment, request_id=rid))
 
 
-async def _embed(request: Request, who: Caller, gateway: Gateway, deployment: str | None) -> Response:
-    body = parse_embedding_request(await _body(request, gateway), limits=_limits(gateway))
+async def _embed(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_embedding_request(await read_body(request, gateway), limits=_limits(gateway))
     return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
 
 
 @router.post("/v1/chat/completions")
-async def chat_completions(request: Request, who: CallerDep, gateway: GatewayDep) -> Response:
+async def chat_completions(request: Request) -> Response:
     """OpenAI chat completions; `model` names a deployment."""
-    return await _chat(request, who, gateway, None)
+    return await _chat(request, None)
 
 
 @router.post("/v1/completions")
-async def completions(request: Request, who: CallerDep, gateway: GatewayDep) -> Response:
+async def completions(request: Request) -> Response:
     """OpenAI legacy completions."""
-    return await _complete(request, who, gateway, None)
+    return await _complete(request, None)
 
 
 @router.post("/v1/embeddings")
-async def embeddings(request: Request, who: CallerDep, gateway: GatewayDep) -> Response:
+async def embeddings(request: Request) -> Response:
     """OpenAI embeddings (float or base64)."""
-    return await _embed(request, who, gateway, None)
+    return await _embed(request, None)
 
 
 @router.post("/openai/deployments/{deployment}/chat/completions")
-async def azure_chat_completions(
-    deployment: str, request: Request, who: CallerDep, gateway: GatewayDep
-) -> Response:
+async def azure_chat_completions(deployment: str, request: Request) -> Response:
     """Azure OpenAI chat completions."""
-    _api_version(request)
-    return await _chat(request, who, gateway, deployment)
+    return await _chat(request, deployment)
 
 
 @router.post("/openai/deployments/{deployment}/completions")
-async def azure_completions(
-    deployment: str, request: Request, who: CallerDep, gateway: GatewayDep
-) -> Response:
+async def azure_completions(deployment: str, request: Request) -> Response:
     """Azure OpenAI legacy completions."""
-    _api_version(request)
-    return await _complete(request, who, gateway, deployment)
+    return await _complete(request, deployment)
 
 
 @router.post("/openai/deployments/{deployment}/embeddings")
-async def azure_embeddings(
-    deployment: str, request: Request, who: CallerDep, gateway: GatewayDep
-) -> Response:
+async def azure_embeddings(deployment: str, request: Request) -> Response:
     """Azure OpenAI embeddings."""
-    _api_version(request)
-    return await _embed(request, who, gateway, deployment)
+    return await _embed(request, deployment)

@@ -1,9 +1,9 @@
 """The recorder: takes each finished exchange off the request path and writes it in the background.
 
-`record()` only copies a few values into a bounded in-memory queue (no I/O, no locks held for long); a daemon
-thread drains the queue in batches and writes one transaction per organization. If the queue is full the
-record is dropped and counted, never the response delayed. A crash between the response and the write loses
-the queued records only: a batch is one transaction, so the store never holds half a record.
+`record()` only copies a few values into a bounded in-memory queue (no I/O, no lock, no thread woken); a
+daemon thread drains the queue in batches and writes one transaction per organization. If the queue is full
+the record is dropped and counted, never the response delayed. A crash between the response and the write
+loses the queued records only: a batch is one transaction, so the store never holds half a record.
 
 The same thread schedules the purge job (`jobs.purge_expired`) every `purge_every` seconds through the job
 queue; `tutela monitoring purge` does the same by hand or from cron.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import atexit
 import logging
-import queue
 import threading
 import time
 import weakref
+from collections import deque
 from typing import TYPE_CHECKING
 
 from tutela.gateway.monitoring import service
@@ -47,15 +47,26 @@ class MonitoringRecorder:
         self.runtime = runtime
         self.keys = DayKeys()
         self.purge_every = purge_every
+        self.capacity = capacity
         self.dropped = 0
         self.written = 0
-        self._queue: queue.Queue[Snapshot | None] = queue.Queue(maxsize=capacity)
+        # A plain deque, not a queue.Queue: appending wakes no thread, so a request never hands the GIL to
+        # the writer; the writer wakes on its own every LINGER_SECONDS (or at once for flush and close).
+        self._pending: deque[Snapshot] = deque()
+        self._wake = threading.Event()
+        self._state = threading.Condition()
+        self._busy = False
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._next_purge = time.monotonic() + (purge_every or 0)
 
     def record(self, exchange: Exchange) -> None:
         """Queue a copy of what monitoring keeps of the exchange; never blocks, never raises."""
+        if len(self._pending) >= self.capacity:
+            self.dropped += 1
+            log.warning("monitoring queue full: record of %s dropped", exchange.request_id)
+            return
         try:
             caller = exchange.caller
             logging_on = caller.content_logging
@@ -77,14 +88,10 @@ class MonitoringRecorder:
                 completion_chars=sum(len(t) for t in exchange.completion_texts),
                 usage=dict(exchange.usage),
             )
-            self._queue.put_nowait(snapshot)
-        except queue.Full:
-            self.dropped += 1
-            log.warning("monitoring queue full: record of %s dropped", exchange.request_id)
-            return
         except Exception:
             log.exception("monitoring: could not queue %s", exchange.request_id)
             return
+        self._pending.append(snapshot)
         self._ensure_thread()
 
     def _ensure_thread(self) -> None:
@@ -97,35 +104,34 @@ class MonitoringRecorder:
 
     def _run(self) -> None:
         while True:
-            try:
-                first = self._queue.get(timeout=1.0)
-            except queue.Empty:
-                self._maybe_purge()
-                continue
-            # Linger briefly so records are written in batches: one transaction for many requests keeps the
-            # writer's share of the CPU (and of the GIL the request path needs) small.
-            batch = [first]
-            linger_until = time.monotonic() + LINGER_SECONDS
-            while len(batch) < BATCH and first is not None:
-                remaining = linger_until - time.monotonic()
-                try:
-                    item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                batch.append(item)
-                if item is None:
-                    break
-            stop = any(item is None for item in batch)
-            try:
-                self.written += service.write(
-                    self.runtime, [s for s in batch if s is not None], keys=self.keys
-                )
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if stop:
+            # Lingering batches the writes: one transaction for many requests keeps the writer's share of
+            # the CPU (and of the GIL the request path needs) small.
+            self._wake.wait(LINGER_SECONDS)
+            self._wake.clear()
+            while self._write_batch():
+                pass
+            if self._stopping:
                 return
             self._maybe_purge()
+
+    def _write_batch(self) -> bool:
+        """Write up to BATCH pending records in one go; False when there was nothing to write."""
+        with self._state:
+            if not self._pending:
+                self._state.notify_all()
+                return False
+            self._busy = True
+        batch = [self._pending.popleft() for _ in range(min(BATCH, len(self._pending)))]
+        try:
+            self.written += service.write(self.runtime, batch, keys=self.keys)
+        except Exception:
+            self.dropped += len(batch)
+            log.exception("monitoring: a batch of %d records could not be written", len(batch))
+        finally:
+            with self._state:
+                self._busy = False
+                self._state.notify_all()
+        return True
 
     def _maybe_purge(self) -> None:
         if self.purge_every is None or time.monotonic() < self._next_purge:
@@ -141,12 +147,15 @@ class MonitoringRecorder:
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued so far is written; True when done in time."""
         deadline = time.monotonic() + timeout
-        with self._queue.all_tasks_done:
-            while self._queue.unfinished_tasks:
+        if self._pending:
+            self._ensure_thread()
+        with self._state:
+            while self._pending or self._busy:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._queue.all_tasks_done.wait(remaining)
+                self._wake.set()
+                self._state.wait(min(remaining, 0.1))
         return True
 
     def close(self, timeout: float = 10.0) -> None:
@@ -154,10 +163,8 @@ class MonitoringRecorder:
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
-        try:
-            self._queue.put(None, timeout=timeout)
-        except queue.Full:
-            return
+        self._stopping = True
+        self._wake.set()
         thread.join(timeout)
 
 

@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 from pydantic import Field, SecretStr, model_validator
 
 from tutela.gateway.providers.base import ProviderOptions
 from tutela.gateway.providers.retry import RetryPolicy
+from tutela.gateway.providers.upstream import UpstreamTimeout
 from tutela.gateway.wire.exceptions import ProviderConfigurationError
 
 Seconds = Annotated[float, Field(gt=0, le=3600)]
@@ -31,7 +31,6 @@ class HTTPOptions(ProviderOptions):
     connect_timeout: Seconds = 5.0
     # Between bytes: the longest silence tolerated, before the first token or mid-stream.
     read_timeout: Seconds = 120.0
-    write_timeout: Seconds = 30.0
     pool_timeout: Seconds = 10.0
     max_retries: Annotated[int, Field(ge=0, le=10)] = 2
     backoff_base: Annotated[float, Field(ge=0, le=60)] = 0.5
@@ -69,14 +68,9 @@ class HTTPOptions(ProviderOptions):
             return value
         return None
 
-    def timeout(self) -> httpx.Timeout:
-        """The httpx timeout for one upstream call."""
-        return httpx.Timeout(
-            connect=self.connect_timeout,
-            read=self.read_timeout,
-            write=self.write_timeout,
-            pool=self.pool_timeout,
-        )
+    def timeout(self) -> UpstreamTimeout:
+        """The timeouts of one upstream call."""
+        return UpstreamTimeout(connect=self.connect_timeout, read=self.read_timeout, pool=self.pool_timeout)
 
     def retry_policy(self) -> RetryPolicy:
         """The retry policy for one upstream call."""

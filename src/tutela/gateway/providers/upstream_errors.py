@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import httpx
+import aiohttp
 
 from tutela.gateway.wire.exceptions import (
     GatewayError,
@@ -119,21 +119,27 @@ def is_retryable_error(error: GatewayError) -> bool:
     return error.code != "insufficient_quota"
 
 
-def error_from_exception(exc: httpx.HTTPError, *, mid_stream: bool) -> tuple[GatewayError, bool]:
-    """Map an httpx transport failure to (error, retryable-if-nothing-forwarded)."""
-    if isinstance(exc, httpx.PoolTimeout):
+class PoolTimeout(Exception):
+    """Every pooled connection to the upstream stayed busy for the whole pool timeout."""
+
+
+def error_from_exception(
+    exc: aiohttp.ClientError | TimeoutError | PoolTimeout, *, mid_stream: bool
+) -> tuple[GatewayError, bool]:
+    """Map a transport failure to (error, retryable-if-nothing-forwarded)."""
+    if isinstance(exc, PoolTimeout):
         return UpstreamUnavailableError(
             "The gateway has too many requests in flight to this upstream."
         ), False
-    if isinstance(exc, httpx.ConnectTimeout):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return UpstreamConnectionError("Timed out connecting to the upstream."), True
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, TimeoutError):  # aiohttp's read timeouts are TimeoutErrors too
         what = "stopped sending data mid-stream" if mid_stream else "did not respond in time"
         return UpstreamTimeoutError(f"The upstream {what}."), False
     if mid_stream:
         return UpstreamStreamError("The upstream connection broke mid-stream."), False
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientConnectorError):
         return UpstreamConnectionError("Could not connect to the upstream."), True
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError):
         return UpstreamConnectionError("The upstream connection failed."), True
     return UpstreamError("The upstream request failed."), False

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tutela.gateway.api.router import CallerDep, GatewayDep
+from tutela.gateway.api.router import authenticated, read_body
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
 from tutela.gateway.safety.filtering_exceptions import ContentFilterUnavailableError
 from tutela.gateway.safety.scores import SafetyScores, severity_rank
 from tutela.gateway.wire.errors import invalid_request_from_validation
-from tutela.gateway.wire.exceptions import InvalidRequestError, PayloadTooLargeError
+from tutela.gateway.wire.exceptions import InvalidRequestError
 
 router = APIRouter(tags=["gateway"])
 
@@ -111,17 +111,12 @@ def _result(s: SafetyScores) -> dict[str, Any]:
 
 
 @router.post("/v1/moderations")
-async def moderations(request: Request, who: CallerDep, gateway: GatewayDep) -> JSONResponse:
+async def moderations(request: Request) -> JSONResponse:
     """Classify text(s) as OpenAI's moderation endpoint does."""
-    limit = gateway.runtime.settings.gateway.max_body_bytes
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"The request body is over the gateway's limit of {limit} bytes.")
-        chunks.append(chunk)
+    _, gateway = authenticated(request)
+    raw = await read_body(request, gateway)
     try:
-        body = ModerationRequest.model_validate_json(b"".join(chunks))
+        body = ModerationRequest.model_validate_json(raw)
     except ValidationError as exc:
         raise invalid_request_from_validation(exc) from None
     texts = body.texts()
