@@ -51,11 +51,20 @@ def _chunk(payload: dict[str, object]) -> bytes:
 
 
 def _stream() -> bytes:
-    base = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": int(time.time()), "model": "m"}
+    base = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "m",
+    }
     parts = [b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"]
-    parts.append(_chunk(base | {"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}))
+    parts.append(
+        _chunk(base | {"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]})
+    )
     for word in _WORDS:
-        parts.append(_chunk(base | {"choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}))
+        parts.append(
+            _chunk(base | {"choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]})
+        )
     parts.append(_chunk(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
     done = b"data: [DONE]\n\n"
     parts.append(b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tutela.gateway.access import Caller
+from tutela.gateway.api.routing import LeanRoute
 from tutela.gateway.pipeline import Gateway
 from tutela.gateway.wire import (
     ModelCard,
@@ -26,7 +27,7 @@ from tutela.gateway.wire.exceptions import AuthenticationError, InvalidRequestEr
 from tutela.gateway.wire.parsing import WireLimits
 from tutela.gateway.wire.sse import MEDIA_TYPE
 
-router = APIRouter(tags=["gateway"])
+router = APIRouter(tags=["gateway"], route_class=LeanRoute)
 
 
 def _gateway(request: Request) -> Gateway:
@@ -162,18 +163,18 @@ async def embeddings(request: Request) -> Response:
 
 
 @router.post("/openai/deployments/{deployment}/chat/completions")
-async def azure_chat_completions(deployment: str, request: Request) -> Response:
+async def azure_chat_completions(request: Request, deployment: str) -> Response:
     """Azure OpenAI chat completions."""
     return await _chat(request, deployment)
 
 
 @router.post("/openai/deployments/{deployment}/completions")
-async def azure_completions(deployment: str, request: Request) -> Response:
+async def azure_completions(request: Request, deployment: str) -> Response:
     """Azure OpenAI legacy completions."""
     return await _complete(request, deployment)
 
 
 @router.post("/openai/deployments/{deployment}/embeddings")
-async def azure_embeddings(deployment: str, request: Request) -> Response:
+async def azure_embeddings(request: Request, deployment: str) -> Response:
     """Azure OpenAI embeddings."""
     return await _embed(request, deployment)

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutela.gateway.api.router import authenticated, read_body
+from tutela.gateway.api.routing import LeanRoute
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
 from tutela.gateway.safety.filtering_exceptions import ContentFilterUnavailableError
@@ -27,7 +28,7 @@ from tutela.gateway.safety.scores import SafetyScores, severity_rank
 from tutela.gateway.wire.errors import invalid_request_from_validation
 from tutela.gateway.wire.exceptions import InvalidRequestError
 
-router = APIRouter(tags=["gateway"])
+router = APIRouter(tags=["gateway"], route_class=LeanRoute)
 
 MODEL = "tutela-safety-1"
 MAX_INPUTS = 256
