@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Response, UploadFile, status
@@ -374,26 +375,47 @@ def replace_question(
     return _saved(runtime, db, principal, who, module, content, f"questions[{question_index}]")
 
 
-def _regenerate_inputs(
+def _regenerated(
     runtime: Runtime,
     db: Session,
     principal: UserPrincipal,
     module_id: str,
-    permission: Permission,
     extra: str,
-) -> tuple[service.Viewer, Module, ModuleContent, Any, str]:
+    *,
+    part: Literal["chapters", "questions"],
+    index: int,
+    permission: Permission,
+    engine: Callable[..., Awaitable[Any]],
+) -> ModuleRead:
+    """Write one chapter or question again with the module's deployment and template, and save it."""
     service.check_generation_allowed(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=permission
     )
     who, module = _editable(db, principal, module_id)
     content = service.read_content(runtime, db, module=module)
+    items = getattr(content, part)
+    _index(items, index, part.removesuffix("s"))
     _, extraction = service.source_of(runtime, db, module=module)
     version = None
     if module.template_id is not None and module.template_version is not None:
         version = prompts.version(
             db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
         )
-    return who, module, content, extraction, prompts.instructions_of(version, extra)
+    instructions = prompts.instructions_of(version, extra)
+    caller = caller_for_org(runtime, principal.org_id)
+    items[index] = regenerate.run_with_gateway(
+        runtime,
+        lambda gateway: engine(
+            gateway,
+            caller,
+            module=content,
+            index=index,
+            document=extraction,
+            deployment=module.deployment,
+            instructions=instructions,
+        ),
+    )
+    return _saved(runtime, db, principal, who, module, content, f"{part}[{index}] regenerated")
 
 
 @router.post("/{module_id}/chapters/{chapter_index}/regenerate", response_model=ModuleRead)
@@ -406,24 +428,11 @@ def regenerate_chapter(
     runtime: RuntimeDep,
 ) -> ModuleRead:
     """Write one chapter again from its source sections, with the module's deployment and template."""
-    who, module, content, extraction, instructions = _regenerate_inputs(
-        runtime, db, principal, module_id, Permission.GENERATE_MODULES, body.instructions
-    )
-    _index(content.chapters, chapter_index, "chapter")
-    caller = caller_for_org(runtime, principal.org_id)
-    content.chapters[chapter_index] = regenerate.run_with_gateway(
-        runtime,
-        lambda gateway: regenerate.regenerate_chapter(
-            gateway,
-            caller,
-            module=content,
-            index=chapter_index,
-            document=extraction,
-            deployment=module.deployment,
-            instructions=instructions,
-        ),
-    )
-    return _saved(runtime, db, principal, who, module, content, f"chapters[{chapter_index}] regenerated")
+    return _regenerated(
+        runtime, db, principal, module_id, body.instructions,
+        part="chapters", index=chapter_index, permission=Permission.GENERATE_MODULES,
+        engine=regenerate.regenerate_chapter,
+    )  # fmt: skip
 
 
 @router.post("/{module_id}/questions/{question_index}/regenerate", response_model=ModuleRead)
@@ -436,24 +445,11 @@ def regenerate_question(
     runtime: RuntimeDep,
 ) -> ModuleRead:
     """Replace one question by a new one written from the passage it cites."""
-    who, module, content, extraction, instructions = _regenerate_inputs(
-        runtime, db, principal, module_id, Permission.GENERATE_QUESTIONS, body.instructions
-    )
-    _index(content.questions, question_index, "question")
-    caller = caller_for_org(runtime, principal.org_id)
-    content.questions[question_index] = regenerate.run_with_gateway(
-        runtime,
-        lambda gateway: regenerate.regenerate_question(
-            gateway,
-            caller,
-            module=content,
-            index=question_index,
-            document=extraction,
-            deployment=module.deployment,
-            instructions=instructions,
-        ),
-    )
-    return _saved(runtime, db, principal, who, module, content, f"questions[{question_index}] regenerated")
+    return _regenerated(
+        runtime, db, principal, module_id, body.instructions,
+        part="questions", index=question_index, permission=Permission.GENERATE_QUESTIONS,
+        engine=regenerate.regenerate_question,
+    )  # fmt: skip
 
 
 @router.get("/{module_id}/checks", response_model=ReportRead)

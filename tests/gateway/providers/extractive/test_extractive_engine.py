@@ -9,11 +9,16 @@ import pytest
 
 from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 from tutela.authoring.generation import schemas
+from tutela.authoring.generation.checks import check_grounding
 from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
+from tutela.authoring.ingest.document import Page
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive import questions as extractive_questions
+from tutela.gateway.providers.extractive.content_words import script
+from tutela.gateway.providers.extractive.corpus import build, widen
 from tutela.gateway.providers.extractive.exceptions import NoUsableText, UnknownSchema
 from tutela.gateway.providers.extractive.sentences import clean, is_instruction_like, split_spans
+from tutela.gateway.providers.extractive.statements import is_statement, refine
 
 SAMPLES = {"en": ENGLISH_PAGES, "de": GERMAN_PAGES}
 
@@ -138,3 +143,114 @@ def test_sentence_splitting_knows_abbreviations_and_headings() -> None:
     assert english[:3] == ["Title Line", "This is e.g. one sentence.", "Dr. Smith agrees."]
     german = [text[a:b] for a, b in split_spans(text, "de")]
     assert german[-1] == "Am 3. Oktober gilt das."
+
+
+POEM = """Morning on the Harbour
+Grey gulls circle above the fishing boats
+the lighthouse keeper climbs his winding stairs
+salt wind rattles the shutters of the old inn
+a ferry horn answers from across the water
+children race along the wet stone pier"""
+
+ARABIC = (
+    "تتبخر المياه من سطح البحر عندما تسخنها أشعة الشمس. يرتفع البخار إلى طبقات الجو العليا ويبرد تدريجيا. "
+    "تتكون السحب من قطرات صغيرة جدا تتجمع حول ذرات الغبار. عندما تثقل القطرات تسقط الأمطار على الجبال "
+    "والسهول. تجري مياه الأمطار في الأنهار حتى تصل إلى البحر من جديد. هل تعرف كم يستغرق هذا الطريق الطويل؟"
+)
+
+LOWERCASE = (
+    "rivers carry fresh water from the mountains down to the valleys. farmers in the valley use that water "
+    "to grow rice and wheat. each spring the melting snow makes the river rise quickly. heavy rain can "
+    "flood the lowest fields for several weeks."
+)
+
+
+def grounded_questions(text: str, language: str) -> list[schemas.Question]:
+    """Questions on a one-page text, after checking them as a finished module is checked."""
+    output = fill("question_set", [Passage(page=1, text=text)], language=language)
+    questions = schemas.QuestionSet.model_validate(output).questions
+    assert questions
+    doc = document([f"Source\n{text}"], language, with_headings=False)
+    doc = doc.model_copy(update={"pages": [Page(number=1, text=text)]})
+    lesson = schemas.ModuleLesson(title="Source", content=text, citations=[questions[0].citation])
+    module = schemas.Module(
+        title="Source",
+        language=language,
+        chapters=[schemas.ModuleChapter(title="Source", lessons=[lesson])],
+        summary="",
+        questions=questions,
+    )
+    assert check_grounding(module, doc) == []
+    for q in questions:
+        quote = clean(q.citation.quote)
+        if q.type in ("fill_in_blank", "single_choice"):
+            assert q.answer[0] in quote
+            assert q.answer[0] not in q.stem.split(":", 1)[-1].replace(schemas.BLANK, " ")
+        if q.type == "true_false":
+            statement = q.stem.split("? ", 1)[1]
+            assert (statement in quote) == (q.answer == ["true"]), q
+        if q.type == "multiple_choice":
+            assert all(answer in quote for answer in q.answer), q
+    return questions
+
+
+def test_a_poem_without_final_periods_gets_questions_on_its_lines() -> None:
+    questions = grounded_questions(POEM, "en")
+    assert len(questions) >= 3
+    lines = POEM.split("\n")
+    for q in questions:
+        assert q.citation.quote in lines or q.type == "multiple_choice"
+
+
+def test_an_arabic_paragraph_gets_questions_on_arabic_words() -> None:
+    questions = grounded_questions(ARABIC, "ar")
+    assert len(questions) >= 3
+    blanks = [q for q in questions if q.type in ("fill_in_blank", "single_choice")]
+    assert blanks
+    assert all(script(q.answer[0]) == "ARABIC" for q in blanks)
+    # A sentence that asks is never offered as a statement to judge.
+    assert not any(q.type == "true_false" and q.stem.endswith("؟") for q in questions)
+
+
+def test_a_lowercase_text_is_split_into_sentences_and_gets_questions() -> None:
+    questions = grounded_questions(LOWERCASE, "en")
+    assert len(questions) >= 3
+    assert all(len(q.citation.quote) < 120 or q.type == "multiple_choice" for q in questions)
+
+
+def test_the_fallback_is_deterministic() -> None:
+    for text, language in ((POEM, "en"), (ARABIC, "ar"), (LOWERCASE, "en")):
+        passages = [Passage(page=1, text=text)]
+        assert fill("question_set", passages, seed=2, language=language) == fill(
+            "question_set", passages, seed=2, language=language
+        )
+
+
+def test_statements_beyond_prose_sentences() -> None:
+    text = "第一句话在这里。第二句话也在这里。 ثم جملة عربية هنا. وجملة أخرى بعدها؟"
+    spans = [text[a:b] for a, b, _ in refine(text, split_spans(text), "en", by_line=False)]
+    assert spans == ["第一句话在这里。", "第二句话也在这里。", "ثم جملة عربية هنا.", "وجملة أخرى بعدها؟"]
+    assert is_statement("the lighthouse keeper climbs his winding stairs", lowercase_start=True)
+    assert not is_statement("the lighthouse keeper climbs his winding stairs", lowercase_start=False)
+    assert not is_statement("Grey gulls", lowercase_start=True)
+    assert not is_statement("x = y + 2 = z * 4 <= w", lowercase_start=True)
+    # In prose, an unended line is a heading: never a statement to ask about.
+    corpus = widen(build(passages_of("en"), "en"))
+    assert all(corpus.sentences[i].text[-1] in ".!?" for i in corpus.statements)
+
+
+def test_a_list_whose_lines_were_joined_with_spaces_gets_its_lines_back() -> None:
+    text = (
+        "Waterproof jacket with a hood Two litres of drinking water A map of the northern trails "
+        "Sunscreen and a wide hat Spare socks in a dry bag"
+    )
+    pieces = [text[a:b] for a, b, _ in refine(text, split_spans(text), "en", by_line=True)]
+    assert pieces == [
+        "Waterproof jacket with a hood",
+        "Two litres of drinking water",
+        "A map of the northern trails",
+        "Sunscreen and a wide hat",
+        "Spare socks in a dry bag",
+    ]
+    questions = grounded_questions(text, "en")
+    assert all(q.citation.quote in pieces for q in questions if q.type != "multiple_choice")

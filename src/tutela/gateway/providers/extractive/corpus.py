@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tutela.gateway.providers.extractive import statements as st
 from tutela.gateway.providers.extractive import terms as t
 from tutela.gateway.providers.extractive.sentences import (
     Sentence,
@@ -54,6 +55,10 @@ class Corpus:
     terms: dict[str, Term]
     sentence_terms: dict[int, list[t.Candidate]] = field(default_factory=dict)
     definitions: dict[int, t.Definition] = field(default_factory=dict)
+    by_line: bool = False  # few sentence ends: lines are statements (a poem, a list; see statements.py)
+    # In a widened corpus (see `widen`): the sentences and lines beyond prose that `usable` now includes.
+    statements: list[int] = field(default_factory=list)
+    widened: bool = False
 
     @property
     def stop(self) -> frozenset[str]:
@@ -85,19 +90,50 @@ def guess_language(texts: Sequence[str]) -> str:
 def build(passages: Sequence[PassageLike], language: str | None = None, *, lenient: bool = False) -> Corpus:
     """Split passages into sentences and collect key terms, definitions and word statistics."""
     lang = language if language in STOPWORDS else guess_language([p.text for p in passages])
+    prose = [split_spans(p.text, lang) for p in passages]
+    # A document with few sentence ends (a poem, a list) states things line by line.
+    pieces = [clean(p.text[a:b]) for p, spans in zip(passages, prose, strict=True) for a, b in spans]
+    by_line = st.few_sentence_ends(pieces)
     sentences: list[Sentence] = []
+    lines: set[int] = set()  # pieces of lines: statements for questions, never prose for lessons
     for pi, passage in enumerate(passages):
-        for start, end in split_spans(passage.text, lang):
+        for start, end, line in st.refine(passage.text, prose[pi], lang, by_line=by_line):
             raw = passage.text[start:end]
+            if line:
+                lines.add(len(sentences))
             sentences.append(
                 Sentence(len(sentences), pi, passage.page, passage.section, start, raw, clean(raw))
             )
-    usable = [s.index for s in sentences if is_usable(s.text)]
+    usable = [s.index for s in sentences if s.index not in lines and is_usable(s.text)]
     if not usable and lenient:
         usable = [s.index for s in sentences if _acceptable(s.text)]
-    corpus = Corpus(lang, passages, sentences, usable, {}, {})
+    corpus = Corpus(lang, passages, sentences, usable, {}, {}, by_line=by_line)
     _analyse(corpus)
     return corpus
+
+
+def _statements(corpus: Corpus) -> list[int]:
+    """Sentences beyond `usable` that state something: other sentence ends, other scripts, lines."""
+    taken = set(corpus.usable)
+    lowercase = [st.is_lowercase(p.text) for p in corpus.passages]
+    by_line = corpus.by_line
+    return [
+        s.index
+        for s in corpus.sentences
+        if s.index not in taken
+        and (by_line or st.ends_statement(s.text))  # an unended line is a heading, unless all lines are
+        and st.is_statement(s.text, lowercase_start=by_line or lowercase[s.passage])
+    ]
+
+
+def widen(corpus: Corpus) -> Corpus:
+    """Return the corpus with its statements usable too, analysed anew: the question builder's fallback."""
+    statements = _statements(corpus)
+    usable = sorted({*corpus.usable, *statements})
+    wide = Corpus(corpus.language, corpus.passages, corpus.sentences, usable, {}, {}, by_line=corpus.by_line)
+    wide.statements, wide.widened = statements, True
+    _analyse(wide)
+    return wide
 
 
 def _acceptable(text: str) -> bool:

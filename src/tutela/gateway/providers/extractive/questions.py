@@ -6,6 +6,12 @@
 - multiple_choice: three or four neighbouring sentences; one or two get a term swapped (false options).
 - short_answer: "What is X?" / "Wann heißt X Y?" from a definitional sentence; its definition is the answer.
 Every question cites the exact source text it was made from; explanations quote that text.
+
+Prose comes first: declarative sentences ending with a period, asked about their figures, acronyms, names
+and recurring phrases. Only when these give fewer questions than wanted does the builder widen the corpus
+(statements.py: other sentence ends, caseless scripts, lines of poems and lists) and fall back to a
+sentence's rarest content word (content_words.py). Sentences that ask (ending in "?") serve only the cloze
+types; true/false and statement lists need statements.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from tutela.gateway.providers.extractive.corpus import Corpus, salience
+from tutela.gateway.providers.extractive import content_words
+from tutela.gateway.providers.extractive.corpus import Corpus, salience, widen
 from tutela.gateway.providers.extractive.distractors import KeyTerm, key_term, occurrences
 from tutela.gateway.providers.extractive.sentences import clean
+from tutela.gateway.providers.extractive.statements import MAX_STATEMENT, is_question
 from tutela.gateway.providers.extractive.templates import mid_sentence, say
 from tutela.gateway.providers.extractive.terms import fold
 
@@ -25,6 +33,9 @@ BLANK = "_____"  # must equal tutela.authoring.generation.schemas.BLANK (a test 
 TRUE, FALSE = "true", "false"  # must equal schemas.TRUE_FALSE_OPTIONS
 TYPE_CYCLE = ("fill_in_blank", "single_choice", "true_false", "short_answer", "multiple_choice")
 _MAX_QUOTE = 900
+# A sentence serves each form of question once: the two cloze types blank the same term.
+_FORM = {"fill_in_blank": "cloze", "single_choice": "cloze"}
+_NO_TOPIC = ("year", "percent", "number", content_words.KIND)  # kinds that do not name what a page is about
 
 
 def default_count(corpus: Corpus) -> int:
@@ -52,10 +63,20 @@ class _Builder:
         self.keys: dict[int, KeyTerm | None] = {}
         self.stems: set[str] = set()
         self.polarity = seed % 2
+        self.vocabulary: content_words.Vocabulary | None = None
+
+    def widen(self, corpus: Corpus) -> None:
+        """Go on with a widened corpus: its terms differ, so key terms are chosen anew; stems stay taken."""
+        self.corpus = corpus
+        self.keys = {}
+        self.vocabulary = content_words.Vocabulary(corpus)
 
     def key(self, i: int) -> KeyTerm | None:
         if i not in self.keys:
-            self.keys[i] = key_term(self.corpus, i, self.rng)
+            term = key_term(self.corpus, i, self.rng)
+            if term is None and self.vocabulary is not None:
+                term = content_words.key_word(self.corpus, self.vocabulary, i, self.rng)
+            self.keys[i] = term
         return self.keys[i]
 
     def _question(
@@ -111,7 +132,7 @@ class _Builder:
 
     def true_false(self, i: int) -> dict[str, Any] | None:
         term, text = self.key(i), self.corpus.sentences[i].text
-        if term is None:
+        if term is None or is_question(text):
             return None
         self.polarity ^= 1  # alternate, so that about half the statements are false
         statement = _swap(text, term.text, term.distractors[0]) if self.polarity else text
@@ -145,6 +166,8 @@ class _Builder:
         )
 
     def multiple_choice(self, i: int, usable: set[int]) -> tuple[dict[str, Any] | None, list[int]]:
+        if is_question(self.corpus.sentences[i].text):
+            return None, []
         window = self._window(i, usable)
         falsifiable = [j for j in window if self.key(j) is not None]
         if len(window) < 3 or not falsifiable:
@@ -163,7 +186,7 @@ class _Builder:
         topic = self.key(window[0]) or self.key(falsifiable[0])
         stem = (
             say(self.lang, "multiple_choice_topic", topic=topic.text)
-            if topic is not None and topic.kind not in ("year", "percent", "number")
+            if topic is not None and topic.kind not in _NO_TOPIC
             else ""
         )
         if not stem or fold(stem) in self.stems:
@@ -189,19 +212,25 @@ class _Builder:
             s = self.corpus.sentences[j]
             if s.passage != first.passage or s.start + len(s.raw) - first.start > _MAX_QUOTE:
                 break
-            if j in usable and len(s.text) <= 220:
+            if j in usable and len(s.text) <= 220 and not is_question(s.text):
                 window.append(j)
             j += 1
         return window
 
 
 def _ranked(corpus: Corpus) -> list[int]:
-    """Order statement sentences so that the best of every page comes before the second best of any."""
-    statements = [
-        i
-        for i in corpus.usable
-        if corpus.sentences[i].text.endswith(".") and len(corpus.sentences[i].text) <= 300
-    ]
+    """Order the sentences to ask about: prose statements first, then (in a widened corpus) the rest."""
+    fallback = set(corpus.statements)
+    short = [i for i in corpus.usable if len(corpus.sentences[i].text) <= MAX_STATEMENT]
+    prose = [i for i in short if corpus.sentences[i].text.endswith(".") and i not in fallback]
+    if not corpus.widened:
+        return _by_page(corpus, prose)
+    taken = set(prose)
+    return _by_page(corpus, prose) + _by_page(corpus, [i for i in short if i not in taken])
+
+
+def _by_page(corpus: Corpus, statements: list[int]) -> list[int]:
+    """Order sentences so that the best of every page comes before the second best of any."""
     scores = salience(corpus, statements)
     by_page: dict[int, list[int]] = defaultdict(list)
     for i in sorted(statements, key=lambda i: (-scores[i], i)):
@@ -224,7 +253,7 @@ def _next_question(
 ) -> tuple[list[int], dict[str, Any]] | None:
     """Make a question of `kind` from the best sentence not yet used (for that kind)."""
     for i in ranked:
-        if i in used or (i, kind) in used_pairs:
+        if i in used or (i, _FORM.get(kind, kind)) in used_pairs:
             continue
         if kind == "multiple_choice":
             question, taken = builder.multiple_choice(i, usable - used)
@@ -235,15 +264,16 @@ def _next_question(
     return None
 
 
-def build_questions(corpus: Corpus, *, count: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
-    """Return up to `count` questions (default: see default_count), cycling through all five types."""
-    target = default_count(corpus) if count is None else count
-    builder = _Builder(corpus, seed)
-    ranked = _ranked(corpus)
+def _fill(
+    builder: _Builder,
+    target: int,
+    questions: list[tuple[int, dict[str, Any]]],
+    used: set[int],
+    used_pairs: set[tuple[int, str]],
+) -> None:
+    """Add questions from the builder's corpus until there are `target`, cycling through all five types."""
+    ranked = _ranked(builder.corpus)
     usable = set(ranked)
-    used: set[int] = set()
-    used_pairs: set[tuple[int, str]] = set()
-    questions: list[tuple[int, dict[str, Any]]] = []
     # First every sentence serves one question; when the text is scarce (formula-heavy pages), a sentence
     # may serve a second question of another type.
     for reuse in (False, True):
@@ -258,6 +288,21 @@ def build_questions(corpus: Corpus, *, count: int | None = None, seed: int = 0) 
             taken, question = made
             questions.append((min(taken), question))
             used.update(taken)
-            used_pairs.update((i, kind) for i in taken)
+            used_pairs.update((i, _FORM.get(kind, kind)) for i in taken)
             turn += 1
+
+
+def build_questions(corpus: Corpus, *, count: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
+    """Return up to `count` questions (default: see default_count): from prose, then from the fallback."""
+    target = default_count(corpus) if count is None else count
+    builder = _Builder(corpus, seed)
+    used: set[int] = set()
+    used_pairs: set[tuple[int, str]] = set()
+    questions: list[tuple[int, dict[str, Any]]] = []
+    _fill(builder, target, questions, used, used_pairs)
+    if len(questions) < target:
+        wide = widen(corpus)
+        if wide.usable:
+            builder.widen(wide)
+            _fill(builder, target, questions, used, used_pairs)
     return [q for _, q in sorted(questions, key=lambda item: item[0])]

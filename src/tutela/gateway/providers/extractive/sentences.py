@@ -76,18 +76,18 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(?=[a-zäöüß])")
 _SOFT_HYPHEN = re.compile(r"[\u00ad\ufffe\u2011]\s*")
 _SPACE = re.compile(r"\s+")
 
-_URL = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bdoi\b|\bISBN\b|\barXiv\b", re.IGNORECASE)
+URL = re.compile(r"https?://|www\.|\S+@\S+\.\w|\bdoi\b|\bISBN\b|\barXiv\b", re.IGNORECASE)
 _CAPTION = re.compile(
     r"^(figure|fig\.|table|listing|algorithm|abbildung|abb\.|tabelle|algorithmus)\s*\d", re.IGNORECASE
 )
-_REFERENCE = re.compile(
+REFERENCE = re.compile(
     r"^\[\d+\]|\bet al\.|\bpp\.\s*\d|\bIn Proc|\bProceedings\b|\bvol\.\s*\d|\(\d{4}\)[.,]|"
     r"\bSpringer\b|\bACM\b.*\d{4}",
 )
-_MATH = re.compile(r"[=<>∈∉∀∃⊂⊆⊃∪∩→←↦≤≥±∑∏∫√∞≠≈∘×÷∂∇^_{}|\\]")
+MATH = re.compile(r"[=<>∈∉∀∃⊂⊆⊃∪∩→←↦≤≥±∑∏∫√∞≠≈∘×÷∂∇^_{}|\\]")
 _GLUED_NOTE = re.compile(r"^\d+([^\W\d_]| [a-zäöü])")  # a footnote mark glued to the first word: "3Dies gilt"
 _RUN_ON = re.compile(r"\b(\w{3,})\. [a-zäöü]")
-_LEADER = re.compile(r"\.{4,}|(?:\. ){3,}")
+LEADER = re.compile(r"\.{4,}|(?:\. ){3,}")
 
 # Meta-instructions aimed at a model: the document may contain them (a hostile PDF) but they are never
 # material for a lesson or a question.
@@ -126,7 +126,7 @@ def clean(raw: str) -> str:
     return _SPACE.sub(" ", _HYPHEN_BREAK.sub(r"\1", _SOFT_HYPHEN.sub("", raw))).strip()
 
 
-def _is_abbreviation(text: str, dot: int, language: str) -> bool:
+def is_abbreviation(text: str, dot: int, language: str) -> bool:
     """Tell whether the period at `dot` ends an abbreviation, initial or ordinal rather than a sentence."""
     word_start = dot
     while word_start > 0 and not text[word_start - 1].isspace() and text[word_start - 1] not in "([\"'“„":
@@ -167,7 +167,7 @@ def _line_breaks(text: str) -> list[int]:
 
 def split_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     """Return (start, end) spans of the sentences of `text`, trimmed of surrounding whitespace."""
-    cuts = {m.end() for m in _BOUNDARY.finditer(text) if not _is_abbreviation(text, m.start(), language)}
+    cuts = {m.end() for m in _BOUNDARY.finditer(text) if not is_abbreviation(text, m.start(), language)}
     cuts.update(_line_breaks(text))
     spans = []
     start = 0
@@ -201,12 +201,12 @@ def is_usable(sentence: str) -> bool:
     digits = sum(c.isdigit() for c in visible)
     if letters < 0.75 * len(visible) or digits > 0.12 * len(visible):
         return False
-    if len(_MATH.findall(sentence)) > 2 or sum(len(w.strip(".,;:()")) == 1 for w in words) > 0.2 * len(words):
+    if len(MATH.findall(sentence)) > 2 or sum(len(w.strip(".,;:()")) == 1 for w in words) > 0.2 * len(words):
         return False
     if sentence.count("(") != sentence.count(")"):
         return False
-    if _URL.search(sentence) or _CAPTION.search(sentence) or _REFERENCE.search(sentence):
+    if URL.search(sentence) or _CAPTION.search(sentence) or REFERENCE.search(sentence):
         return False
     if any(m[1].lower() not in _ABBREVIATIONS for m in _RUN_ON.finditer(sentence)):
         return False  # "tracing. heuristic selects": two columns or a caption run into each other
-    return not _LEADER.search(sentence) and not is_instruction_like(sentence)
+    return not LEADER.search(sentence) and not is_instruction_like(sentence)

@@ -27,9 +27,21 @@ zwei drei sodass falls gilt heißt heißen genannt nennt bezeichnet sowohl beisp
 satz lemma beweis abbildung kapitel abschnitt folgenden folgende damit dazu hierbei insbesondere
 """
 
+# Arabic: prepositions, pronouns, demonstratives, relatives, particles and the commonest auxiliaries,
+# without vowel signs.
+_ARABIC = """
+    في من إلى الى على علي عن مع هذا هذه ذلك تلك هؤلاء أولئك التي التى الذي الذين اللذان اللتان اللواتي
+    هو هي هم هن هما أنا نحن أنت أنتم أنتن كان كانت كانوا يكون تكون أن إن أنه إنه لأن لا لم لن ما ماذا
+    متى أين كيف لماذا هل قد لقد ثم أو أم بل لكن حيث و ف بعد قبل عند عندما حتى إذا إذ كل بعض غير بين حول
+    خلال ضد نحو منذ لدى أي أيضا فقط كما مثل كذلك هناك هنا ليس ليست يمكن جدا وهو وهي وفي ومن وإلى وعلى
+    وقد ولا ولم وكان وكانت فإن فيه فيها منه منها عليه عليها إليه إليها به بها له لها لهم لهن ذات ذو
+    التي وهذا وهذه بهذا بهذه لهذا لهذه أكثر أقل جميع عدة أحد إحدى يجب تم يتم وقال قال
+"""
+
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(_ENGLISH.split()),
     "de": frozenset(_GERMAN.split()),
+    "ar": frozenset(_ARABIC.split()),
 }
 
 

@@ -24,12 +24,13 @@ _NUMBER_LABEL = re.compile(
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,6}s?\b")
 _CAPITALIZED = re.compile(r"\b[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüßÄÖÜ]+)*\b")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_VERBISH = re.compile(
+# English endings that mark a verb or adverb, and a noun (a tagger's job, done roughly).
+VERBISH = re.compile(
     r"(ed|ly|ize|izes|ise|ises)$|\b(returns|becomes|contains|requires|uses|runs|takes|makes|gives|shows|means|"
     r"calls|needs|allows|exits|enters|records|compiles|executes|starts|stops|fails|reaches|jumps|occurs|"
     r"happens|provides|produces|generates|describes|remains|applies|seems|appears|follows)$"
 )
-_NOUNISH = re.compile(r"(tion|sion|ment|ness|ity|ance|ence|er|or|ism|ure|ogy|ics|age|ware|tree|trees)$")
+NOUNISH = re.compile(r"(tion|sion|ment|ness|ity|ance|ence|er|or|ism|ure|ogy|ics|age|ware|tree|trees)$")
 
 _WEAK_SUBJECTS = frozenset(
     [
@@ -189,9 +190,9 @@ def phrases(text: str, stop: frozenset[str]) -> list[str]:
         parts = run.split()
         for n in (3, 2):
             out.extend(" ".join(parts[i : i + n]) for i in range(len(parts) - n + 1))
-        out.extend(p for p in parts if len(p) >= 6 and _NOUNISH.search(p))
+        out.extend(p for p in parts if len(p) >= 6 and NOUNISH.search(p))
     # Without a tagger, a run may hold a verb ("execution returns"); keep the ones without.
-    return [p for p in out if not any(_VERBISH.search(w) for w in p.split())]
+    return [p for p in out if not any(VERBISH.search(w) for w in p.split())]
 
 
 _EN_IS = re.compile(
