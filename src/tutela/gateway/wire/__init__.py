@@ -9,7 +9,6 @@ from tutela.gateway.wire.chat import (
     ChunkChoice,
     Delta,
     ResponseMessage,
-    StreamOptions,
     chat_chunk,
     chunk_from_response,
     new_chat_id,
@@ -38,6 +37,7 @@ from tutela.gateway.wire.parsing import (
     parse_completion_request,
     parse_embedding_request,
 )
+from tutela.gateway.wire.sampling import StreamOptions
 from tutela.gateway.wire.sse import DONE, encode_error, encode_event, sse_stream
 from tutela.gateway.wire.usage import EmbeddingUsage, Usage
 

@@ -4,83 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, ValidationInfo, field_validator, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from tutela.gateway.wire.common import RequestModel, ResponseModel, new_id, now
+from tutela.gateway.wire.common import ResponseModel, new_id, now
 from tutela.gateway.wire.messages import Message, Tool
 from tutela.gateway.wire.response_format import ResponseFormat
+from tutela.gateway.wire.sampling import GenerationRequest, GenerationResponse, PositiveInt
 from tutela.gateway.wire.usage import Usage
 
-Temperature = Annotated[float, Field(ge=0, le=2)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-Penalty = Annotated[float, Field(ge=-2, le=2)]
-PositiveInt = Annotated[int, Field(ge=1)]
 
-
-class StreamOptions(RequestModel):
-    """``stream_options``; ``include_usage`` adds a final usage-only chunk."""
-
-    include_usage: bool | None = None
-
-
-def require_stream(value: StreamOptions | None, info: ValidationInfo) -> StreamOptions | None:
-    """Reject ``stream_options`` without ``stream: true``, as OpenAI does."""
-    if value is not None and not info.data.get("stream"):
-        raise ValueError("'stream_options' is only allowed when 'stream' is enabled")
-    return value
-
-
-class ChatRequest(RequestModel):
+class ChatRequest(GenerationRequest):
     """``POST /v1/chat/completions`` body."""
 
-    model: str
     messages: Annotated[list[Message], Field(min_length=1)]
-    n: PositiveInt | None = None
-    stop: str | list[str] | None = None
     max_tokens: PositiveInt | None = None
     max_completion_tokens: PositiveInt | None = None
-    temperature: Temperature | None = None
-    top_p: Probability | None = None
-    presence_penalty: Penalty | None = None
-    frequency_penalty: Penalty | None = None
-    seed: int | None = None
     response_format: ResponseFormat | None = None
-    stream: bool | None = None
-    stream_options: StreamOptions | None = None
-    user: str | None = None
     logprobs: bool | None = None
     top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
-    logit_bias: dict[str, float] | None = None
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
-
-    @field_validator("stream_options")
-    @classmethod
-    def _needs_stream(cls, value: StreamOptions | None, info: ValidationInfo) -> StreamOptions | None:
-        return require_stream(value, info)
-
-    @property
-    def choice_count(self) -> int:
-        """How many choices the client asked for (``n``, default 1)."""
-        return self.n or 1
-
-    @property
-    def include_usage(self) -> bool:
-        """Whether a streaming client asked for the final usage chunk."""
-        return bool(self.stream and self.stream_options and self.stream_options.include_usage)
 
     @property
     def token_limit(self) -> int | None:
         """The output token cap, whichever of the two spellings was used."""
         return self.max_completion_tokens or self.max_tokens
-
-    @property
-    def stop_sequences(self) -> list[str]:
-        """``stop`` normalised to a list."""
-        if self.stop is None:
-            return []
-        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
 
 
 class FunctionCallOut(ResponseModel):
@@ -127,16 +76,11 @@ class Choice(ResponseModel):
         return _keep_nulls(handler(self), "finish_reason", "logprobs")
 
 
-class ChatResponse(ResponseModel):
+class ChatResponse(GenerationResponse):
     """``chat.completion`` object."""
 
-    id: str = ""
     object: str = "chat.completion"
-    created: int = 0
-    model: str = ""
     choices: list[Choice] = Field(default_factory=list)
-    usage: Usage | None = None
-    system_fingerprint: str | None = None
 
 
 class FunctionDelta(ResponseModel):
@@ -177,16 +121,11 @@ class ChunkChoice(ResponseModel):
         return _keep_nulls(handler(self), "finish_reason")
 
 
-class ChatChunk(ResponseModel):
+class ChatChunk(GenerationResponse):
     """``chat.completion.chunk`` object; the usage-only final chunk has no choices."""
 
-    id: str = ""
     object: str = "chat.completion.chunk"
-    created: int = 0
-    model: str = ""
     choices: list[ChunkChoice] = Field(default_factory=list)
-    usage: Usage | None = None
-    system_fingerprint: str | None = None
 
 
 def new_chat_id() -> str:
