@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from tests.gateway.monitoring.support import new_staff
 from tests.support.platform import PASSWORD, Platform
 from tutela.clock import ManualClock
+from tutela.core.directory.models import StaffToken
+from tutela.core.permissions.roles import StaffRole
 
 
 def _org(platform: Platform) -> tuple[str, str]:
@@ -111,6 +114,20 @@ def test_logout_revokes_the_session(platform: Platform) -> None:
     with platform.client(session) as client:
         assert client.post("/api/auth/logout").status_code == 204
         assert client.get("/api/me").status_code == 401
+
+
+def test_staff_logout_revokes_the_staff_token_in_the_directory(platform: Platform) -> None:
+    token = new_staff(platform, StaffRole.OPERATOR)
+    with platform.client(token) as client:
+        assert client.get("/api/platform/regions").status_code == 200
+        assert client.post("/api/platform/auth/logout").status_code == 204
+        refused = client.get("/api/platform/regions")
+        assert refused.status_code == 401
+        assert "revoked" in refused.json()["error"]["message"]
+    token_id = token.split(".")[2]
+    with platform.runtime.directory.session() as ddb:
+        row = ddb.get(StaffToken, token_id)
+        assert row is not None and row.revoked_at is not None
 
 
 def test_malformed_json_and_bad_fields_get_precise_errors(platform: Platform) -> None:

@@ -277,6 +277,7 @@ EXEMPT = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/platform/auth/login"),
     ("POST", "/api/auth/logout"),
+    ("POST", "/api/platform/auth/logout"),  # ends the caller's own staff session
 }
 EXEMPT_PREFIXES = (
     "/api/me/tokens",  # the caller's own tokens: every signed-in user may manage them

@@ -74,6 +74,14 @@ def resolve_staff_token(db: Session, *, parsed: secrets.ParsedToken, now: dateti
     )
 
 
+def revoke_token(db: Session, *, token_id: str, now: datetime) -> None:
+    """End a staff session or token (signing out); revoking twice changes nothing."""
+    token = db.get(StaffToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = now
+        db.flush()
+
+
 def require_role(principal: StaffPrincipal, role: StaffRole) -> None:
     """Raise unless the staff member holds the platform role."""
     if role not in principal.roles:

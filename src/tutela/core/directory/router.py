@@ -23,6 +23,12 @@ def staff_login(body: schemas.StaffLoginCreate, db: DirectoryDB, runtime: Runtim
     return schemas.TokenIssued(id=parsed_id, token=raw, expires_at=None)
 
 
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def staff_logout(principal: CurrentStaff, db: DirectoryDB, runtime: RuntimeDep) -> None:
+    """Sign out: the token used for this call stops working at once."""
+    staff.revoke_token(db, token_id=principal.token_id, now=runtime.clock.now())
+
+
 @router.get("/regions", response_model=list[schemas.RegionRead])
 def list_regions(principal: CurrentStaff, runtime: RuntimeDep) -> list[schemas.RegionRead]:
     """The configured regions."""
