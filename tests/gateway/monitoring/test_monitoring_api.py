@@ -88,6 +88,8 @@ def test_opt_out_is_approved_by_an_operator_and_then_nothing_is_written(platform
 
         assert admin.get("/api/monitoring/policy").json()["content_logging"] is False
         assert {r["content_logging"] for r in admin.get("/api/ai/resources").json()} == {False}
+        later = admin.post("/api/ai/resources", json={"name": "made-after-opt-out"})
+        assert later.status_code == 201 and later.json()["content_logging"] is False, later.text
     with platform.client(org.key) as gateway:
         cards = gateway.get("/v1/models").json()["data"]
     assert {c["tutela"]["content_logging"] for c in cards} == {False}

@@ -15,10 +15,14 @@ DEFAULT_RESOURCE = "default"
 
 
 def create_resource(db: Session, *, org_id: str, name: str) -> AIResource:
-    """A new AI resource in the organization's region."""
+    """A new AI resource in the organization's region; it logs content only if the organization has not
+    opted out of abuse monitoring's content logging."""
+    from tutela.gateway.monitoring.service import get_policy  # monitoring builds on resources
+
     if db.scalars(scoped(AIResource, org_id).where(AIResource.name == name)).first() is not None:
         raise Conflict(f"an AI resource named {name!r} already exists", param="name")
-    resource = AIResource(org_id=org_id, name=name)
+    logging_on = get_policy(db, org_id=org_id).content_logging
+    resource = AIResource(org_id=org_id, name=name, content_logging=logging_on)
     db.add(resource)
     db.flush()
     return resource
