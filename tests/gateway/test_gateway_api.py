@@ -162,6 +162,26 @@ def test_azure_client_chat_stream_and_embeddings(wired: Wired) -> None:
     assert len(client.embeddings.create(model="azure-tutor", input="x").data) == 1
 
 
+def test_azure_v1_api_is_served_under_openai_v1(wired: Wired) -> None:
+    """Azure OpenAI's v1 API: the plain OpenAI client on `{endpoint}/openai/v1/`, key as api-key or Bearer."""
+    for headers in ({}, {"api-key": wired.key}):
+        client = openai.OpenAI(
+            base_url=f"{wired.platform.base_url}/openai/v1/",
+            api_key="unused" if headers else wired.key,
+            default_headers=headers,
+            max_retries=0,
+        )
+        assert "azure-tutor" in {m.id for m in client.models.list()}
+        messages = [{"role": "user", "content": "hello azure v1"}]
+        whole = client.chat.completions.create(model="azure-tutor", messages=messages)  # type: ignore[arg-type]
+        assert whole.choices[0].message.content
+        stream = client.chat.completions.create(model="azure-tutor", messages=messages, stream=True)  # type: ignore[arg-type]
+        assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == (
+            whole.choices[0].message.content
+        )
+        assert len(client.embeddings.create(model="azure-tutor", input="x").data) == 1
+
+
 def test_responses_carry_request_id_and_gateway_time_streaming_too(wired: Wired) -> None:
     headers = {"Authorization": f"Bearer {wired.key}"}
     body = {"model": "tutor", "messages": [{"role": "user", "content": "hi"}]}

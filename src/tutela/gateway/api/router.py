@@ -178,3 +178,16 @@ async def azure_completions(request: Request, deployment: str) -> Response:
 async def azure_embeddings(request: Request, deployment: str) -> Response:
     """Azure OpenAI embeddings."""
     return await _embed(request, deployment)
+
+
+# Azure OpenAI's v1 API (`OpenAI(base_url="{endpoint}/openai/v1/")`, `model` names the deployment, no
+# api-version needed) is the OpenAI API under another prefix: the same endpoints serve it.
+for _method, _path, _endpoint in (
+    ("GET", "/models", list_models),
+    ("POST", "/chat/completions", chat_completions),
+    ("POST", "/completions", completions),
+    ("POST", "/embeddings", embeddings),
+):
+    router.add_api_route(
+        f"/openai/v1{_path}", _endpoint, methods=[_method], name=f"azure_v1_{_endpoint.__name__}"
+    )
