@@ -115,7 +115,8 @@ def test_security_relevant_actions_are_recorded_with_actor(platform: Platform) -
     with org.client() as client:
         filtered = client.get("/api/audit", params={"action": "token."}).json()
     assert [e["action"] for e in filtered] == ["token.revoked", "token.created"]
-    assert org.verify() == {"ok": True, "entries": len(expected), "problems": []}
+    head = f"{len(expected)}:{org.entries()[-1]['hash']}"
+    assert org.verify() == {"ok": True, "entries": len(expected), "problems": [], "head": head}
 
 
 def test_an_edited_entry_is_detected(platform: Platform) -> None:
@@ -157,6 +158,26 @@ def test_deleted_newest_entries_are_detected(platform: Platform) -> None:
     assert result["problems"] == [
         f"the log ends at entry {total - 2} but its head says {total}: entries were removed"
     ]
+
+
+def test_cutting_entries_and_rewinding_the_head_is_caught_by_a_kept_anchor(platform: Platform) -> None:
+    org = _new_org(platform, entries=3)
+    first = org.verify()
+    anchor, total = first["head"], first["entries"]
+    seq, digest = anchor.split(":")
+    assert int(seq) == total and len(digest) == 64
+    # Someone with database access removes the two newest entries and moves the head back consistently.
+    kept_hash = org.entries()[total - 3]["hash"]
+    assert _sql(org, "DELETE FROM audit_entries WHERE org_id = :org AND seq > :keep", keep=total - 2) == 2
+    rewound = "UPDATE organizations SET audit_head_seq = :seq, audit_head_hash = :hash WHERE id = :org"
+    assert _sql(org, rewound, seq=total - 2, hash=kept_hash) == 1
+    assert org.verify()["ok"] is True  # the chain alone cannot tell
+    with org.client() as client:
+        caught = client.get("/api/audit/verify", params={"anchor": anchor}).json()
+        assert caught["ok"] is False
+        assert caught["problems"] == [f"entry {total} of the recorded head is gone: the log was cut back"]
+        bad = client.get("/api/audit/verify", params={"anchor": "7:nothex"})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "anchor"
 
 
 def _body(row: Any, details: dict[str, Any], prev_hash: str) -> bytes:
@@ -260,7 +281,8 @@ def test_concurrent_appends_leave_a_valid_chain(platform: Platform) -> None:
         thread.join(timeout=60)
     assert not errors, f"{len(errors)} appends failed, first: {errors[0]!r}"
     result = org.verify()
-    assert result == {"ok": True, "entries": before + threads_n, "problems": []}
+    assert result | {"head": ""} == {"ok": True, "entries": before + threads_n, "problems": [], "head": ""}
+    assert result["head"].startswith(f"{before + threads_n}:")
     actors = {e["actor"] for e in org.entries() if e["action"] == "test.concurrent"}
     assert actors == {f"thread:{i}" for i in range(threads_n)}
 
@@ -288,9 +310,9 @@ def _cli_env(platform: Platform) -> dict[str, str]:
     return env
 
 
-def _cli_verify(platform: Platform, org: str) -> subprocess.CompletedProcess[str]:
+def _cli_verify(platform: Platform, org: str, *more: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(TUTELA), "audit", "verify", "--org", org],
+        [str(TUTELA), "audit", "verify", "--org", org, *more],
         env=_cli_env(platform),
         capture_output=True,
         text=True,
@@ -309,16 +331,19 @@ def test_the_cli_verifies_and_reports_tampering(platform: Platform) -> None:
     total = org.verify()["entries"]
     ok = _cli_verify(platform, org.slug)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == f"audit log intact: {total} entries"
+    head = org.verify()["head"]
+    assert ok.stdout.strip() == f"audit log intact: {total} entries; head {head}"
     assert _sql(org, "DELETE FROM audit_entries WHERE org_id = :org AND seq = 2") == 1
     assert _sql(org, "UPDATE audit_entries SET target = 'org:elsewhere' WHERE org_id = :org AND seq = 1") == 1
-    bad = _cli_verify(platform, org.org_id)  # by id this time
+    bad = _cli_verify(platform, org.org_id, "--anchor", head)  # by id this time, with the head kept above
     assert bad.returncode == 1, bad.stdout
     assert bad.stderr.splitlines() == [
         "TAMPERED: entry 1 was altered after it was written",
         "TAMPERED: entries 2..2 are missing",
         "TAMPERED: entry 3 does not link to the entry before it",
     ]
+    malformed = _cli_verify(platform, org.slug, "--anchor", "12")
+    assert malformed.returncode != 0 and "SEQ:HASH" in malformed.stderr
 
 
 def test_another_service_key_file_fails_the_same_untouched_chain(platform: Platform, tmp_path: Path) -> None:

@@ -241,18 +241,24 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
+@click.option("--anchor", default=None, help="A head printed by an earlier verify (SEQ:HASH).")
 @domain_errors
-def audit_verify(org_name: str) -> None:
-    """Check an organization's hash chain; exit 1 if anything was altered or removed."""
+def audit_verify(org_name: str, anchor: str | None) -> None:
+    """Check an organization's hash chain; exit 1 if anything was altered or removed.
+
+    Prints the head: keep it outside Tutela and pass it back with --anchor to detect the newest entries
+    being cut off together with the head.
+    """
     from tutela.core.audit import service as audit_service
     from tutela.core.organizations import service as organizations
 
+    kept = audit_service.Anchor.parse(anchor) if anchor is not None else None
     runtime = open_runtime()
     org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
     with runtime.region_session(org_id) as db:
-        result = audit_service.verify(db, key=organizations.audit_key(runtime), org_id=org_id)
+        result = audit_service.verify(db, key=organizations.audit_key(runtime), org_id=org_id, anchor=kept)
     if result.ok:
-        click.echo(f"audit log intact: {result.entries} entries")
+        click.echo(f"audit log intact: {result.entries} entries; head {result.head}")
         return
     for problem in result.problems:
         click.echo(f"TAMPERED: {problem}", err=True)

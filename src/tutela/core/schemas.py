@@ -144,6 +144,7 @@ class AuditVerificationRead(BaseModel):
     ok: bool
     entries: int
     problems: list[str]
+    head: str  # SEQ:HASH; keep it outside Tutela and pass it back as `anchor`
 
 
 class ResourceCreate(Body):

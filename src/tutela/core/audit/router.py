@@ -33,10 +33,18 @@ def list_entries(
 
 
 @router.get("/verify", response_model=schemas.AuditVerificationRead)
-def verify(principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> schemas.AuditVerificationRead:
-    """Check the whole hash chain."""
+def verify(
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+    anchor: str | None = Query(default=None, max_length=100, description="a head kept earlier, SEQ:HASH"),
+) -> schemas.AuditVerificationRead:
+    """Check the whole hash chain, and that a head recorded earlier (`anchor`) is still in it."""
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.VIEW_AUDIT
     )
-    result = audit.verify(db, key=organizations.audit_key(runtime), org_id=principal.org_id)
-    return schemas.AuditVerificationRead(ok=result.ok, entries=result.entries, problems=result.problems)
+    kept = audit.Anchor.parse(anchor) if anchor is not None else None
+    result = audit.verify(db, key=organizations.audit_key(runtime), org_id=principal.org_id, anchor=kept)
+    return schemas.AuditVerificationRead(
+        ok=result.ok, entries=result.entries, problems=result.problems, head=str(result.head)
+    )

@@ -4,6 +4,11 @@ Each entry's hash is an HMAC (keyed from the service key file) over its fields a
 organization row keeps the head (last seq and hash) in the same transaction. Editing an entry breaks its hash;
 deleting one breaks the chain; deleting the newest ones disagrees with the head; and because the hash is
 keyed, someone with only database access cannot recompute a consistent forged chain.
+
+One thing a chain inside the database cannot show by itself: deleting the newest entries *and* moving the
+head back to the last kept one. Against that, every verification reports the head (`seq:hash`); keep it
+anywhere outside Tutela (a ticket, a SIEM) and pass it back as an anchor: the log must still hold that
+entry, unchanged.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tutela.core.audit.models import AuditEntry
 from tutela.core.organizations.models import Organization
-from tutela.errors import NotFound
+from tutela.errors import InvalidInput, NotFound
 
 GENESIS = "0" * 64
 
@@ -87,16 +92,43 @@ def record(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A head recorded earlier, outside Tutela: entry `seq` had hash `hash`."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """Read `SEQ:HASH` as `verify` prints it."""
+        seq, _, digest = text.strip().partition(":")
+        if (
+            not seq.isdigit()
+            or int(seq) < 1
+            or len(digest) != 64
+            or not all(c in "0123456789abcdef" for c in digest)
+        ):
+            raise InvalidInput(
+                "an anchor is SEQ:HASH as verify reports it, e.g. 12:3f…(64 hex digits)", param="anchor"
+            )
+        return cls(int(seq), digest)
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+@dataclass(frozen=True)
 class Verification:
     """The result of checking an organization's chain."""
 
     ok: bool
     entries: int
     problems: list[str]
+    head: Anchor
 
 
-def verify(db: Session, *, key: bytes, org_id: str) -> Verification:
-    """Walk the chain and report every broken link, edited entry, gap, or missing head."""
+def verify(db: Session, *, key: bytes, org_id: str, anchor: Anchor | None = None) -> Verification:
+    """Walk the chain and report every broken link, edited entry, gap, missing head, or lost anchor."""
     org = db.get(Organization, org_id)
     if org is None:
         raise NotFound(f"organization {org_id!r} not found")
@@ -116,7 +148,14 @@ def verify(db: Session, *, key: bytes, org_id: str) -> Verification:
         problems.append(
             f"the log ends at entry {last_seq} but its head says {org.audit_head_seq}: entries were removed"
         )
-    return Verification(ok=not problems, entries=len(entries), problems=problems)
+    if anchor is not None:
+        kept = next((e for e in entries if e.seq == anchor.seq), None)
+        if kept is None:
+            problems.append(f"entry {anchor.seq} of the recorded head is gone: the log was cut back")
+        elif not hmac.compare_digest(kept.hash, anchor.hash):
+            problems.append(f"entry {anchor.seq} no longer has the recorded hash: the log was rewritten")
+    head = Anchor(org.audit_head_seq, org.audit_head_hash or GENESIS)
+    return Verification(ok=not problems, entries=len(entries), problems=problems, head=head)
 
 
 def list_entries(
