@@ -9,11 +9,12 @@ from .lines import Line
 
 @dataclass(slots=True)
 class Block:
-    """Lines grouped on one page, with their joined text."""
+    """Lines grouped on one page, with their joined text; `verse` when it keeps line breaks (verse.py)."""
 
     page: int
     lines: list[Line]
     text: str
+    verse: bool = False
 
     @property
     def size(self) -> float:

@@ -13,6 +13,7 @@ from .dehyphenation import Vocabulary, join_lines
 from .headings import Bookmark, infer_heading_levels, match_bookmark
 from .lines import Line
 from .paragraphs import continues, drop_running_lines, split_blocks
+from .verse import is_verse
 
 # Titles that tools write into the metadata instead of the document's name.
 _JUNK_TITLE = re.compile(
@@ -31,16 +32,21 @@ def _make_blocks(pages: Sequence[list[Line]], vocabulary: Vocabulary) -> list[Bl
     blocks: list[Block] = []
     for number, lines in enumerate(pages, start=1):
         for group in split_blocks(lines):
-            text = join_lines((line.text for line in group), vocabulary)
+            verse = is_verse(group)
+            text = join_lines((line.text for line in group), vocabulary, keep_breaks=verse)
             if text:
-                blocks.append(Block(page=number, lines=group, text=text))
+                blocks.append(Block(page=number, lines=group, text=text, verse=verse))
     return blocks
 
 
 def _heading_blocks(blocks: Sequence[Block], bookmarks: Sequence[Bookmark]) -> dict[int, tuple[int, str]]:
     """Block index to (level, title) for the blocks that are printed headings."""
     if not bookmarks:
-        return {index: (level, blocks[index].text) for index, level in infer_heading_levels(blocks).items()}
+        # A heading set on several short lines reads as one line.
+        return {
+            index: (level, blocks[index].text.replace("\n", " "))
+            for index, level in infer_heading_levels(blocks).items()
+        }
     found: dict[int, tuple[int, str]] = {}
     start = 0
     for bookmark in bookmarks:
@@ -54,6 +60,7 @@ def _heading_blocks(blocks: Sequence[Block], bookmarks: Sequence[Bookmark]) -> d
 def _assemble(blocks: Sequence[Block], heading_blocks: dict[int, tuple[int, str]]) -> _Outline:
     outline = _Outline()
     last_was_paragraph = False
+    verse = False  # whether the paragraph so far keeps its line breaks
     for index, block in enumerate(blocks):
         if index in heading_blocks:
             level, title = heading_blocks[index]
@@ -70,9 +77,12 @@ def _assemble(blocks: Sequence[Block], heading_blocks: dict[int, tuple[int, str]
         previous = outline.paragraphs[-1] if outline.paragraphs else None
         first_on_page = index == 0 or blocks[index - 1].page != block.page
         if previous and last_was_paragraph and first_on_page and continues(previous["text"], block.text):
-            previous["text"] = f"{previous['text']} {block.text}"
+            joiner = "\n" if verse or block.verse else " "
+            previous["text"] = f"{previous['text']}{joiner}{block.text}"
+            verse = verse or block.verse
         else:
             outline.paragraphs.append({"page": block.page, "text": block.text})
+            verse = block.verse
         last_was_paragraph = True
     return outline
 

@@ -43,8 +43,13 @@ def remove_marked_breaks(text: str, vocabulary: Vocabulary) -> str:
     return _CONTROL.sub("", text.translate({ord(mark): None for mark in HYPHEN_MARKS}))
 
 
-def join_lines(lines: Iterable[str], vocabulary: Vocabulary) -> str:
-    """Join the lines of one paragraph into running text, undoing line-end hyphenation."""
+def join_lines(lines: Iterable[str], vocabulary: Vocabulary, *, keep_breaks: bool = False) -> str:
+    """Join the lines of one paragraph into running text, undoing line-end hyphenation.
+
+    With `keep_breaks` (verse and lists, see verse.py) lines are joined with "\\n" instead of a space; a word
+    hyphenated across a line break is joined either way.
+    """
+    joiner = "\n" if keep_breaks else " "
     text = ""
     for raw_line in lines:
         line = raw_line.strip()
@@ -61,5 +66,5 @@ def join_lines(lines: Iterable[str], vocabulary: Vocabulary) -> str:
             )
             text = text[: last_word.start()] + joined + line[first_word.end() :]
         else:
-            text = f"{text} {line}"
+            text = f"{text}{joiner}{line}"
     return remove_marked_breaks(text, vocabulary)

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
+from tests.gateway.providers.extractive.grounding import grounded_questions
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.checks import check_grounding
 from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
-from tutela.authoring.ingest.document import Page
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive import questions as extractive_questions
 from tutela.gateway.providers.extractive.content_words import script
@@ -163,35 +162,6 @@ LOWERCASE = (
     "to grow rice and wheat. each spring the melting snow makes the river rise quickly. heavy rain can "
     "flood the lowest fields for several weeks."
 )
-
-
-def grounded_questions(text: str, language: str) -> list[schemas.Question]:
-    """Questions on a one-page text, after checking them as a finished module is checked."""
-    output = fill("question_set", [Passage(page=1, text=text)], language=language)
-    questions = schemas.QuestionSet.model_validate(output).questions
-    assert questions
-    doc = document([f"Source\n{text}"], language, with_headings=False)
-    doc = doc.model_copy(update={"pages": [Page(number=1, text=text)]})
-    lesson = schemas.ModuleLesson(title="Source", content=text, citations=[questions[0].citation])
-    module = schemas.Module(
-        title="Source",
-        language=language,
-        chapters=[schemas.ModuleChapter(title="Source", lessons=[lesson])],
-        summary="",
-        questions=questions,
-    )
-    assert check_grounding(module, doc) == []
-    for q in questions:
-        quote = clean(q.citation.quote)
-        if q.type in ("fill_in_blank", "single_choice"):
-            assert q.answer[0] in quote
-            assert q.answer[0] not in q.stem.split(":", 1)[-1].replace(schemas.BLANK, " ")
-        if q.type == "true_false":
-            statement = q.stem.split("? ", 1)[1]
-            assert (statement in quote) == (q.answer == ["true"]), q
-        if q.type == "multiple_choice":
-            assert all(answer in quote for answer in q.answer), q
-    return questions
 
 
 def test_a_poem_without_final_periods_gets_questions_on_its_lines() -> None:

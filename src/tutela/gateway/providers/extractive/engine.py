@@ -18,12 +18,16 @@ from tutela.gateway.providers.extractive.questions import build_questions
 from tutela.gateway.providers.extractive.templates import say
 
 SCHEMA_NAMES = ("module_outline", "lesson", "question_set", "summary")
-_COUNT = re.compile(r"\b(\d{1,3})\s+(?:[\w-]+\s+){0,3}?(?:questions|fragen|quiz questions)\b", re.IGNORECASE)
+# "questions" in the languages Tutela words questions in (templates.py); French writes it as English does.
+_COUNT = re.compile(
+    r"\b(\d{1,3})\s+(?:[\w-]+\s+){0,3}?(?:questions|fragen|preguntas|domande|perguntas|vragen|أسئلة)\b",
+    re.IGNORECASE,
+)
 _MAX_QUESTIONS = 200
 
 
 def requested_count(instructions: str) -> int | None:
-    """Read "N questions" / "N Fragen" from the instructions, if they ask for a number."""
+    """Read "N questions" / "N Fragen" / "N preguntas" ... from the instructions, if they ask for a number."""
     m = _COUNT.search(instructions)
     return min(int(m[1]), _MAX_QUESTIONS) if m else None
 

@@ -53,6 +53,7 @@ from tutela.gateway.providers.extractive.exceptions import (
 )
 from tutela.gateway.providers.extractive.sentences import clean, is_instruction_like, split_spans
 from tutela.gateway.providers.extractive.stopwords import stopwords
+from tutela.gateway.providers.extractive.templates import LANGUAGES
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, chat_chunk, new_chat_id, usage_chunk
 from tutela.gateway.wire.common import now
 from tutela.gateway.wire.completions import (
@@ -199,7 +200,7 @@ class ExtractiveProvider(Provider):
             "every sentence of an answer is copied from the input",
             "answers only from text supplied in the request",
         ],
-        "languages": ["en", "de"],  # templates for question stems and objectives
+        "languages": list(LANGUAGES),  # templates for question stems and objectives
         "structured_outputs": list(SCHEMA_NAMES),
         "embedding_dimensions": 384,
     }

@@ -1,4 +1,9 @@
-"""Function words of the languages the extractive engine knows; key terms never start or end with one."""
+"""Function words of the languages the extractive engine knows; key terms never start or end with one.
+
+English, German, French, Spanish, Italian, Portuguese, Dutch and Arabic: articles, pronouns, prepositions,
+conjunctions, the commonest adverbs and auxiliaries, and words that label parts of a document ("figure",
+"chapter"). Words written with an apostrophe ("c'est") are listed with both the straight and the curly one.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,70 @@ zwei drei sodass falls gilt heißt heißen genannt nennt bezeichnet sowohl beisp
 satz lemma beweis abbildung kapitel abschnitt folgenden folgende damit dazu hierbei insbesondere
 """
 
+_FRENCH = """
+le la les l un une des du de d au aux à ce cet cette ces ceci cela ça celui celle ceux celles mon ma mes
+ton ta tes son sa ses notre nos votre vos leur leurs je tu il elle on nous vous ils elles me te se lui moi
+toi soi y en qui que quoi dont où quel quelle quels quelles lequel laquelle lesquels lesquelles et ou mais
+donc or ni car si comme quand lorsque puisque parce pour par avec sans sous sur dans entre vers chez
+contre depuis pendant avant après selon malgré ne pas plus moins très trop aussi bien encore déjà
+toujours jamais souvent peu beaucoup tout tous toute toutes autre autres même mêmes chaque plusieurs
+certains certaines aucun aucune est sont était étaient être été sera seront serait ai a as avons avez ont
+avait avaient avoir eu fait faire peut peuvent pouvait doit doivent ainsi alors enfin cependant toutefois
+ici là non oui afin dès tandis lors c'est n'est qu'il qu'elle qu'on qu'ils d'un d'une s'il l'on jusqu'à
+premier première deux trois figure tableau exemple chapitre section partie
+"""
+
+_SPANISH = """
+el la los las lo un una unos unas al del de a en y e o u ni que qué quien quién quienes cual cuál cuales
+cuando cuándo donde dónde como cómo cuanto porque pero sino aunque si no ya más menos muy mucho mucha
+muchos muchas poco poca pocos pocas todo toda todos todas otro otra otros otras mismo misma mismos mismas
+cada algún alguno alguna algunos algunas ningún ninguno ninguna este esta estos estas ese esa esos esas
+aquel aquella aquellos aquellas esto eso aquello mi mis tu tus su sus nuestro nuestra nuestros nuestras yo
+tú él ella ello nosotros nosotras vosotros ellos ellas usted ustedes me te se le les nos os con sin sobre
+entre hacia hasta desde durante según contra para por ante bajo tras es son era eran fue fueron ser sido
+siendo está están estaba estaban estar estado ha han había habían haber hay será serán sería puede pueden
+debe deben hace hacen también tampoco siempre nunca así entonces luego después antes aquí allí ahí bien
+sólo solo tan tanto tanta tantos cuyo cuya primer primero primera dos tres figura tabla ejemplo capítulo
+sección parte
+"""
+
+_ITALIAN = """
+il lo la i gli le l un uno una del dello della dei degli delle al allo alla ai agli alle dal dallo dalla
+dai dagli dalle nel nello nella nei negli nelle sul sullo sulla sui sugli sulle di a da in con su per tra
+fra e ed o od ma però se che chi cui non né più meno molto molta molti molte poco tutto tutta tutti tutte
+altro altra altri altre stesso stessa ogni alcuni alcune nessuno nessuna questo questa questi queste
+quello quella quelli quelle quel ciò io tu lui lei noi voi loro mi ti si ci vi ne mio mia miei mie tuo
+tua suo sua suoi sue nostro nostra vostro è sono era erano fu furono essere stato stata stati state sarà
+sarebbe ha hanno aveva avevano avere avuto può possono deve devono anche ancora già sempre mai così quindi
+dunque poi prima dopo quando dove come perché mentre qui lì là oppure invece tuttavia inoltre cioè quale
+quali quanto tanto c'è dell'un all'un un'altra primo prima due tre figura tabella esempio capitolo sezione
+parte
+"""
+
+_PORTUGUESE = """
+o a os as um uma uns umas do da dos das no na nos nas ao aos à às pelo pela pelos pelas de em por para
+com sem sob sobre entre até desde durante contra e ou mas nem que quem qual quais quando onde como porque
+se não sim mais menos muito muita muitos muitas pouco pouca todo toda todos todas outro outra outros
+outras mesmo mesma cada algum alguma alguns algumas nenhum nenhuma este esta estes estas esse essa esses
+essas aquele aquela aqueles aquelas isto isso aquilo meu minha meus minhas teu tua seu sua seus suas nosso
+nossa eu tu ele ela nós eles elas você vocês me te lhe lhes vos é são era eram foi foram ser sido sendo
+está estão estava estavam estar estado há tem têm tinha tinham ter tido será serão seria pode podem deve
+devem também ainda já sempre nunca assim então depois antes aqui ali lá bem só apenas tão tanto dum duma
+num numa pois embora primeiro primeira dois duas três figura tabela exemplo capítulo seção secção parte
+"""
+
+_DUTCH = """
+de het een en of maar want dus dat die dit deze wat wie welk welke waar wanneer hoe waarom omdat als dan
+toen terwijl hoewel indien tenzij zodat in op aan bij met van voor na door over onder tussen tegen naar uit
+om tot sinds zonder binnen buiten langs volgens tijdens niet geen nooit wel ook nog al zeer heel erg meer
+meest minder veel weinig alle alles elk elke ieder iedere ander andere anderen zelf zelfde enkele sommige
+ik jij je u hij zij ze wij we jullie hen hun hem haar mij me mijn jouw jou uw zijn onze ons er hier daar
+is was waren ben bent wordt worden werd werden geweest heeft hebben had hadden kan kunnen kon konden moet
+moeten zal zullen zou zouden mag mogen wil willen doet doen deed gaat gaan ging eens steeds alleen even
+toch zo nu daarom echter bovendien eerst weer zich zo'n eerste twee drie figuur tabel voorbeeld hoofdstuk
+sectie paragraaf deel
+"""
+
 # Arabic: prepositions, pronouns, demonstratives, relatives, particles and the commonest auxiliaries,
 # without vowel signs.
 _ARABIC = """
@@ -38,10 +107,22 @@ _ARABIC = """
     التي وهذا وهذه بهذا بهذه لهذا لهذه أكثر أقل جميع عدة أحد إحدى يجب تم يتم وقال قال
 """
 
+
+def _words(listing: str) -> frozenset[str]:
+    """The words of a listing, each written with an apostrophe also with the curly one ("c'est", "c’est")."""
+    words = listing.split()
+    return frozenset([*words, *(word.replace("'", "’") for word in words if "'" in word)])
+
+
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(_ENGLISH.split()),
-    "de": frozenset(_GERMAN.split()),
-    "ar": frozenset(_ARABIC.split()),
+    "en": _words(_ENGLISH),
+    "de": _words(_GERMAN),
+    "fr": _words(_FRENCH),
+    "es": _words(_SPANISH),
+    "it": _words(_ITALIAN),
+    "pt": _words(_PORTUGUESE),
+    "nl": _words(_DUTCH),
+    "ar": _words(_ARABIC),
 }
 
 
