@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tutela.core.directory import service as directory
@@ -204,39 +204,42 @@ def _write_org(runtime: Runtime, org_id: str, batch: list[Snapshot], keys: DayKe
                 )
             )
         )
+        plain: list[dict[str, Any]] = []  # the common case: written in one multi-row INSERT
         for snap in batch:
             if snap.request_id in seen:
                 continue  # written before (a retried batch)
             seen.add(snap.request_id)
             summary = summarize(snap.verdicts)
             day = snap.at.date().isoformat()
-            record = MonitoringRecord(
-                org_id=org_id,
-                request_id=snap.request_id,
-                resource_id=snap.resource_id,
-                region=region.name,
-                at=snap.at,
-                day=day,
-                deployment=snap.deployment[:200],
-                operation=snap.operation,
-                key_id=snap.key_id,
-                streamed=snap.streamed,
-                verdicts=snap.verdicts,
-                filtered=summary.filtered,
-                severity=summary.severity,
-                jailbreak=summary.jailbreak,
-                prompt_chars=snap.prompt_chars,
-                completion_chars=snap.completion_chars,
-                usage=dict(snap.usage),
-            )
+            values: dict[str, Any] = {
+                "org_id": org_id,
+                "request_id": snap.request_id,
+                "resource_id": snap.resource_id,
+                "region": region.name,
+                "at": snap.at,
+                "day": day,
+                "deployment": snap.deployment[:200],
+                "operation": snap.operation,
+                "key_id": snap.key_id,
+                "streamed": snap.streamed,
+                "verdicts": snap.verdicts,
+                "filtered": summary.filtered,
+                "severity": summary.severity,
+                "jailbreak": summary.jailbreak,
+                "prompt_chars": snap.prompt_chars,
+                "completion_chars": snap.completion_chars,
+                "usage": dict(snap.usage),
+                "content_key_id": None,
+                "sealed_content": None,
+            }
             if policy.content_logging and snap.content_logging:
                 handle = keys.get(runtime, region, org_id=org_id, day=day, spec=org.customer_key_spec)
                 body = json.dumps(
                     {"prompt": list(snap.prompt_texts), "completion": list(snap.completion_texts)},
                     ensure_ascii=False,
                 ).encode()
-                record.content_key_id = handle.id
-                record.sealed_content = seal(
+                values["content_key_id"] = handle.id
+                values["sealed_content"] = seal(
                     handle.key,
                     body,
                     aad=_aad(
@@ -246,11 +249,16 @@ def _write_org(runtime: Runtime, org_id: str, batch: list[Snapshot], keys: DayKe
                         key_id=handle.id,
                     ),
                 )
-            db.add(record)
-            if record.filtered or record.jailbreak or record.severity == "high":
+            if summary.filtered or summary.jailbreak or summary.severity == "high":
+                record = MonitoringRecord(**values)
+                db.add(record)
                 db.flush()  # the rules count recent records, this one included
                 flagging.evaluate(runtime, db, record=record)
+            else:
+                plain.append(values)
             written += 1
+        if plain:
+            db.execute(insert(MonitoringRecord), plain)
         return written
 
 
