@@ -16,6 +16,7 @@ from tutela.clock import Clock
 from tutela.config import RegionSettings, Settings
 from tutela.errors import NotFound
 from tutela.storage.crypto.envelope import KeyService, ServiceKeyring
+from tutela.storage.crypto.service_key import ProtectedTable
 from tutela.storage.db import Database
 
 if TYPE_CHECKING:
@@ -40,6 +41,17 @@ class Region:
 
         return open_blob_store(self.settings.blobs_url)
 
+    def made_with_service_key(self) -> list[ProtectedTable]:
+        """Where the region keeps what the service key made: wrapped data keys and keyed audit chains."""
+        from tutela.core.audit.models import AuditEntry
+        from tutela.storage.crypto.models import DataKey
+
+        keys, data = f"the key store of region {self.name!r}", f"the database of region {self.name!r}"
+        return [
+            ProtectedTable("wrapped data keys", keys, self.keys_db, DataKey.__tablename__),
+            ProtectedTable("audit entries", data, self.db, AuditEntry.__tablename__),
+        ]
+
     def dispose(self) -> None:
         """Close the region's connections."""
         self.db.dispose()
@@ -59,7 +71,13 @@ class Runtime:
         )
         self.directory = Database(settings.resolve(settings.directory_url))
         self.regions = {name: Region(r) for name, r in settings.resolved_regions().items()}
-        self.keyring = ServiceKeyring.open(settings.service_key_path)
+        try:
+            # A missing key file is made on a fresh installation only, never over data made with the old key.
+            protected = [t for region in self.regions.values() for t in region.made_with_service_key()]
+            self.keyring = ServiceKeyring.open(settings.service_key_path, protected=protected)
+        except BaseException:
+            self._dispose()
+            raise
         self.keys = KeyService(self.keyring)
         self._region_of_org: dict[str, str] = {}
         self._key_managers: dict[str, KeyManager] = {}
@@ -121,6 +139,10 @@ class Runtime:
         """Run the close callbacks, then dispose every engine."""
         while self._on_close:
             self._on_close.pop()()
+        self._dispose()
+
+    def _dispose(self) -> None:
+        """Dispose the engines of the directory and of every region."""
         self.directory.dispose()
         for region in self.regions.values():
             region.dispose()

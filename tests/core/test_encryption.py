@@ -314,9 +314,14 @@ def test_missing_or_corrupt_service_key_file_is_a_clear_key_file_error(tmp_path:
     keyring = ServiceKeyring.open(path)  # first start creates it
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ServiceKeyring.open(path).derive("x") == keyring.derive("x")
-    for corrupt in ("not json", '{"kid": "a"}', '{"kid": "a", "key": "***"}', "[1, 2]"):
+    for corrupt, problem in (
+        ("not json", "is not JSON"),
+        ('{"kid": "a"}', 'has no "key"'),
+        ('{"kid": "a", "key": "***"}', 'has a "key" that is not base64'),
+        ("[1, 2]", "must hold a JSON object"),
+    ):
         path.write_text(corrupt)
-        with pytest.raises(KeyFileError, match="unreadable or malformed"):
+        with pytest.raises(KeyFileError, match=problem):
             ServiceKeyring.open(path)
     path.write_text(json.dumps({"kid": "a", "key": base64.b64encode(b"short").decode()}))
     with pytest.raises(KeyFileError, match="must be 32 bytes"):
@@ -329,6 +334,7 @@ def test_missing_or_corrupt_service_key_file_is_a_clear_key_file_error(tmp_path:
 def test_another_service_key_cannot_read_existing_data(world: World, tmp_path: Path) -> None:
     org = world.new_org()
     obj = world.put(org, b"needs the right service key")
+    ServiceKeyring.open(tmp_path / "other.key")  # made apart: a runtime never makes one over existing data
     stranger = Runtime(_settings(world.data_dir, key_file=tmp_path / "other.key"))
     try:
         with stranger.region_session(org) as db, pytest.raises(DecryptionFailed):

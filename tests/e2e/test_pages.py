@@ -12,6 +12,8 @@ from tests.e2e.conftest import ADMIN, AUTHOR, LEARNER, ORG_SLUG, Site
 from tests.e2e.helpers import main_nav, open_section, shot, sign_in
 from tests.support.platform import PASSWORD
 from tutela.core.auth import staff
+from tutela.core.auth.dependencies import SESSION_COOKIE
+from tutela.core.directory.models import StaffToken
 from tutela.core.permissions.roles import StaffRole
 
 ADMIN_SECTIONS = [
@@ -253,3 +255,9 @@ def test_a_platform_operator_sees_regions_and_creates_an_organization(
     shot(page, "platform")
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/platform$"))
+    session = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/platform/login$"))
+    with runtime.directory.session() as ddb:  # the token itself is dead, not only the cookie gone
+        token = ddb.get(StaffToken, session.split(".")[2])
+        assert token is not None and token.revoked_at is not None

@@ -19,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def open_runtime() -> Runtime:
+    """The runtime from settings; a bad configuration or service key file is one line, exit code 1."""
     from pydantic import ValidationError
 
     try:
@@ -27,6 +28,8 @@ def open_runtime() -> Runtime:
         raise click.ClickException(
             f"invalid configuration: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"
         ) from exc
+    except TutelaError as exc:  # e.g. the service key file is missing while the databases hold data
+        raise click.ClickException(exc.message) from exc
 
 
 def domain_errors(fn: F) -> F:

@@ -1,11 +1,11 @@
 """What every page route shares: HTML error pages instead of JSON, form parsing with the CSRF check, and
-turning validation problems into plain sentences next to their fields."""
+turning validation problems and service errors into plain sentences next to their fields."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -148,3 +148,38 @@ def service_error(exc: TutelaError, *, fields: set[str]) -> dict[str, str]:
     """A service's error next to its field when the form has it, else for the whole form."""
     field = exc.param if exc.param is not None and exc.param in fields else "form"
     return {field: sentence(exc.message)}
+
+
+class Refusal(NamedTuple):
+    """Why a posted form was refused: a sentence per field ('form' for the whole form) and the status of
+    the page that shows the form again with the submitted values."""
+
+    errors: dict[str, str]
+    status_code: int
+
+    @property
+    def message(self) -> str:
+        """The first problem alone, for a form that shows one sentence rather than one per field."""
+        return next(iter(self.errors.values()), "This value is not valid.")
+
+
+def refusal(
+    exc: ValidationError | TutelaError,
+    *,
+    fields: Iterable[str] = (),
+    invalid: Callable[[ValidationError], dict[str, str]] = field_errors,
+    reworded: Mapping[str, str] | None = None,
+) -> Refusal:
+    """A failed post as the errors to show next to the form's fields, and the status to answer with.
+
+    Pydantic's problems, as `invalid` words them (then each field of `reworded` with its own sentence), answer
+    422; a service's error goes next to its field when that is one of `fields`, else above the whole form,
+    and answers with its own status. Errors a form cannot show (not found, not allowed) are the caller's to
+    let through to the error page before calling this."""
+    if isinstance(exc, ValidationError):
+        errors = invalid(exc)
+        for field, message in (reworded or {}).items():
+            if field in errors:
+                errors[field] = message
+        return Refusal(errors, 422)
+    return Refusal(service_error(exc, fields=set(fields)), exc.status_code)

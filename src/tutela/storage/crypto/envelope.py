@@ -11,10 +11,9 @@ organization, or a wrapped key moved to another scope, fails to decrypt.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tutela.storage.crypto import service_key
 from tutela.storage.crypto.exceptions import DataKeyDestroyed, DecryptionFailed, KeyFileError
 from tutela.storage.crypto.models import DataKey
 
@@ -73,21 +73,17 @@ class ServiceKeyring:
         self._key = key
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> ServiceKeyring:
-        """Load the key file, creating it on first start when allowed."""
+    def open(
+        cls, path: Path, *, create: bool = True, protected: Iterable[service_key.ProtectedTable] = ()
+    ) -> ServiceKeyring:
+        """Load the key file, creating it on first start when allowed and no table of `protected` holds
+        data made with a key (then the file was lost: ServiceKeyMissing, never a new key)."""
         if not path.exists():
             if not create:
                 raise KeyFileError(f"service key file {path} does not exist")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            body = {"kid": secrets.token_hex(8), "key": base64.b64encode(os.urandom(KEY_BYTES)).decode()}
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                json.dump(body, handle)
-        try:
-            body = json.loads(path.read_text())
-            return cls(str(body["kid"]), base64.b64decode(body["key"], validate=True))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise KeyFileError(f"service key file {path} is unreadable or malformed") from exc
+            service_key.refuse_if_protected(path, protected)
+            service_key.create(path)
+        return cls(*service_key.read(path))
 
     def derive(self, purpose: str) -> bytes:
         """A sub-key for a named purpose (e.g. audit chain MACs), so one secret is never used twice."""

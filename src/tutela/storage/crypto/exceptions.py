@@ -3,6 +3,7 @@
 TutelaError
 └── CryptoError                 500
     ├── KeyFileError            the service key file is missing, unreadable or malformed
+    │   └── ServiceKeyMissing   the file is gone while a database holds data made with it
     ├── DataKeyDestroyed        410 — the key was shredded: the data is gone for good
     └── DecryptionFailed        the ciphertext or its binding (owner, scope) does not match
 """
@@ -23,6 +24,12 @@ class KeyFileError(CryptoError):
     """The service key file cannot be used."""
 
     code = "key_file_error"
+
+
+class ServiceKeyMissing(KeyFileError):
+    """The service key file is missing although a database holds data made with it: never replaced."""
+
+    code = "service_key_missing"
 
 
 class DataKeyDestroyed(CryptoError):

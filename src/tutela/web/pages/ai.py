@@ -14,12 +14,12 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
-from tutela.errors import PermissionDenied, TutelaError
+from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render
 
@@ -88,16 +88,11 @@ def create_resource(request: Request, form: Form, page: UserPageDep, runtime: Ru
                 action="ai.resource_created",
                 target=f"resource:{resource.id}",
             )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "name" in errors and values["name"]:
-            errors["name"] = "Use letters, digits, '.', '_' or '-', starting with a letter or digit."
-        return _resources_page(request, runtime, page, errors=errors, values=values, status_code=422)
-    except TutelaError as exc:
-        errors = service_error(exc, fields={"name"})
-        return _resources_page(
-            request, runtime, page, errors=errors, values=values, status_code=exc.status_code
-        )
+    except (ValidationError, TutelaError) as exc:
+        name_rule = "Use letters, digits, '.', '_' or '-', starting with a letter or digit."
+        reworded = {"name": name_rule} if values["name"] else None  # an empty name is simply required
+        errors, status_code = refusal(exc, fields={"name"}, reworded=reworded)
+        return _resources_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
     return RedirectResponse(f"/admin/resources/{resource.id}?notice=resource-created", status_code=303)
 
 
@@ -152,11 +147,10 @@ def create_key(
             {"name": values["name"], "expires_in_days": values["expires_in_days"] or None}
         )
     except ValidationError as exc:
-        errors = field_errors(exc)
-        if "expires_in_days" in errors:
-            errors["expires_in_days"] = "Enter a whole number of days from 1 to 3650, or leave it empty."
+        days = "Enter a whole number of days from 1 to 3650, or leave it empty."
+        errors, status_code = refusal(exc, reworded={"expires_in_days": days})
         extra = {"key_errors": errors, "key_values": values}
-        return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)
+        return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=status_code)
     expires = runtime.clock.now() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     with runtime.region_session(org_id) as db:
         key, raw = resources.create_key(
@@ -237,17 +231,12 @@ def create_deployment(
                 target=f"deployment:{row.id}",
                 details={"name": row.name, "provider": row.provider},
             )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "api_key_env" in errors:
-            errors["api_key_env"] = "Use the name of an environment variable, like OPENAI_API_KEY."
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
-    except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = service_error(exc, fields=set(DEPLOYMENT_FIELDS) | {"api_key"})
-    else:
-        return RedirectResponse(f"/admin/resources/{resource_id}?notice=deployment-created", status_code=303)
-    extra = {"errors": errors, "values": values}
-    return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)
+    except (ValidationError, TutelaError) as exc:
+        env_name = "Use the name of an environment variable, like OPENAI_API_KEY."
+        errors, _ = refusal(exc, fields={*DEPLOYMENT_FIELDS, "api_key"}, reworded={"api_key_env": env_name})
+        extra = {"errors": errors, "values": values}
+        # This form answers 422 for every refusal, a service error of another status included.
+        return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)
+    return RedirectResponse(f"/admin/resources/{resource_id}?notice=deployment-created", status_code=303)

@@ -17,7 +17,7 @@ from tutela.core.users import service as users
 from tutela.core.users.exceptions import WrongCredentials
 from tutela.errors import AuthenticationFailed, InvalidInput, NotFound
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.templating import render, sentence
 
 router = page_router()
@@ -82,9 +82,8 @@ def login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
             organization=values["organization"], email=values["email"], password=str(form.get("password", ""))
         )
     except ValidationError as exc:
-        return _login_page(
-            request, staff_login=False, errors=field_errors(exc), values=values, status_code=422
-        )
+        errors, status_code = refusal(exc)
+        return _login_page(request, staff_login=False, errors=errors, values=values, status_code=status_code)
     try:
         with runtime.directory.session() as ddb:
             placement = directory.find_by_slug(ddb, slug=directory.slugify(body.organization))
@@ -140,9 +139,8 @@ def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
     try:
         body = schemas.StaffLoginCreate(email=values["email"], password=str(form.get("password", "")))
     except ValidationError as exc:
-        return _login_page(
-            request, staff_login=True, errors=field_errors(exc), values=values, status_code=422
-        )
+        errors, status_code = refusal(exc)
+        return _login_page(request, staff_login=True, errors=errors, values=values, status_code=status_code)
     try:
         with runtime.directory.session() as ddb:
             _, raw = staff.sign_in(
@@ -166,8 +164,17 @@ def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
 
 
 @router.post("/platform/logout")
-def staff_logout(request: Request, form: Form) -> Response:
-    """Clear the staff session cookie."""
+def staff_logout(request: Request, form: Form, runtime: RuntimeDep) -> Response:
+    """Revoke the staff session token and clear the cookie."""
+    raw = request.cookies.get(SESSION_COOKIE, "")
+    try:
+        parsed = secrets.parse_token(raw)
+        if parsed.kind == "staff":
+            with runtime.directory.session() as ddb:
+                principal = staff.resolve_staff_token(ddb, parsed=parsed, now=runtime.clock.now())
+                staff.revoke_token(ddb, token_id=principal.token_id, now=runtime.clock.now())
+    except (AuthenticationFailed, NotFound):
+        pass  # already signed out, expired or unknown: clearing the cookie is all that is left
     response = RedirectResponse("/platform/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

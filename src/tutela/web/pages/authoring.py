@@ -31,7 +31,7 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import InvalidInput, NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
 
@@ -233,14 +233,10 @@ def upload_and_generate(
             )
     except _FormProblem:
         pass
-    except ValidationError as exc:
-        errors = field_errors(exc)
-    except TutelaError as exc:
-        field = exc.param if exc.param in ("file", "password", "template_id") else "form"
-        if "template" in exc.message:
-            field = "template_id"
-        errors = {field: sentence(exc.message)}
-        status_code = exc.status_code
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields={"file", "password", "template_id"})
+        if isinstance(exc, TutelaError) and "template" in exc.message:
+            errors = {"template_id": sentence(exc.message)}
     else:
         # The job is enqueued by the background task once this response is sent (as the REST router does).
         return RedirectResponse(f"/author/jobs/{job.id}", status_code=303)
@@ -410,15 +406,11 @@ def _act(
         with runtime.region_session(org_id) as db:
             who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
             notice = action(db, who)
-    except ValidationError as exc:
-        problems = field_errors(exc)
-        message = next(iter(problems.values()), "This value is not valid.")
-        errors = {key: message}
-        status_code = 422
     except NotFound:
         raise
-    except TutelaError as exc:
-        errors, status_code = {key: sentence(exc.message)}, exc.status_code
+    except (ValidationError, TutelaError) as exc:
+        problem = refusal(exc)
+        errors, status_code = {key: problem.message}, problem.status_code
     else:
         return RedirectResponse(f"/author/modules/{module_id}?notice={notice}#{key}", status_code=303)
     return _review_page(

@@ -18,9 +18,9 @@ from tutela.authoring.publishing import router as publishing_api
 from tutela.core.auth.dependencies import RuntimeDep
 from tutela.errors import NotFound, TutelaError
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, page_router
+from tutela.web.routing import Form, page_router, refusal
 from tutela.web.session import UserPage, UserPageDep
-from tutela.web.templating import render, sentence
+from tutela.web.templating import render
 
 router = page_router()
 
@@ -135,9 +135,8 @@ def submit_quiz(
     except NotFound:
         raise
     except TutelaError as exc:
-        return _quiz_page(
-            request, module, errors={"form": sentence(exc.message)}, given=given, status_code=exc.status_code
-        )
+        errors, status_code = refusal(exc)
+        return _quiz_page(request, module, errors=errors, given=given, status_code=status_code)
     rows = [
         {
             "question": q,

@@ -18,7 +18,7 @@ from tutela.gateway.monitoring import review, service
 from tutela.gateway.monitoring import schemas as s
 from tutela.gateway.monitoring.models import MAX_RETENTION_DAYS
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render
 
@@ -84,17 +84,13 @@ def save_retention(request: Request, form: Form, page: UserPageDep, runtime: Run
             service.set_retention(
                 runtime, db, org_id=org_id, actor=page.principal.actor, retention_days=body.retention_days
             )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "retention_days" in errors:
-            errors["retention_days"] = f"Enter a whole number of days from 1 to {MAX_RETENTION_DAYS}."
-        extra = {"ret_errors": errors, "ret_values": values}
-        return _monitoring_page(request, runtime, page, extra=extra, status_code=422)
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        extra = {"ret_errors": service_error(exc, fields={"retention_days"}), "ret_values": values}
-        return _monitoring_page(request, runtime, page, extra=extra, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        days = f"Enter a whole number of days from 1 to {MAX_RETENTION_DAYS}."
+        errors, status_code = refusal(exc, fields={"retention_days"}, reworded={"retention_days": days})
+        extra = {"ret_errors": errors, "ret_values": values}
+        return _monitoring_page(request, runtime, page, extra=extra, status_code=status_code)
     return RedirectResponse("/admin/monitoring?notice=retention-saved", status_code=303)
 
 
@@ -110,18 +106,13 @@ def request_opt_out(request: Request, form: Form, page: UserPageDep, runtime: Ru
             service.request_opt_out(
                 runtime, db, org_id=org_id, actor=page.principal.actor, reason=body.reason
             )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "reason" in errors and values["reason"]:
-            errors["reason"] = "Give the reason in 10 to 2000 characters."
-        return _monitoring_page(
-            request, runtime, page, extra={"errors": errors, "values": values}, status_code=422
-        )
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        extra = {"errors": service_error(exc, fields={"reason"}), "values": values}
-        return _monitoring_page(request, runtime, page, extra=extra, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        reworded = {"reason": "Give the reason in 10 to 2000 characters."} if values["reason"] else None
+        errors, status_code = refusal(exc, fields={"reason"}, reworded=reworded)
+        extra = {"errors": errors, "values": values}
+        return _monitoring_page(request, runtime, page, extra=extra, status_code=status_code)
     return RedirectResponse("/admin/monitoring?notice=opt-out-requested", status_code=303)
 
 

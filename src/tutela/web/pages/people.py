@@ -18,7 +18,7 @@ from tutela.core.users import service as users
 from tutela.errors import PermissionDenied, TutelaError
 from tutela.runtime import Runtime
 from tutela.web.labels import ROLE_LABELS
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
 
@@ -102,15 +102,11 @@ def create_user(request: Request, form: Form, page: UserPageDep, runtime: Runtim
     """Add a user with a role in a group (the same steps as POST /api/users)."""
     _require(runtime, page)
     values = {name: text(form, name) for name in USER_FIELDS - {"password"}}
+    org_id, actor = page.principal.org_id, page.principal.actor
     try:
         body = schemas.UserCreate.model_validate(
             values | {"password": str(form.get("password", "")), "group_id": values["group_id"] or None}
         )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        return _users_page(request, runtime, page, errors=errors, values=values, status_code=422)
-    org_id, actor = page.principal.org_id, page.principal.actor
-    try:
         with runtime.region_session(org_id) as db:
             permissions.require_admin_for_admins(
                 db, org_id=org_id, user_id=page.principal.user_id, role=body.role
@@ -141,9 +137,9 @@ def create_user(request: Request, form: Form, page: UserPageDep, runtime: Runtim
     except PermissionDenied as exc:
         errors = {"role": sentence(exc.message)}
         return _users_page(request, runtime, page, errors=errors, values=values, status_code=403)
-    except TutelaError as exc:
-        errors = service_error(exc, fields=USER_FIELDS | {"group_id"})
-        return _users_page(request, runtime, page, errors=errors, values=values, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields=USER_FIELDS)
+        return _users_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
     return RedirectResponse("/admin/users?notice=user-created", status_code=303)
 
 
@@ -222,11 +218,9 @@ def create_group(request: Request, form: Form, page: UserPageDep, runtime: Runti
                 action="group.created",
                 target=f"group:{group.id}",
             )
-    except ValidationError as exc:
-        return _groups_error(request, runtime, page, field_errors(exc), values, 422)
-    except TutelaError as exc:
-        errors = service_error(exc, fields={"name", "description"})
-        return _groups_error(request, runtime, page, errors, values, exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields={"name", "description"})
+        return _groups_error(request, runtime, page, errors, values, status_code)
     return RedirectResponse(f"/admin/groups/{group.id}?notice=group-created", status_code=303)
 
 
@@ -282,11 +276,6 @@ def set_member(
     org_id = page.principal.org_id
     try:
         body = schemas.MembershipCreate.model_validate(values)
-    except ValidationError as exc:
-        return _group_page(
-            request, runtime, page, group_id, errors=field_errors(exc), values=values, status_code=422
-        )
-    try:
         with runtime.region_session(org_id) as db:
             permissions.require(
                 db, org_id=org_id, user_id=page.principal.user_id, permission=Permission.MANAGE_USERS
@@ -305,11 +294,13 @@ def set_member(
                 target=f"group:{group_id}",
                 details={"user": body.user_id, "role": body.role.value},
             )
-    except PermissionDenied as exc:
-        if exc.code != "admin_only":
-            raise
-        errors = service_error(exc, fields=set())
-        return _group_page(request, runtime, page, group_id, errors=errors, values=values, status_code=403)
+    except (ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied) and exc.code != "admin_only":
+            raise  # only "an admin role needs an admin" is shown on the form; the rest is the error page
+        errors, status_code = refusal(exc)
+        return _group_page(
+            request, runtime, page, group_id, errors=errors, values=values, status_code=status_code
+        )
     return RedirectResponse(f"/admin/groups/{group_id}?notice=member-set", status_code=303)
 
 

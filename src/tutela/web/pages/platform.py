@@ -14,7 +14,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions.roles import StaffRole
 from tutela.errors import PermissionDenied, TutelaError
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import StaffPage, StaffPageDep
 from tutela.web.templating import render
 
@@ -86,17 +86,11 @@ def create_organization(request: Request, form: Form, page: StaffPageDep, runtim
         organizations.create(
             runtime, name=body.name, region=body.region, actor=page.principal.actor, admin=admin
         )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        return _platform_page(request, runtime, page, errors=errors, values=values, status_code=422)
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        fields = set(ORG_FIELDS) | {"admin_password"}
-        errors = service_error(exc, fields=fields)
-        if exc.param == "password":
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields={*ORG_FIELDS, "admin_password"})
+        if isinstance(exc, TutelaError) and exc.param == "password":  # the service's name for the field
             errors = {"admin_password": errors.get("form", "")}
-        return _platform_page(
-            request, runtime, page, errors=errors, values=values, status_code=exc.status_code
-        )
+        return _platform_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
     return RedirectResponse("/platform?notice=org-created", status_code=303)

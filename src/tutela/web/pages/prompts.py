@@ -18,9 +18,9 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.exceptions import NotAllowed
 from tutela.core.permissions.roles import Permission
-from tutela.errors import PermissionDenied, TutelaError
+from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, field_errors, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render
 
@@ -136,13 +136,11 @@ def create_template(request: Request, form: Form, page: UserPageDep, runtime: Ru
                 action="prompt.created",
                 target=f"prompt:{template.id}",
             )
-    except ValidationError as exc:
-        return _list_page(request, runtime, page, errors=_errors(exc), values=values, status_code=422)
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        errors = service_error(exc, fields={"name", *CONTENT_FIELDS})
-        return _list_page(request, runtime, page, errors=errors, values=values, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields={"name", *CONTENT_FIELDS}, invalid=_errors)
+        return _list_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
     return RedirectResponse(f"/admin/prompts/{template.id}?notice=created", status_code=303)
 
 
@@ -223,17 +221,11 @@ def add_version(
                 target=f"prompt:{template.id}",
                 details={"version": template.current_version},
             )
-    except ValidationError as exc:
-        return _template_page(
-            request, runtime, page, template_id, errors=_errors(exc), values=values, status_code=422
-        )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
-    except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = service_error(exc, fields=set(CONTENT_FIELDS))
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields=CONTENT_FIELDS, invalid=_errors)
         return _template_page(
-            request, runtime, page, template_id, errors=errors, values=values, status_code=exc.status_code
+            request, runtime, page, template_id, errors=errors, values=values, status_code=status_code
         )
     return RedirectResponse(f"/admin/prompts/{template_id}?notice=versioned", status_code=303)

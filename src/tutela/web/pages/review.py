@@ -20,7 +20,7 @@ from tutela.gateway.monitoring import review
 from tutela.gateway.monitoring import schemas as s
 from tutela.gateway.monitoring.exceptions import NoLiveGrant
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import StaffPage, StaffPageDep
 from tutela.web.templating import render, sentence
 
@@ -110,25 +110,14 @@ def request_access(
             request_id=body.request_id,
             justification=body.justification,
         )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "justification" in errors and values["justification"]:
-            errors["justification"] = "Explain why you need to read it in at least 20 characters."
-        return _queue_page(
-            request, runtime, page, failed_flag=flag_id, errors=errors, values=values, status_code=422
-        )
     except NotFound:
         raise
-    except TutelaError as exc:
-        errors = service_error(exc, fields={"request_id", "justification"})
+    except (ValidationError, TutelaError) as exc:
+        too_short = "Explain why you need to read it in at least 20 characters."
+        reworded = {"justification": too_short} if values["justification"] else None
+        errors, status_code = refusal(exc, fields={"request_id", "justification"}, reworded=reworded)
         return _queue_page(
-            request,
-            runtime,
-            page,
-            failed_flag=flag_id,
-            errors=errors,
-            values=values,
-            status_code=exc.status_code,
+            request, runtime, page, failed_flag=flag_id, errors=errors, values=values, status_code=status_code
         )
     return RedirectResponse("/platform/flags?notice=access-requested", status_code=303)
 
@@ -182,14 +171,14 @@ def approve_access(
         review.decide_access(
             runtime, principal=page.principal, access_id=access_id, approve=True, minutes=body.minutes
         )
-    except ValidationError:
-        error = "Give the grant a length from 1 to 1440 minutes."
-        return _requests_page(request, runtime, page, failed=access_id, error=error, status_code=422)
     except NotFound:
         raise
-    except TutelaError as exc:
+    except (ValidationError, TutelaError) as exc:
+        problem = refusal(
+            exc, invalid=lambda _: {"minutes": "Give the grant a length from 1 to 1440 minutes."}
+        )
         return _requests_page(
-            request, runtime, page, failed=access_id, error=sentence(exc.message), status_code=exc.status_code
+            request, runtime, page, failed=access_id, error=problem.message, status_code=problem.status_code
         )
     return RedirectResponse("/platform/access-requests?notice=access-approved", status_code=303)
 
@@ -205,8 +194,9 @@ def reject_access(
     except NotFound:
         raise
     except TutelaError as exc:
+        problem = refusal(exc)
         return _requests_page(
-            request, runtime, page, failed=access_id, error=sentence(exc.message), status_code=exc.status_code
+            request, runtime, page, failed=access_id, error=problem.message, status_code=problem.status_code
         )
     return RedirectResponse("/platform/access-requests?notice=access-rejected", status_code=303)
 
@@ -288,17 +278,12 @@ def record_outcome(
             suspend_key=body.suspend_key,
             note=body.note,
         )
+    except NotFound:
+        raise
     except (ValidationError, TutelaError) as exc:
-        if isinstance(exc, NotFound):
-            raise
-        if isinstance(exc, ValidationError):
-            errors = field_errors(exc)
-            if "outcome" in errors:
-                errors["outcome"] = "Choose benign or abusive."
-            status_code = 422
-        else:
-            errors = service_error(exc, fields={"outcome", "note", "suspend_key"})
-            status_code = exc.status_code
+        errors, status_code = refusal(
+            exc, fields={"outcome", "note", "suspend_key"}, reworded={"outcome": "Choose benign or abusive."}
+        )
         if values["access_id"]:
             content = review.read_content(runtime, principal=page.principal, access_id=values["access_id"])
             return _content_view(
@@ -360,24 +345,11 @@ def decide_opt_out(
             approve=decision == "approve",
             note=body.note,
         )
-    except ValidationError:
-        return _opt_outs_page(
-            request,
-            runtime,
-            page,
-            failed=opt_out_id,
-            error="Keep the note under 2000 characters.",
-            status_code=422,
-        )
     except NotFound:
         raise
-    except TutelaError as exc:
+    except (ValidationError, TutelaError) as exc:
+        problem = refusal(exc, invalid=lambda _: {"note": "Keep the note under 2000 characters."})
         return _opt_outs_page(
-            request,
-            runtime,
-            page,
-            failed=opt_out_id,
-            error=sentence(exc.message),
-            status_code=exc.status_code,
+            request, runtime, page, failed=opt_out_id, error=problem.message, status_code=problem.status_code
         )
     return RedirectResponse(f"/platform/opt-outs?notice={OPT_OUT_NOTICES[decision]}", status_code=303)

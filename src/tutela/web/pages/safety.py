@@ -15,7 +15,7 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
-from tutela.errors import PermissionDenied, TutelaError
+from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.resources import service as resources
 from tutela.gateway.safety import service as safety
@@ -25,7 +25,7 @@ from tutela.gateway.safety.policies.models import PolicyRule
 from tutela.gateway.safety.policies.schemas import ALL_PERSONAL_DATA, RuleWrite
 from tutela.gateway.safety.schemas import BlocklistCreate, BlocklistItemCreate, FilterSettings
 from tutela.runtime import Runtime
-from tutela.web.routing import Form, field_errors, page_router, service_error, text
+from tutela.web.routing import Form, field_errors, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render
 
@@ -247,14 +247,12 @@ def create_rule(request: Request, form: Form, page: UserPageDep, runtime: Runtim
                 version=rule.version,
                 enabled=rule.enabled,
             )
-    except ValidationError as exc:
-        extra = {"errors": _rule_errors(exc), "values": values}
-        return _policies_page(request, runtime, page, extra=extra, status_code=422)
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        extra = {"errors": service_error(exc, fields=set(RULE_FIELDS)), "values": values}
-        return _policies_page(request, runtime, page, extra=extra, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields=RULE_FIELDS, invalid=_rule_errors)
+        extra = {"errors": errors, "values": values}
+        return _policies_page(request, runtime, page, extra=extra, status_code=status_code)
     return RedirectResponse("/admin/policies?notice=rule-created", status_code=303)
 
 
@@ -324,18 +322,12 @@ def update_rule(
                 version=rule.version,
                 enabled=rule.enabled,
             )
-    except ValidationError as exc:
-        return _rule_page(
-            request, runtime, page, rule_id, errors=_rule_errors(exc), values=values, status_code=422
-        )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
-    except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = service_error(exc, fields=set(RULE_FIELDS))
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields=RULE_FIELDS, invalid=_rule_errors)
         return _rule_page(
-            request, runtime, page, rule_id, errors=errors, values=values, status_code=exc.status_code
+            request, runtime, page, rule_id, errors=errors, values=values, status_code=status_code
         )
     return RedirectResponse(f"/admin/policies/rules/{rule_id}?notice=rule-saved", status_code=303)
 
@@ -385,17 +377,14 @@ def create_blocklist(request: Request, form: Form, page: UserPageDep, runtime: R
                 name=blocklist.name,
                 items=len(body.items),
             )
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        if "name" in errors and values["name"]:
-            errors["name"] = "Use 1 to 64 letters, digits, '.', '_', '~' or '-', without spaces."
-        extra = {"bl_errors": errors, "bl_values": values}
-        return _policies_page(request, runtime, page, extra=extra, status_code=422)
     except PermissionDenied:
         raise
-    except TutelaError as exc:
-        extra = {"bl_errors": service_error(exc, fields={"name", "description"}), "bl_values": values}
-        return _policies_page(request, runtime, page, extra=extra, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        name_rule = "Use 1 to 64 letters, digits, '.', '_', '~' or '-', without spaces."
+        reworded = {"name": name_rule} if values["name"] else None  # an empty name is simply required
+        errors, status_code = refusal(exc, fields={"name", "description"}, reworded=reworded)
+        extra = {"bl_errors": errors, "bl_values": values}
+        return _policies_page(request, runtime, page, extra=extra, status_code=status_code)
     return RedirectResponse(f"/admin/blocklists/{blocklist.id}?notice=blocklist-created", status_code=303)
 
 
@@ -454,16 +443,12 @@ def add_item(
                 item=item.id,
                 kind=item.kind,
             )
-    except ValidationError as exc:
-        extra = {"errors": field_errors(exc), "values": values}
-        return _blocklist_page(request, runtime, page, blocklist_id, extra=extra, status_code=422)
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
-    except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        extra = {"errors": service_error(exc, fields={"kind", "pattern"}), "values": values}
-        return _blocklist_page(request, runtime, page, blocklist_id, extra=extra, status_code=exc.status_code)
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, fields={"kind", "pattern"})
+        extra = {"errors": errors, "values": values}
+        return _blocklist_page(request, runtime, page, blocklist_id, extra=extra, status_code=status_code)
     return RedirectResponse(f"/admin/blocklists/{blocklist_id}?notice=item-added", status_code=303)
 
 
@@ -498,13 +483,14 @@ def delete_blocklist(
                 f"blocklist:{blocklist_id}",
                 name=blocklist.name,
             )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
     except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        extra = {"delete_error": service_error(exc, fields=set())["form"]}
-        return _blocklist_page(request, runtime, page, blocklist_id, extra=extra, status_code=exc.status_code)
+        problem = refusal(exc)
+        extra = {"delete_error": problem.message}
+        return _blocklist_page(
+            request, runtime, page, blocklist_id, extra=extra, status_code=problem.status_code
+        )
     return RedirectResponse("/admin/policies?notice=blocklist-deleted", status_code=303)
 
 
@@ -552,6 +538,11 @@ def _posted_filter(form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
         values[f"{direction}-blocklists"] = attached
         document[direction]["blocklists"] = attached
     return values, document
+
+
+def _filter_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's problems next to the filter form's fields (`prompt.hate.level` → `prompt-hate`)."""
+    return {k.replace(".", "-", 1).split(".")[0]: v for k, v in field_errors(exc).items()}
 
 
 def _filter_page(
@@ -623,17 +614,12 @@ def save_filter(
                 version=version,
                 settings=body.model_dump(),
             )
-    except ValidationError as exc:
-        errors = {k.replace(".", "-", 1).split(".")[0]: v for k, v in field_errors(exc).items()}
-        return _filter_page(
-            request, runtime, page, resource_id, deployment_id, errors=errors, values=values, status_code=422
-        )
-    except PermissionDenied:
+    except (PermissionDenied, NotFound):
         raise
-    except TutelaError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = {(exc.param or "form").replace(".", "-"): service_error(exc, fields=set()).get("form", "")}
+    except (ValidationError, TutelaError) as exc:
+        errors, status_code = refusal(exc, invalid=_filter_errors)
+        if isinstance(exc, TutelaError):  # its param names the setting as `<direction>.<name>`
+            errors = {(exc.param or "form").replace(".", "-"): errors["form"]}
         return _filter_page(
             request,
             runtime,
@@ -642,7 +628,7 @@ def save_filter(
             deployment_id,
             errors=errors,
             values=values,
-            status_code=exc.status_code,
+            status_code=status_code,
         )
     return RedirectResponse(
         f"/admin/filters/{resource_id}/{deployment_id}?notice=filter-saved", status_code=303
