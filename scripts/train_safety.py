@@ -1,10 +1,11 @@
 """Train, calibrate and evaluate Tutela's built-in content-safety classifier.
 
-Reproducible: every random choice is seeded from SEED. Reads training/safety/, writes the
-artifact to src/tutela/gateway/safety/model/ and the evaluation report to
-docs/safety-model-card.md. Training needs scikit-learn + scipy; the shipped runtime needs
-only numpy.
+Reproducible: every random choice is seeded from SEED. Reads training/safety/ and the static
+embedding table (built once by scripts/distill_safety_embeddings.py), writes the artifact to
+src/tutela/gateway/safety/model/ and the evaluation report to docs/safety-model-card.md.
+Training needs scikit-learn + scipy; the shipped runtime needs only numpy (and `tokenizers`).
 
+    .venv/bin/python scripts/distill_safety_embeddings.py   # only when the table is missing
     .venv/bin/python scripts/train_safety.py
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import sys
 import time
 from collections import Counter, defaultdict
@@ -45,6 +47,7 @@ from tutela.gateway.safety.classifier import SafetyClassifier  # noqa: E402
 from tutela.gateway.safety.features import DEFAULT_N_BUCKETS, featurize  # noqa: E402
 from tutela.gateway.safety.lexicon import LEXICON_HIT_SCORE  # noqa: E402
 from tutela.gateway.safety.scores import CATEGORIES, HARM_CATEGORIES  # noqa: E402
+from tutela.gateway.safety.static_embeddings import TABLE_FILE, StaticEmbeddings, load_table  # noqa: E402
 
 SEED = 20240611
 DATA_DIR = ROOT / "training" / "safety"
@@ -54,7 +57,22 @@ N_BUCKETS = DEFAULT_N_BUCKETS
 CHUNK_SIZE = 1500
 CHUNK_STRIDE = 1000
 TRAIN_CHAR_CAP = 6000  # long jailbreak templates: the opening carries the signal; bounds train time
-C_GRID = (2.0, 8.0)
+# n-gram regularisation per category (the values the earlier {2, 8} grid search settled on).
+NGRAM_C = {cat: 8.0 for cat in CATEGORIES} | {"profanity": 2.0}
+# Out-of-fold n-gram logits (group folds) feed the embedding head, so it learns how far to trust them.
+# Fold 0 is the calibration fold (1/6 of the training split, as the earlier separate calibration split).
+N_FOLDS = 6
+HEAD_C_GRID = (0.001, 0.003, 0.01, 0.03)
+# Categories whose score combines the n-gram logit with the static sentence embedding (the harm
+# categories). Profanity is a closed vocabulary (plus the lexicon) and stays n-gram only; so do the
+# attack detectors: for indirect_attack one injected sentence is diluted in the mean over a long
+# document (the head lowered its calibration AP), and a jailbreak head raised the detection rate on
+# clean BIPIA documents from 6 % to 17 % (long documents resemble long jailbreak templates).
+STACKED = HARM_CATEGORIES
+# SAFETY_NGRAM_ONLY=1 trains the n-gram-only model (no table, format 1) with the same folds and thresholds.
+NGRAM_ONLY = os.environ.get("SAFETY_NGRAM_ONLY") == "1"
+# SAFETY_TABLE=path uses another distilled table (default: the one shipped in the model directory).
+TABLE_PATH = Path(os.environ.get("SAFETY_TABLE", str(MODEL_DIR / TABLE_FILE)))
 INHOUSE_WEIGHT = 4.0
 # Severity bands are defined by the false-positive rate they allow on held-out negatives.
 SEVERITY_FPR = {"low": 0.05, "medium": 0.01, "high": 0.002}
@@ -62,9 +80,11 @@ DETECTION_FPR = {"jailbreak": 0.01, "indirect_attack": 0.01, "profanity": 0.02}
 ATTACK_CATEGORIES = ("jailbreak", "indirect_attack")
 # SAFETY_SMOKE=N trains on every N-th public row and writes to a scratch dir: a quick end-to-end check.
 SMOKE = int(os.environ.get("SAFETY_SMOKE", "0"))
-# SAFETY_CANDIDATE=1 trains the evaluated-but-not-shipped v2 candidate: + inhouse_benign_extra.txt and
-# the joint medium-band tightening. Without it the script reproduces the shipped artifact's recipe.
+# SAFETY_CANDIDATE=1 adds the joint medium-band tightening (evaluated earlier, not shipped: it halves
+# recall). Without it the script reproduces the shipped artifact's recipe.
 CANDIDATE = os.environ.get("SAFETY_CANDIDATE") == "1"
+# SAFETY_INHOUSE_EXTRA=0 leaves out inhouse_benign_extra.txt (the previous data mix).
+INHOUSE_EXTRA = os.environ.get("SAFETY_INHOUSE_EXTRA", "1") != "0"
 # SAFETY_OUT_DIR=dir writes model/ and card.md there instead (candidate runs before deciding to ship).
 if os.environ.get("SAFETY_OUT_DIR"):
     MODEL_DIR = Path(os.environ["SAFETY_OUT_DIR"]) / "model"
@@ -151,10 +171,14 @@ def fpr_threshold(neg_scores: np.ndarray, neg_kinds: np.ndarray, benign: np.ndar
     a threshold that is fine for them can be far too permissive for short chat-style prompts.
     """
     thr = float(np.quantile(neg_scores, 1.0 - fpr))
+    bound_by = "all negatives"
     for kind in BOUNDED_KINDS:
         mask = benign & (neg_kinds == kind)
         if mask.sum() >= MIN_SOURCE_ROWS:
-            thr = max(thr, float(np.quantile(neg_scores[mask], 1.0 - fpr)))
+            q = float(np.quantile(neg_scores[mask], 1.0 - fpr))
+            if q > thr:
+                thr, bound_by = q, f"{kind} (n={int(mask.sum())})"
+    log(f"  threshold at {fpr:.2%} FPR: {thr:.4f}, set by {bound_by}")
     return thr + 1e-6
 
 
@@ -194,38 +218,130 @@ def flagged(scores: np.ndarray, model: SafetyModel, level: str) -> np.ndarray:
     return out
 
 
-def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) -> tuple[SafetyModel, dict]:
-    """Fit one scorer per category; choose C and thresholds on a calibration fold of the training split."""
+def fold_ids(examples: list[Example], seed: int, n_folds: int) -> np.ndarray:
+    """Group-aware stratified fold number (0..n_folds-1) of every example; fold 0 is the calibration fold.
+
+    Rows of sources with their own fixed split (BIPIA train, in-house contrast prompts) never land in
+    fold 0, as in the earlier separate calibration split: thresholds are calibrated on free rows only.
+    """
+    free = [i for i, e in enumerate(examples) if e.fixed_split is None]
+    fixed = [i for i, e in enumerate(examples) if e.fixed_split is not None]
+    sgkf = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    folds = np.zeros(len(examples), dtype=np.int64)
+    y = [examples[i].kind for i in free]
+    groups = [examples[i].group for i in free]
+    for f, (_, rows) in enumerate(sgkf.split(np.zeros(len(free)), y, groups)):
+        folds[np.asarray(free)[rows]] = f
+    for j, i in enumerate(fixed):
+        folds[i] = 1 + j % (n_folds - 1)
+    return folds
+
+
+def embed_texts(table: StaticEmbeddings | None, texts: list[str]) -> np.ndarray:
+    """Static sentence vectors (texts capped like the n-gram features); (n, 0) without a table."""
+    if table is None:
+        return np.zeros((len(texts), 0), dtype=np.float32)
+    return table.embed_many([t[:TRAIN_CHAR_CAP] for t in texts])
+
+
+class Head:
+    """Logistic regression over [n-gram logit, standardised embedding] for one category."""
+
+    def __init__(self, logit: np.ndarray, emb: np.ndarray, y: np.ndarray, weight: np.ndarray, c: float):
+        self.mean = emb.mean(axis=0)
+        self.std = emb.std(axis=0) + 1e-6
+        self.clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=SEED)
+        self.clf.fit(self._design(logit, emb), y, sample_weight=weight)
+
+    def _design(self, logit: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        return np.column_stack([logit, (emb - self.mean) / self.std])
+
+    def score(self, logit: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        """Probability-like score, as the runtime computes it."""
+        return self.clf.predict_proba(self._design(logit, emb))[:, 1]
+
+    def folded(self) -> tuple[float, np.ndarray, float]:
+        """(scale on the n-gram logit, weights on the raw embedding, bias) with standardisation folded in."""
+        coef = self.clf.coef_[0]
+        w_emb = coef[1:] / self.std
+        return float(coef[0]), w_emb, float(self.clf.intercept_[0] - np.dot(w_emb, self.mean))
+
+
+def oof_logits(
+    x: sp.csr_matrix, y: np.ndarray, known: np.ndarray, folds: np.ndarray, c: float, sw: np.ndarray
+) -> np.ndarray:
+    """Out-of-fold n-gram logits of the `known` rows (0 elsewhere)."""
+    out = np.zeros(y.size)
+    for f in np.unique(folds[known]):
+        tr, te = known & (folds != f), known & (folds == f)
+        out[te] = fit_lr(x[tr], y[tr], c, sw[tr]).decision_function(x[te])
+    return out
+
+
+def fit_head(
+    oof: np.ndarray, emb: np.ndarray, y: np.ndarray, sw: np.ndarray, fit: np.ndarray, cal: np.ndarray
+) -> tuple[float, float, np.ndarray]:
+    """Pick the head's C on the calibration rows; returns (C, calibration AP, calibration scores)."""
+    best: tuple[float, float, np.ndarray] | None = None
+    for hc in HEAD_C_GRID:
+        head = Head(oof[fit], emb[fit], y[fit], sw[fit], hc)
+        s = head.score(oof[cal], emb[cal])
+        ap = float(average_precision_score(y[cal], s))
+        log(f"  head C={hc}: calib AP={ap:.3f}")
+        if best is None or ap > best[1] + 1e-3:
+            best = (hc, ap, s)
+    assert best is not None
+    return best
+
+
+def train(
+    examples: list[Example], train_idx: list[int], emb_all: np.ndarray, table: StaticEmbeddings | None
+) -> tuple[SafetyModel, dict, np.ndarray]:
+    """Fit one scorer per category; thresholds come from out-of-fold scores of the calibration fold.
+
+    The training split is cut into N_FOLDS group folds. Every category's n-gram model is fitted
+    N_FOLDS times to get out-of-fold logits; the embedding head is fitted on folds 1.. and scores
+    fold 0 (calibration) for its C and the severity thresholds, then refitted on all folds. The
+    shipped n-gram model is fitted on the whole training split. Returns (model, info, folds).
+    """
     train_ex = [examples[i] for i in train_idx]
-    fit_pos, cal_pos = split_examples(train_ex, SEED + 1, n_folds=6)
+    folds = fold_ids(train_ex, SEED + 1, N_FOLDS)
     log(f"featurizing {len(train_ex)} training texts")
     x_train = feature_matrix([e.text for e in train_ex])
+    emb = emb_all[train_idx]
     sw = sample_weights(train_ex)
-    weights = np.zeros((N_BUCKETS, len(CATEGORIES)), dtype=np.float32)
-    bias = np.zeros(len(CATEGORIES), dtype=np.float32)
+    n_cat = len(CATEGORIES)
+    weights = np.zeros((N_BUCKETS, n_cat), dtype=np.float32)
+    bias = np.zeros(n_cat, dtype=np.float32)
+    head_scale = np.ones(n_cat, dtype=np.float32)
+    head_emb = np.zeros((emb.shape[1], n_cat), dtype=np.float32)
+    head_bias = np.zeros(n_cat, dtype=np.float32)
     harm_thr: dict[str, dict[str, float]] = {}
     det_thr: dict[str, float] = {}
-    info: dict = {"C": {}, "calib_ap": {}}
-    fit_arr, cal_arr = np.array(fit_pos), np.array(cal_pos)
-    # Calibration scores of texts that are negative for every category, for the joint medium bound.
-    benign_cal = np.array([i for i in cal_pos if train_ex[i].benign])
-    benign_cal_scores = np.zeros((benign_cal.size, len(CATEGORIES)))
+    info: dict = {"C": dict(NGRAM_C), "head_C": {}, "calib_ap": {}, "calib_ap_ngram": {}, "n_folds": N_FOLDS}
+    cal_all = folds == 0
+    benign_cal = np.flatnonzero(cal_all & np.array([e.benign for e in train_ex]))
+    benign_cal_scores = np.zeros((benign_cal.size, n_cat))
     neg_by_cat: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for k, cat in enumerate(CATEGORIES):
         y = label_vector(train_ex, cat)
-        fit_rows = fit_arr[y[fit_arr] != UNKNOWN]
-        cal_rows = cal_arr[y[cal_arr] != UNKNOWN]
-        best: tuple[float, float, np.ndarray] | None = None
-        for c in C_GRID:
-            clf = fit_lr(x_train[fit_rows], y[fit_rows], c, sw[fit_rows])
-            cal_scores = clf.predict_proba(x_train[cal_rows])[:, 1]
-            ap = float(average_precision_score(y[cal_rows], cal_scores))
-            log(f"{cat}: C={c} calib AP={ap:.3f} (fit n={fit_rows.size}, pos={int(y[fit_rows].sum())})")
-            if best is None or ap > best[0] + 1e-3:
-                best = (ap, c, cal_scores)
-        assert best is not None
-        ap, c, cal_scores = best
-        info["C"][cat], info["calib_ap"][cat] = c, ap
+        known = y != UNKNOWN
+        c = NGRAM_C[cat]
+        log(f"{cat}: out-of-fold n-gram logits (n={int(known.sum())}, pos={int((y == 1).sum())})")
+        oof = oof_logits(x_train, y, known, folds, c, sw)
+        fit, cal = known & ~cal_all, known & cal_all
+        ngram_cal = 1.0 / (1.0 + np.exp(-oof[cal]))
+        info["calib_ap_ngram"][cat] = float(average_precision_score(y[cal], ngram_cal))
+        if table is not None and cat in STACKED:
+            hc, ap, cal_scores = fit_head(oof, emb, y, sw, fit, cal)
+            head = Head(oof[known], emb[known], y[known], sw[known], hc)
+            head_scale[k], head_emb[:, k], head_bias[k] = head.folded()
+            info["head_C"][cat] = hc
+        else:
+            ap, cal_scores = info["calib_ap_ngram"][cat], ngram_cal
+        info["calib_ap"][cat] = ap
+        log(f"{cat}: calib AP n-gram {info['calib_ap_ngram'][cat]:.3f} -> model {ap:.3f}")
+        cal_rows = np.flatnonzero(cal)
         is_neg = y[cal_rows] == 0
         neg = cal_scores[is_neg]
         neg_ex = [train_ex[i] for i in cal_rows[is_neg]]
@@ -247,8 +363,7 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
             if cat == "profanity":
                 # A lexicon hit must always count as detected.
                 det_thr[cat] = min(det_thr[cat], LEXICON_HIT_SCORE - 0.05)
-        all_rows = np.concatenate([fit_rows, cal_rows])
-        final = fit_lr(x_train[all_rows], y[all_rows], c, sw[all_rows])
+        final = fit_lr(x_train[known], y[known], c, sw[known])
         weights[:, k] = final.coef_[0]
         bias[k] = final.intercept_[0]
     if CANDIDATE:
@@ -261,8 +376,12 @@ def train(examples: list[Example], train_idx: list[int], test_idx: list[int]) ->
         chunk_stride=CHUNK_STRIDE,
         harm_thresholds=harm_thr,
         detection_thresholds=det_thr,
+        embeddings=table,
+        head_scale=head_scale if table is not None else None,
+        head_embedding=head_emb if table is not None else None,
+        head_bias=head_bias if table is not None else None,
     )
-    return model, info
+    return model, info, folds
 
 
 def joint_medium(
@@ -304,47 +423,67 @@ def joint_medium(
     return chosen
 
 
+def logits_of(clf: LogisticRegression, x: sp.csr_matrix, mask: np.ndarray) -> np.ndarray:
+    """Decision values of the rows selected by `mask` (empty if none)."""
+    return clf.decision_function(x[mask]) if mask.any() else np.zeros(0)
+
+
 def cross_source(
     examples: list[Example],
     train_idx: list[int],
     test_idx: list[int],
-    c_by_cat: dict,
-    exclude: tuple[str, ...] = (),
-) -> list:
+    folds: np.ndarray,
+    emb_all: np.ndarray,
+    head_c: dict[str, float],
+) -> tuple[list, list]:
     """Leave-one-source-out: train without a positive source, then score that source's positives.
 
-    `exclude` drops whole sources from training (used to reproduce the previous data mix on the same
-    evaluation rows).
+    Returns (rows for this recipe, rows for the n-gram-only model fitted in the same loop). Both use
+    the same training rows, folds and negatives; with `stacked` the embedding head is fitted on
+    out-of-fold n-gram logits of the remaining sources, as in `train` (with the C chosen there).
     """
-    rows = []
-    train_idx = [i for i in train_idx if examples[i].source not in exclude]
+    rows: list = []
+    ngram_rows: list = []
     tr = [examples[i] for i in train_idx]
     te = [examples[i] for i in test_idx]
     x_tr = feature_matrix([e.text for e in tr])
     x_te = feature_matrix([e.text for e in te])
+    e_tr, e_te = emb_all[train_idx], emb_all[test_idx]
+    sw = sample_weights(tr)
+    src_tr = np.array([e.source for e in tr])
+    src_te = np.array([e.source for e in te])
     for cat in (*HARM_CATEGORIES, *ATTACK_CATEGORIES):
         y_tr, y_te = label_vector(tr, cat), label_vector(te, cat)
         pos_sources = Counter(e.source for e in examples if e.labels[cat] == 1 and not e.eval_only)
         for source, n_pos in sorted(pos_sources.items()):
             if n_pos < 80 or len(pos_sources) < 2:
                 continue
-            keep = np.array([i for i, e in enumerate(tr) if e.source != source and y_tr[i] != UNKNOWN])
-            clf = fit_lr(x_tr[keep], y_tr[keep], c_by_cat[cat], sample_weights(tr)[keep])
+            keep = (src_tr != source) & (y_tr != UNKNOWN)
+            c = NGRAM_C[cat]
+            clf = fit_lr(x_tr[keep], y_tr[keep], c, sw[keep])
             # Positives: the held-out source (all its rows, none were trained on). Negatives: test split.
-            src_rows = [i for i, e in enumerate(tr) if e.source == source and y_tr[i] == 1]
-            src_te = [i for i, e in enumerate(te) if e.source == source and y_te[i] == 1]
-            neg_rows = np.array([i for i, e in enumerate(te) if y_te[i] == 0 and e.source != source])
-            parts = [
-                clf.predict_proba(x[rows])[:, 1] for x, rows in ((x_tr, src_rows), (x_te, src_te)) if rows
-            ]
-            s_pos = np.concatenate(parts)
-            s_neg = clf.predict_proba(x_te[neg_rows])[:, 1]
-            thr = float(np.quantile(s_neg, 0.99))
-            y = np.r_[np.ones(s_pos.size), np.zeros(s_neg.size)]
-            ap = float(average_precision_score(y, np.r_[s_pos, s_neg]))
-            rows.append((cat, source, s_pos.size, s_neg.size, ap, float((s_pos > thr).mean())))
-            log(f"cross-source {cat} without {source}: AP={ap:.3f}")
-    return rows
+            pos_tr = (src_tr == source) & (y_tr == 1)
+            pos_te = (src_te == source) & (y_te == 1)
+            neg_te = (y_te == 0) & (src_te != source)
+            ng_pos = np.r_[logits_of(clf, x_tr, pos_tr), logits_of(clf, x_te, pos_te)]
+            ng_neg = logits_of(clf, x_te, neg_te)
+            results = [(ngram_rows, ng_pos, ng_neg)]
+            if cat in head_c:
+                oof = oof_logits(x_tr, y_tr, keep, folds, c, sw)
+                head = Head(oof[keep], e_tr[keep], y_tr[keep], sw[keep], head_c[cat])
+                s_pos = head.score(ng_pos, np.r_[e_tr[pos_tr], e_te[pos_te]])
+                s_neg = head.score(ng_neg, e_te[neg_te])
+                results.append((rows, s_pos, s_neg))
+            else:
+                results.append((rows, ng_pos, ng_neg))
+            for out, s_pos, s_neg in results:
+                thr = float(np.quantile(s_neg, 0.99))
+                y = np.r_[np.ones(s_pos.size), np.zeros(s_neg.size)]
+                ap = float(average_precision_score(y, np.r_[s_pos, s_neg]))
+                out.append((cat, source, s_pos.size, s_neg.size, ap, float((s_pos > thr).mean())))
+            ap_ng, ap_model = ngram_rows[-1][4], rows[-1][4]
+            log(f"cross-source {cat} without {source}: AP n-gram={ap_ng:.3f} model={ap_model:.3f}")
+    return rows, ngram_rows
 
 
 def evaluate(
@@ -441,7 +580,7 @@ def main() -> None:
         public = public[::SMOKE]
     inhouse = load_inhouse_benign(DATA_DIR)
     examples = public + inhouse + load_inhouse_harmful(DATA_DIR)
-    if CANDIDATE:
+    if INHOUSE_EXTRA:
         examples += load_inhouse_benign_extra(DATA_DIR)
     candidates = [i for i, e in enumerate(examples) if not e.eval_only]
     sub = [examples[i] for i in candidates]
@@ -471,13 +610,20 @@ def main() -> None:
     n_tr, n_te, n_syn = len(train_idx), len(test_idx), len(inj_test)
     log(f"examples: {len(examples)} (train {n_tr}, test {n_te}, synthetic test {n_syn})")
 
-    model, info = train(examples, train_idx, test_idx)
+    table = None if NGRAM_ONLY else load_table(TABLE_PATH)
+    log(f"static embeddings: {'none (n-gram only)' if table is None else TABLE_PATH}")
+    emb_all = embed_texts(table, [e.text for e in examples])
+    model, info, folds = train(examples, train_idx, emb_all, table)
+    if table is not None and TABLE_PATH.resolve() != (MODEL_DIR / TABLE_FILE).resolve():
+        MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TABLE_PATH, MODEL_DIR / TABLE_FILE)
     meta = {
         "seed": SEED,
         "trained_with": "scripts/train_safety.py",
         "severity_fpr_targets": SEVERITY_FPR,
         "detection_fpr_targets": DETECTION_FPR,
         "regularization_C": info["C"],
+        "head_C": info["head_C"],
         "profanity_lexicon": "tutela.gateway.safety.lexicon (max with model score)",
     }
     save_model(model, MODEL_DIR, meta)
@@ -495,29 +641,26 @@ def main() -> None:
     )
     res["n_synth"] = len(inj_test)
     log("cross-source validation")
-    xsrc = cross_source(examples, train_idx, test_idx, info["C"])
+    xsrc, xsrc_ngram = cross_source(examples, train_idx, test_idx, folds, emb_all, info["head_C"])
+    res["xsrc_ngram"] = xsrc_ngram
     baseline_dir = os.environ.get("SAFETY_BASELINE_DIR")
     if baseline_dir:
-        # The previous artifact on exactly the same held-out rows, and the previous data mix
-        # (no inhouse_benign_extra) in the leave-one-source-out protocol.
+        # The previous artifact on exactly the same held-out rows; leave-one-source-out "before" is
+        # the n-gram-only model fitted in the same loop (same rows, folds and negatives).
         log(f"evaluating baseline artifact {baseline_dir}")
         base_clf = SafetyClassifier(load_model(Path(baseline_dir)))
         res["before"] = evaluate(base_clf, examples, test_idx, [])
-        if os.environ.get("SAFETY_BASELINE_XSRC"):
-            # Previous run's leave-one-source-out rows (JSON list, same protocol), to save retraining.
-            res["xsrc_before"] = json.loads(Path(os.environ["SAFETY_BASELINE_XSRC"]).read_text())
-        else:
-            res["xsrc_before"] = cross_source(
-                examples, train_idx, test_idx, info["C"], exclude=("inhouse_benign_extra",)
-            )
+        res["xsrc_before"] = xsrc_ngram
 
     # Raw results next to the card so the card can be re-rendered without retraining.
     results_path = Path(os.environ.get("TMPDIR", "/tmp")) / "tutela-safety-results.json"
     results_path.write_text(json.dumps({"res": res, "xsrc": xsrc, "info": info}, default=float))
 
     from safety_card import write_card
+    from safety_card_static import amend_card
 
     write_card(CARD_PATH, examples, train_idx, test_idx, model, info, res, xsrc, MODEL_DIR)
+    amend_card(CARD_PATH, model, info, res, MODEL_DIR, STACKED)
     log(f"model card written to {CARD_PATH}")
 
 

@@ -1,8 +1,14 @@
 """Reading and writing the packaged safety model (numpy .npz weights + JSON metadata).
 
 The format is deliberately pickle-free: `np.load(allow_pickle=False)` and `json` cannot
-execute code, so a tampered artifact can at worst fail to load. A SHA-256 of the weights
-file is stored in the metadata so truncation or bit-rot is reported, not silently scored.
+execute code, so a tampered artifact can at worst fail to load. SHA-256 digests of the weights
+file and of the static embedding table are stored in the metadata so truncation or bit-rot is
+reported, not silently scored.
+
+Format 1 is the n-gram model alone. Format 2 adds a per-category head over the n-gram logit and
+a static sentence embedding (`static_embeddings.py`):
+
+    logit[k] = head_scale[k] * ngram_logit[k] + embedding @ head_embedding[:, k] + head_bias[k]
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import numpy.typing as npt
 
 from tutela.gateway.safety.exceptions import SafetyModelError
 from tutela.gateway.safety.scores import CATEGORIES, DETECTION_CATEGORIES, HARM_CATEGORIES
+from tutela.gateway.safety.static_embeddings import TABLE_FILE, StaticEmbeddings, load_table
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SUPPORTED_FORMATS = (1, 2)
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "model.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -38,6 +46,11 @@ class SafetyModel:
     chunk_stride: int
     harm_thresholds: dict[str, dict[str, float]]  # category -> {"low", "medium", "high"}
     detection_thresholds: dict[str, float]  # category -> score threshold
+    # Embedding head (format 2); None for an n-gram-only model.
+    embeddings: StaticEmbeddings | None = None
+    head_scale: npt.NDArray[np.float32] | None = None  # (n_categories,)
+    head_embedding: npt.NDArray[np.float32] | None = None  # (embedding dim, n_categories)
+    head_bias: npt.NDArray[np.float32] | None = None  # (n_categories,)
 
 
 def _sha256(path: Path) -> str:
@@ -46,17 +59,33 @@ def _sha256(path: Path) -> str:
 
 
 def save_model(model: SafetyModel, directory: Path, extra_meta: dict[str, Any]) -> None:
-    """Write weights (float16, compressed) and metadata into `directory`."""
+    """Write weights (float16, compressed) and metadata into `directory`.
+
+    With an embedding head, the static table must already be in `directory` (`TABLE_FILE`);
+    its digest is recorded so the pair is loaded together or not at all.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     weights_path = directory / WEIGHTS_FILE
-    # float16 halves the size; the scoring error it adds is far below threshold granularity.
-    np.savez_compressed(
-        weights_path,
-        weights=model.weights.astype(np.float16),
-        bias=model.bias.astype(np.float32),
-    )
+    arrays: dict[str, npt.NDArray[Any]] = {
+        # float16 halves the size; the scoring error it adds is far below threshold granularity.
+        "weights": model.weights.astype(np.float16),
+        "bias": model.bias.astype(np.float32),
+    }
+    head_meta: dict[str, Any] = {}
+    if model.embeddings is not None:
+        if model.head_scale is None or model.head_embedding is None or model.head_bias is None:
+            raise ValueError("a model with embeddings needs all head arrays")
+        arrays["head_scale"] = model.head_scale.astype(np.float32)
+        arrays["head_embedding"] = model.head_embedding.astype(np.float32)
+        arrays["head_bias"] = model.head_bias.astype(np.float32)
+        head_meta = {
+            "embedding_dim": model.embeddings.dim,
+            "embeddings_sha256": _sha256(directory / TABLE_FILE),
+        }
+    np.savez_compressed(weights_path, **arrays)  # type: ignore[arg-type]
     meta = {
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if model.embeddings is not None else 1,
+        **head_meta,
         "categories": list(CATEGORIES),
         "n_buckets": model.n_buckets,
         "chunk_size": model.chunk_size,
@@ -105,7 +134,7 @@ def load_model(directory: Path = DEFAULT_MODEL_DIR) -> SafetyModel:
         raise SafetyModelError(f"safety model metadata not found at {meta_path}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SafetyModelError(f"safety model metadata at {meta_path} is unreadable: {exc}") from exc
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("format_version") not in SUPPORTED_FORMATS:
         raise SafetyModelError(f"unsupported safety model format in {meta_path}")
     if meta.get("categories") != list(CATEGORIES):
         raise SafetyModelError("safety model categories do not match this version of Tutela")
@@ -117,6 +146,11 @@ def load_model(directory: Path = DEFAULT_MODEL_DIR) -> SafetyModel:
         with np.load(weights_path, allow_pickle=False) as npz:
             weights = np.asarray(npz["weights"], dtype=np.float32)
             bias = np.asarray(npz["bias"], dtype=np.float32)
+            head = (
+                tuple(np.asarray(npz[k], dtype=np.float32) for k in _HEAD_ARRAYS)
+                if meta["format_version"] >= 2
+                else None
+            )
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise SafetyModelError(f"safety model weights at {weights_path} are unreadable: {exc}") from exc
     n_buckets = int(meta.get("n_buckets", 0))
@@ -133,7 +167,7 @@ def load_model(directory: Path = DEFAULT_MODEL_DIR) -> SafetyModel:
     if not 0 < chunk_stride <= chunk_size:
         raise SafetyModelError("safety model chunking parameters are invalid")
     harm, det = _check_thresholds(meta)
-    return SafetyModel(
+    model = SafetyModel(
         weights=weights,
         bias=bias,
         n_buckets=n_buckets,
@@ -141,4 +175,45 @@ def load_model(directory: Path = DEFAULT_MODEL_DIR) -> SafetyModel:
         chunk_stride=chunk_stride,
         harm_thresholds=harm,
         detection_thresholds=det,
+    )
+    if head is None:
+        return model
+    return _with_head(model, head, directory, meta)
+
+
+_HEAD_ARRAYS = ("head_scale", "head_embedding", "head_bias")
+
+
+def _with_head(
+    model: SafetyModel, head: tuple[npt.NDArray[np.float32], ...], directory: Path, meta: dict[str, Any]
+) -> SafetyModel:
+    """Attach the verified static embedding table and the embedding head to `model`."""
+    table_path = directory / TABLE_FILE
+    if not table_path.is_file():
+        raise SafetyModelError(f"safety model embedding table not found at {table_path}")
+    if _sha256(table_path) != meta.get("embeddings_sha256"):
+        raise SafetyModelError(
+            f"safety model embedding table at {table_path} is corrupted (checksum mismatch)"
+        )
+    table = load_table(table_path)
+    scale, emb, bias = head
+    n = len(CATEGORIES)
+    if table.dim != meta.get("embedding_dim") or scale.shape != (n,) or bias.shape != (n,):
+        raise SafetyModelError("safety model head shapes do not match metadata")
+    if emb.shape != (table.dim, n):
+        raise SafetyModelError(f"safety model head shape {emb.shape} does not match the table")
+    if not all(np.isfinite(a).all() for a in head):
+        raise SafetyModelError("safety model head contains non-finite values")
+    return SafetyModel(
+        weights=model.weights,
+        bias=model.bias,
+        n_buckets=model.n_buckets,
+        chunk_size=model.chunk_size,
+        chunk_stride=model.chunk_stride,
+        harm_thresholds=model.harm_thresholds,
+        detection_thresholds=model.detection_thresholds,
+        embeddings=table,
+        head_scale=scale,
+        head_embedding=emb,
+        head_bias=bias,
     )

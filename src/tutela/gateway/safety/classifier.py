@@ -1,16 +1,19 @@
 """Built-in offline content-safety classifier (CPU, numpy only).
 
 Each category is a logistic-regression scorer over hashed char/word n-grams
-(see `features.py`). Long inputs are split into overlapping windows and each
-category takes its maximum over windows, so a harmful paragraph buried in a long
-document is not diluted away. Input text is never stored, cached or logged.
+(see `features.py`). With a format-2 artifact, a small per-category head then combines that
+n-gram logit with a static sentence embedding (`static_embeddings.py`: one table lookup per
+word piece, no neural network at run time), which carries meaning the n-grams miss. Long
+inputs are split into overlapping windows and each category takes its maximum over windows,
+so a harmful paragraph buried in a long document is not diluted away. Input text is never
+stored, cached or logged.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +30,7 @@ from tutela.gateway.safety.scores import (
     SafetyScores,
     Severity,
 )
+from tutela.gateway.safety.static_embeddings import StaticEmbeddings
 
 _PROFANITY_INDEX = CATEGORIES.index("profanity")
 
@@ -46,6 +50,29 @@ def _sigmoid(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)
 
 
+class _Head(NamedTuple):
+    """Embedding head of a format-2 model (see `artifact.py` for the formula)."""
+
+    embeddings: StaticEmbeddings
+    scale: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    bias: npt.NDArray[np.float64]
+
+
+def _head_of(model: SafetyModel) -> _Head | None:
+    """The model's embedding head, or None for an n-gram-only model."""
+    if model.embeddings is None or model.head_scale is None:
+        return None
+    if model.head_embedding is None or model.head_bias is None:
+        return None
+    return _Head(
+        model.embeddings,
+        model.head_scale.astype(np.float64),
+        model.head_embedding.astype(np.float64),
+        model.head_bias.astype(np.float64),
+    )
+
+
 class SafetyClassifier:
     """Scores texts for hate, sexual, violence, self-harm, jailbreak, indirect attack and profanity."""
 
@@ -54,6 +81,7 @@ class SafetyClassifier:
 
     def __init__(self, model: SafetyModel) -> None:
         self._model = model
+        self._head = _head_of(model)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> SafetyClassifier:
@@ -79,8 +107,13 @@ class SafetyClassifier:
 
     def _score_chunk(self, chunk: str) -> npt.NDArray[np.float64]:
         """Per-category probabilities for one window of text."""
-        feats = featurize(chunk, self._model.n_buckets)
-        logits = feats.values.astype(np.float64) @ self._model.weights[feats.indices] + self._model.bias
+        model = self._model
+        feats = featurize(chunk, model.n_buckets)
+        logits = feats.values.astype(np.float64) @ model.weights[feats.indices] + model.bias
+        head = self._head
+        if head is not None:
+            embedding = head.embeddings.embed(chunk).astype(np.float64)
+            logits = logits * head.scale + embedding @ head.weights + head.bias
         probs = _sigmoid(np.asarray(logits, dtype=np.float64))
         # Swear words are a closed class; the lexicon guarantees they are caught even in unusual contexts.
         probs[_PROFANITY_INDEX] = max(probs[_PROFANITY_INDEX], lexicon_score(chunk))
