@@ -25,7 +25,16 @@ from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
 from tutela.gateway.access import Caller, caller_for_org
+from tutela.gateway.deployments import service as deployments
 from tutela.gateway.pipeline import Gateway
+from tutela.gateway.resources import service as resources
+from tutela.gateway.safety import service as safety
+from tutela.gateway.safety.schemas import (
+    BlocklistItemCreate,
+    CompletionFilter,
+    FilterSettings,
+    PromptFilter,
+)
 from tutela.gateway.wire.chat import ChatRequest, ChatResponse
 from tutela.runtime import Runtime
 
@@ -77,19 +86,26 @@ def module_and_progress(
     runtime: Runtime, caller: Caller, tracemonkey: ExtractedDocument
 ) -> tuple[Module, list[tuple[str, float]]]:
     seen: list[tuple[str, float]] = []
-    module = _generate(runtime, caller, tracemonkey, progress=lambda s, f: seen.append((s, f)))
+    left_out: list[str] = []
+    module = _generate(
+        runtime, caller, tracemonkey, progress=lambda s, f: seen.append((s, f)), left_out=left_out
+    )
+    seen.extend(("left out: " + note, -1.0) for note in left_out)
     return module, seen
 
 
 def test_module_follows_the_headings_and_is_grounded(
     module_and_progress: tuple[Module, list[tuple[str, float]]], tracemonkey: ExtractedDocument
 ) -> None:
-    module, _ = module_and_progress
+    module, seen = module_and_progress
     titles = [c.title for c in module.chapters]
     assert "1. Introduction" in titles and "7. Evaluation" in titles
     assert "References" not in titles  # back matter gets no lesson
     lessons = [le.title for c in module.chapters for le in c.lessons]
-    assert "3.1 Traces" in lessons and "6.4 Preemption" in lessons
+    notes = [s for s, _ in seen if s.startswith("left out: ")]
+    # Every section gets its lesson, unless the content filter refused its text (then the note says so).
+    for title, pages in (("3.1 Traces", "4-5"), ("6.4 Preemption", "9-9")):
+        assert title in lessons or any(f"lesson on pages {pages} left out" in n for n in notes), notes
     assert module.language == "en" and module.summary and module.learning_objectives
     assert {q.type for q in module.questions} == set(QUESTION_TYPES)
     assert len(module.questions) * 2 >= tracemonkey.page_count
@@ -100,11 +116,43 @@ def test_progress_runs_through_every_stage_to_one(
     module_and_progress: tuple[Module, list[tuple[str, float]]],
 ) -> None:
     _, seen = module_and_progress
+    seen = [(s, f) for s, f in seen if f >= 0]
     stages = [s for s, _ in seen]
     for stage in ("split", "outline", "lessons", "questions", "summary", "done"):
         assert stage in stages
     fractions = [f for _, f in seen]
     assert fractions == sorted(fractions) and seen[-1] == ("done", 1.0)
+
+
+def test_a_section_the_filter_refuses_is_left_out_and_noted(
+    runtime: Runtime, tracemonkey: ExtractedDocument
+) -> None:
+    """A refused section costs its own lesson and questions only; the module is still made."""
+    org = organizations.create(runtime, name="Strict", region=runtime.settings.home_region, actor="test")
+    with runtime.region_session(org.id) as db:
+        listed = safety.create_blocklist(
+            db,
+            org_id=org.id,
+            name="words",
+            description="",
+            items=[BlocklistItemCreate(pattern="subexpression")],
+        )
+        resource = resources.find_resource(db, org_id=org.id, name="default")
+        assert resource is not None
+        row = deployments.find(db, org_id=org.id, resource_id=resource.id, name="extractive")
+        harm_off = CompletionFilter(hate="off", sexual="off", violence="off", self_harm="off")
+        policy = FilterSettings(prompt=PromptFilter(blocklists=[listed.name]), completion=harm_off)
+        safety.set_filter(db, org_id=org.id, deployment_id=row.id, settings=policy)
+    left_out: list[str] = []
+    module = _generate(runtime, caller_for_org(runtime, org.id), tracemonkey, left_out=left_out)
+    lessons = [le.title for c in module.chapters for le in c.lessons]
+    assert "5. Trace Tree Optimization" not in lessons  # its text holds the blocked term (pages 7-8)
+    assert "6.1 Calling Compiled Traces" in lessons
+    assert "The lesson on pages 7-8 left out: the content filter refused its source text" in left_out
+    assert any(n.startswith("The questions on pages 7-8 left out") for n in left_out), left_out
+    assert len(module.questions) >= 5
+    assert all("subexpression" not in q.model_dump_json() for q in module.questions)
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
 
 
 def test_author_instructions_set_the_question_count(

@@ -41,6 +41,7 @@ from tutela.gateway.wire.exceptions import GatewayError
 from tutela.gateway.wire.parsing import parse_chat_request
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 Progress = Callable[[str, float], None]
 
 SECTION_CHARS = 12_000  # one lesson's source; fits an 8k-token context with room for the answer
@@ -109,6 +110,13 @@ def _plan(document: ExtractedDocument) -> list[_Chapter]:
     return kept
 
 
+class _Refused(Exception):
+    """The content filter refused a stage's passages."""
+
+
+REFUSED = "left out: the content filter refused its source text"
+
+
 class _Run:
     """One generation: the gateway, the caller and the document every stage sends its requests with."""
 
@@ -126,15 +134,27 @@ class _Run:
         self.deployment, self.instructions = deployment, instructions
         self._progress = progress
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self.left_out: list[str] = []  # parts the content filter refused, for the author (no content)
 
     def report(self, stage: str, fraction: float) -> None:
         if self._progress is not None:
             self._progress(stage, min(1.0, max(0.0, fraction)))
 
     async def ask(
-        self, stage: str, name: str, model: type[M], passages: Sequence[Passage], *, count: int = 0
+        self,
+        stage: str,
+        name: str,
+        model: type[M],
+        passages: Sequence[Passage],
+        *,
+        count: int = 0,
+        refusable: bool = False,
     ) -> M | None:
-        """One stage's answer, validated; None when the model finds no usable text in the passages."""
+        """One stage's answer, validated; None when the model finds no usable text in the passages.
+
+        When the content filter refuses the passages, a `refusable` stage raises `_Refused` (its caller
+        leaves that part out and notes it); any other stage fails the module.
+        """
         problem = ""
         for attempt in range(2):
             body = prompts.chat_body(
@@ -155,7 +175,14 @@ class _Run:
                 except GatewayError as exc:
                     if exc.code == "no_usable_text":
                         return None
+                    if exc.code == "content_filter" and refusable:
+                        raise _Refused from exc
                     raise GenerationFailed(f"{stage}: {exc.message}") from exc
+            if response.choices and response.choices[0].finish_reason == "content_filter":
+                # The filter withheld the answer (the completion side of the same policy).
+                if refusable:
+                    raise _Refused
+                raise GenerationFailed(f"{stage}: the content filter withheld the model's answer")
             content = response.choices[0].message.content if response.choices else None
             try:
                 return model.model_validate_json(content or "")
@@ -167,13 +194,44 @@ class _Run:
             f"{stage}: the model's reply did not match the {name} schema twice ({problem})"
         )
 
-    async def gather(
-        self, jobs: Sequence[Awaitable[M | None]], stage: str, start: float, end: float
-    ) -> list[M | None]:
+    async def lesson_for(self, section: Section) -> Lesson | None:
+        """The lesson of one section; left out (and noted) when the filter refuses its text."""
+        pages = f"pages {section.first_page}-{section.last_page}"
+        try:
+            return await self.ask(
+                f"lesson {section.title or pages!r}",
+                "lesson",
+                Lesson,
+                _tagged(section, section.title),
+                refusable=True,
+            )
+        except _Refused:
+            self.left_out.append(f"The lesson on {pages} {REFUSED}")
+            return None
+
+    async def questions_from(self, sections: list[Section], count: int, stage: str) -> list[Question]:
+        """Questions on consecutive sections. A refused request is split in halves until each refused
+        section is alone; only those are left out (and noted)."""
+        passages = [p for s in sections for p in _tagged(s, s.title)]
+        try:
+            found = await self.ask(stage, "question_set", QuestionSet, passages, count=count, refusable=True)
+        except _Refused:
+            if len(sections) == 1:
+                self.left_out.append(
+                    f"The questions on pages {sections[0].first_page}-{sections[0].last_page} {REFUSED}"
+                )
+                return []
+            half = len(sections) // 2
+            share = max(1, round(count * half / len(sections)))
+            first = await self.questions_from(sections[:half], share, stage)
+            return first + await self.questions_from(sections[half:], max(1, count - share), stage)
+        return list(found.questions) if found is not None else []
+
+    async def gather(self, jobs: Sequence[Awaitable[T]], stage: str, start: float, end: float) -> list[T]:
         """Run a stage's requests concurrently, reporting progress as each one finishes."""
         done = 0
 
-        async def tracked(job: Awaitable[M | None]) -> M | None:
+        async def tracked(job: Awaitable[T]) -> T:
             nonlocal done
             result = await job
             done += 1
@@ -228,8 +286,13 @@ async def generate_module(
     deployment: str = "extractive",
     instructions: str = "",
     progress: Progress | None = None,
+    left_out: list[str] | None = None,
 ) -> Module:
-    """Write a module (outline, lessons, questions, summary) from a document through the gateway."""
+    """Write a module (outline, lessons, questions, summary) from a document through the gateway.
+
+    Lessons and questions whose source text the content filter refuses are left out, section by section;
+    a sentence per part left out (pages only, no content) is appended to `left_out`.
+    """
     run = _Run(
         gateway=gateway,
         caller=caller,
@@ -248,16 +311,7 @@ async def generate_module(
         raise NothingToTeach("The document has no running text to write a module from.")
 
     run.report("lessons", 0.15)
-    jobs = [
-        run.ask(
-            f"lesson {s.title or f'pages {s.first_page}-{s.last_page}'!r}",
-            "lesson",
-            Lesson,
-            _tagged(s, s.title),
-        )
-        for c in chapters
-        for s in c.sections
-    ]
+    jobs = [run.lesson_for(s) for c in chapters for s in c.sections]
     lessons = iter(await run.gather(jobs, "lessons", 0.15, 0.7))
 
     module_chapters: list[ModuleChapter] = []
@@ -281,12 +335,8 @@ async def generate_module(
     batches = _question_batches(chapters, total)
     sets = await run.gather(
         [
-            run.ask(
-                f"questions {i + 1} of {len(batches)}",
-                "question_set",
-                QuestionSet,
-                [p for c in batch for s in c.sections for p in _tagged(s, s.title)],
-                count=count,
+            run.questions_from(
+                [s for c in batch for s in c.sections], count, f"questions {i + 1} of {len(batches)}"
             )
             for i, (batch, count) in enumerate(batches)
         ],
@@ -296,7 +346,7 @@ async def generate_module(
     )
     questions: dict[str, Question] = {}
     for question_set in sets:
-        for q in question_set.questions if question_set else []:
+        for q in question_set or []:
             questions.setdefault(" ".join(q.stem.split()).casefold(), q)
 
     run.report("summary", 0.9)
@@ -310,5 +360,7 @@ async def generate_module(
         summary=summary.content if summary else "",
         questions=list(questions.values()),
     )
+    if left_out is not None:
+        left_out.extend(run.left_out)
     run.report("done", 1.0)
     return module

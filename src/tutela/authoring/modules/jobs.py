@@ -94,6 +94,7 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             last[0] = percent
             _update(runtime, org_id, job_id, stage=stage, percent=percent)
 
+    left_out: list[str] = []
     content: ModuleContent = run_with_gateway(
         runtime,
         lambda gateway: generate_module(
@@ -103,6 +104,7 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             deployment=deployment,
             instructions=instructions,
             progress=progress,
+            left_out=left_out,
         ),
     )
     if wanted_types:
@@ -126,5 +128,6 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             template_version=template[1],
         )
         row.module_id = module.id
+        row.warnings = left_out
         row.status, row.stage, row.percent, row.finished_at = "succeeded", "done", 100, utcnow()
         return module.id

@@ -134,4 +134,6 @@ class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     created_by: Mapped[str] = mapped_column(String(ID_LENGTH))
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # What a succeeded job left out and why, for the author (page numbers only, never document text).
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

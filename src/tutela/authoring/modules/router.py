@@ -94,6 +94,7 @@ def job_read(job: AuthoringJob) -> JobRead:
         document_id=job.document_id,
         module_id=job.module_id,
         error=error,
+        warnings=list(job.warnings or []),
         created_at=job.created_at,
         finished_at=job.finished_at,
     )

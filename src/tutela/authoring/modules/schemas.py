@@ -48,6 +48,7 @@ class JobRead(BaseModel):
     document_id: str | None
     module_id: str | None
     error: JobError | None
+    warnings: list[str]  # parts left out of a generated module, e.g. refused by the content filter
     created_at: datetime
     finished_at: datetime | None
 
