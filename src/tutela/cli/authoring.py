@@ -61,6 +61,7 @@ def generate(file: str, out: str, prompt_file: str | None, deployment: str, pass
         home = runtime.settings.home_region
         org_id = organizations.create(runtime, name=LOCAL_AUTHOR_ORG, region=home, actor="cli").id
     caller = caller_for_org(runtime, org_id)
+    left_out: list[str] = []
 
     async def run() -> Module:
         gateway = Gateway(runtime)
@@ -71,6 +72,7 @@ def generate(file: str, out: str, prompt_file: str | None, deployment: str, pass
                 document=document,
                 deployment=deployment,
                 instructions=instructions,
+                left_out=left_out,
             )
         finally:
             await gateway.close()
@@ -103,3 +105,5 @@ def generate(file: str, out: str, prompt_file: str | None, deployment: str, pass
         f"{source.name}: {counts}, {share}% of {counted(len(cited), 'citation')} verified, "
         f"{time.monotonic() - started:.1f} s → {out_dir / 'module.json'}"
     )
+    for note in left_out:
+        click.echo(f"note: {note}", err=True)
