@@ -68,63 +68,56 @@ def _mix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return h ^ (h >> _SHIFT31)
 
 
-def _char_hashes(text: str) -> npt.NDArray[np.uint64]:
-    """Hashes of all character n-grams (n in CHAR_NGRAM_RANGE) of the space-padded text."""
+def _hashes(text: str) -> tuple[npt.NDArray[np.uint64], int]:
+    """Mixed hashes of the char n-grams (n in CHAR_NGRAM_RANGE) of the space-padded text, then of its word
+    unigrams and bigrams, and how many of them are char n-grams. One mixing pass over all of them: for a
+    short prompt the cost is numpy's per-call overhead, so fewer, larger calls."""
     # surrogatepass: lone surrogates (invalid but possible in str) must hash, not raise.
     raw = (" " + text + " ").encode("utf-32-le", "surrogatepass")
     codes = np.frombuffer(raw, dtype=np.uint32).astype(np.uint64)
     lo, hi = CHAR_NGRAM_RANGE
     parts: list[npt.NDArray[np.uint64]] = []
-    rolling = codes.copy()
+    rolling = codes
     for n in range(2, hi + 1):
         if codes.size < n:
             break
         rolling = rolling[:-1] * _PRIME + codes[n - 1 :]
         if n >= lo:
-            parts.append(_mix(rolling ^ _CHAR_SEEDS[n]))
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(parts)
-
-
-def _word_hashes(text: str) -> npt.NDArray[np.uint64]:
-    """Hashes of word unigrams and bigrams."""
+            parts.append(rolling ^ _CHAR_SEEDS[n])
+    n_char = sum(p.size for p in parts)
     words = _WORD_RE.findall(text)
-    if not words:
-        return np.zeros(0, dtype=np.uint64)
-    base = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
-    uni = _mix(base ^ _WORD_UNI_SEED)
-    if base.size < 2:
-        return uni
-    bi = _mix((base[:-1] * _PRIME + base[1:]) ^ _WORD_BI_SEED)
-    return np.concatenate([uni, bi])
-
-
-def _to_block(hashes: npt.NDArray[np.uint64], n_buckets: int) -> tuple[IndexArray, FloatArray]:
-    """Signed binary (presence) bucket values, L2-normalized, for one hash family."""
-    if hashes.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    buckets = (hashes & np.uint64(n_buckets - 1)).astype(np.int64)
-    # Top bit gives a +-1 sign so colliding n-grams tend to cancel rather than add up.
-    signs = 1.0 - 2.0 * (hashes >> _SHIFT63).astype(np.float64)
-    uniq, inverse = np.unique(buckets, return_inverse=True)
-    counts = np.bincount(inverse, weights=signs, minlength=uniq.size)
-    # Presence, not counts: repeated boilerplate must not drown out one harmful sentence in a window.
-    vals = np.sign(counts)
-    norm = float(np.sqrt(np.dot(vals, vals)))
-    if norm > 0.0:
-        vals = vals / norm
-    return uniq, vals.astype(np.float32)
+    if words:
+        base = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words], dtype=np.uint64)
+        parts.append(base ^ _WORD_UNI_SEED)
+        if base.size >= 2:
+            parts.append((base[:-1] * _PRIME + base[1:]) ^ _WORD_BI_SEED)
+    if not parts:
+        return np.zeros(0, dtype=np.uint64), 0
+    return _mix(np.concatenate(parts)), n_char
 
 
 def featurize(text: str, n_buckets: int = DEFAULT_N_BUCKETS) -> SparseFeatures:
-    """Map raw text to its sparse hashed feature vector (char block + word block, each unit-norm)."""
-    norm_text = normalize(text)
-    ci, cv = _to_block(_char_hashes(norm_text), n_buckets)
-    wi, wv = _to_block(_word_hashes(norm_text), n_buckets)
-    idx = np.concatenate([ci, wi])
-    val = np.concatenate([cv, wv])
-    # Char and word blocks share one bucket space; merge duplicates so indices stay unique.
-    uniq, inverse = np.unique(idx, return_inverse=True)
-    merged = np.bincount(inverse, weights=val, minlength=uniq.size).astype(np.float32)
-    return SparseFeatures(indices=uniq, values=merged)
+    """Map raw text to its sparse hashed feature vector: a char block and a word block, each of signed
+    presence values (+-1 per bucket, colliding n-grams tend to cancel) scaled to unit norm, then summed."""
+    hashes, n_char = _hashes(normalize(text))
+    if hashes.size == 0:
+        return SparseFeatures(indices=np.zeros(0, dtype=np.int64), values=np.zeros(0, dtype=np.float32))
+    buckets = (hashes & np.uint64(n_buckets - 1)).astype(np.int64)
+    # Top bit gives a +-1 sign.
+    signs = 1.0 - 2.0 * (hashes >> _SHIFT63).astype(np.float64)
+    is_word_hash = np.zeros(hashes.size, dtype=np.int64)
+    is_word_hash[n_char:] = 1
+    # One sort for both blocks: keys order by bucket, then block.
+    keys, inverse = np.unique(buckets * 2 + is_word_hash, return_inverse=True)
+    # Presence, not counts: repeated boilerplate must not drown out one harmful sentence in a window.
+    vals = np.sign(np.bincount(inverse, weights=signs, minlength=keys.size))
+    is_word = (keys & 1).astype(bool)
+    present = vals != 0
+    char_norm = np.sqrt(np.count_nonzero(present & ~is_word))  # the values are -1, 0 or +1
+    word_norm = np.sqrt(np.count_nonzero(present & is_word))
+    vals = vals * np.where(is_word, 1.0 / max(word_norm, 1.0), 1.0 / max(char_norm, 1.0))
+    indices = keys >> 1
+    # A bucket used by both blocks appears twice, side by side: add the two.
+    starts = np.flatnonzero(np.concatenate(([True], indices[1:] != indices[:-1])))
+    merged = np.add.reduceat(vals, starts).astype(np.float32)
+    return SparseFeatures(indices=indices[starts], values=merged)
