@@ -3,8 +3,10 @@
 Reproducible: every random choice is seeded from SEED. Reads training/safety/ and the static
 embedding table (built once by scripts/distill_safety_embeddings.py), writes the artifact to
 src/tutela/gateway/safety/model/ and the evaluation report to docs/safety-model-card.md.
-Training needs scikit-learn + scipy; the shipped runtime needs only numpy (and `tokenizers`).
+Training needs scikit-learn + scipy (the `train` extra); the shipped runtime needs only numpy (and
+`tokenizers`).
 
+    .venv/bin/uv pip install --python .venv/bin/python -e ".[dev,train]"
     .venv/bin/python scripts/distill_safety_embeddings.py   # only when the table is missing
     .venv/bin/python scripts/train_safety.py
 """
