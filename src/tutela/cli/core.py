@@ -49,13 +49,28 @@ def serve(host: str | None, port: int | None, demo: bool, run_migrations: bool) 
             f"  password: {creds.password}" if creds.password else "  password: as set when first created"
         )
     settings = runtime.settings.server
+    app = create_app(runtime=runtime)
+    _settle()
     uvicorn.run(
-        create_app(runtime=runtime),
+        app,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
         access_log=False,
     )
+
+
+def _settle() -> None:
+    """Load the content classifier now, then freeze what exists into the collector's permanent generation:
+    the long-lived objects (models, routes, mappings) are then never traversed again, which keeps full
+    collections, and the latency spikes they cause under load, short."""
+    import gc
+
+    from tutela.gateway.safety.classifier import SafetyClassifier
+
+    SafetyClassifier.load()
+    gc.collect()
+    gc.freeze()
 
 
 @main.command()
