@@ -104,6 +104,38 @@ def test_instructions_inside_a_pdf_do_not_steer_the_module(platform: Platform) -
         assert not [f for f in report["findings"] if f["rule"] == "instruction_in_text"]
 
 
+def test_a_section_the_content_filter_refuses_is_left_out_and_named_in_the_job(platform: Platform) -> None:
+    """An admin's blocklist term in one section: the job still succeeds, without that section's lesson, and
+    its warnings say which pages were left out (never the text)."""
+    org = new_org(platform)
+    with platform.client(org.admin) as admin:
+        ok(
+            admin.post("/api/ai/blocklists", json={"name": "words", "items": [{"pattern": "subexpression"}]}),
+            201,
+        )
+        resource = next(r for r in ok(admin.get("/api/ai/resources")) if r["name"] == "default")
+        deployment = next(
+            d
+            for d in ok(admin.get(f"/api/ai/resources/{resource['id']}/deployments"))
+            if d["name"] == "extractive"
+        )
+        harm_off = {c: "off" for c in ("hate", "sexual", "violence", "self_harm")}
+        url = f"/api/ai/resources/{resource['id']}/deployments/{deployment['id']}/content-filter"
+        ok(admin.put(url, json={"prompt": {"blocklists": ["words"]}, "completion": harm_off}))
+    with platform.client(org.author) as author:
+        doc = ok(upload(author, TRACEMONKEY), 201)
+        job = ok(author.post("/api/modules", json={"document_id": doc["id"]}), 202)
+        done, _ = wait_for(author, job["id"])
+        assert done["status"] == "succeeded", done
+        assert (
+            "The lesson on pages 7-8 left out: the content filter refused its source text" in done["warnings"]
+        )
+        assert all("subexpression" not in w for w in done["warnings"])
+        content = ok(author.get(f"/api/modules/{done['module_id']}"))["content"]
+    lessons = [le["title"] for c in content["chapters"] for le in c["lessons"]]
+    assert "5. Trace Tree Optimization" not in lessons and "6.1 Calling Compiled Traces" in lessons
+
+
 def test_export_zip_and_module_deletion_on_raw_storage(platform: Platform) -> None:
     org = new_org(platform)
     pdf = TRACEMONKEY.read_bytes()
