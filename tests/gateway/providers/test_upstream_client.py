@@ -26,11 +26,16 @@ def anyio_backend() -> str:
 
 
 @asynccontextmanager
-async def scripted(parts: list[bytes], *, pause: float = 0.01, hold: float = 0.0) -> AsyncIterator[str]:
-    """A server answering every request with `parts`, written one by one with a pause between them."""
+async def scripted(
+    parts: list[bytes], *, pause: float = 0.01, hold: float = 0.0, heads: list[bytes] | None = None
+) -> AsyncIterator[str]:
+    """A server answering every request with `parts`, written one by one with a pause between them; the
+    request heads it received go to `heads`."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
+        if heads is not None:
+            heads.append(head)
         length = next(
             (
                 int(line.split(b":")[1])
@@ -106,3 +111,18 @@ async def test_calls_over_the_in_flight_limit_wait_then_get_503() -> None:
         # The slot is free again: the next call waits for no one (it fails on the body, not the pool).
         with pytest.raises(UpstreamResponseError):
             await client.post_json(_call(url, pool=0.2))
+
+
+async def test_a_cookie_an_upstream_sets_is_never_sent_back() -> None:
+    """One session serves every organization's calls: a cookie set for one caller must not reach another's."""
+    answer = b"HTTP/1.1 200 OK\r\nset-cookie: tenant=a; Path=/\r\ncontent-type: application/json\r\n"
+    heads: list[bytes] = []
+    async with (
+        scripted([answer + b"content-length: 2\r\n\r\n{}"], heads=heads) as url,
+        UpstreamClient() as client,
+    ):
+        by_name = url.replace("127.0.0.1", "localhost")  # cookie jars ignore cookies from bare IP addresses
+        assert await client.post_json(_call(by_name)) == {}
+        assert await client.post_json(_call(by_name)) == {}
+    assert len(heads) == 2
+    assert all(b"\r\ncookie:" not in head.lower() for head in heads), heads

@@ -101,8 +101,14 @@ class UpstreamClient:
                 limit=self._max_connections, keepalive_timeout=self._keepalive_expiry
             )
             # trust_env=False: proxies from the environment would silently reroute traffic to upstreams.
+            # No cookie jar: the session is shared by every organization's calls, so a cookie an upstream
+            # sets for one caller must never ride along with another's.
             self._session = aiohttp.ClientSession(
-                connector=connector, trust_env=False, auto_decompress=True, raise_for_status=False
+                connector=connector,
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=True,
+                raise_for_status=False,
             )
 
     async def close(self) -> None:
