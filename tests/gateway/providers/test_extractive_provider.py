@@ -145,6 +145,12 @@ async def test_plain_chat_answers_with_the_relevant_sentence_first(provider: Ext
     assert answer.startswith("Organizations must answer a request within 30 days")
 
 
+async def test_a_label_before_the_context_is_not_quoted(provider: ExtractiveProvider) -> None:
+    text = "Context: Paris is the capital of France. It has two million people.\n\nWhat is the capital?"
+    answer = await content(provider, chat([{"role": "user", "content": text}]))
+    assert answer.startswith("Paris is the capital of France."), answer
+
+
 async def test_plain_chat_never_quotes_instructions_or_injections(provider: ExtractiveProvider) -> None:
     hostile = Passage(page=9, text=INJECTION)
     request = chat(

@@ -422,6 +422,13 @@ def _take_passages(text: str) -> tuple[list[Passage], str, str | None, str | Non
     return passages, rest.strip(), title, language
 
 
+# "Context: Paris is…" — the label a prompt puts before its material is not part of an answer.
+_LABEL = re.compile(
+    r"^(?:context|text|passage|document|source|background|kontext|contexte|contexto|texte|texto|testo)\s*:\s+",
+    re.IGNORECASE,
+)
+
+
 def _sentences(texts: Iterable[str]) -> list[str]:
     """Clean, distinct sentences of the texts in order, without fragments or instructions to a model."""
     texts = list(texts)
@@ -429,7 +436,7 @@ def _sentences(texts: Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for text in texts:
         for start, end in split_spans(text, language):
-            sentence = clean(text[start:end])
+            sentence = _LABEL.sub("", clean(text[start:end]))
             # Headings and labels are fragments without final punctuation; a long line still counts.
             whole = sentence[-1] in _FINAL or len(sentence.split()) >= 6
             if whole and len(sentence.split()) >= 3 and not is_instruction_like(sentence):
