@@ -110,6 +110,10 @@ def _plan(document: ExtractedDocument) -> list[_Chapter]:
     return kept
 
 
+def _pages(section: Section) -> str:
+    return f"pages {section.first_page}-{section.last_page}"
+
+
 class _Refused(Exception):
     """The content filter refused a stage's passages."""
 
@@ -196,7 +200,7 @@ class _Run:
 
     async def lesson_for(self, section: Section) -> Lesson | None:
         """The lesson of one section; left out (and noted) when the filter refuses its text."""
-        pages = f"pages {section.first_page}-{section.last_page}"
+        pages = _pages(section)
         try:
             return await self.ask(
                 f"lesson {section.title or pages!r}",
@@ -217,9 +221,7 @@ class _Run:
             found = await self.ask(stage, "question_set", QuestionSet, passages, count=count, refusable=True)
         except _Refused:
             if len(sections) == 1:
-                self.left_out.append(
-                    f"The questions on pages {sections[0].first_page}-{sections[0].last_page} {REFUSED}"
-                )
+                self.left_out.append(f"The questions on {_pages(sections[0])} {REFUSED}")
                 return []
             half = len(sections) // 2
             share = max(1, round(count * half / len(sections)))

@@ -107,23 +107,31 @@ def login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
     return response
 
 
-@router.post("/logout")
-def logout(request: Request, form: Form, runtime: RuntimeDep) -> Response:
-    """Revoke the session token and clear the cookie."""
+def _signed_out(request: Request, runtime: Runtime, *, to: str) -> Response:
+    """Revoke the session token the cookie holds (a user's or a staff member's), clear it, redirect."""
     raw = request.cookies.get(SESSION_COOKIE, "")
+    now = runtime.clock.now()
     try:
         parsed = secrets.parse_token(raw)
         if parsed.kind == "user":
             with runtime.region_session(parsed.org_id) as db:
-                user, token = users.resolve_token(db, parsed=parsed, now=runtime.clock.now())
-                users.revoke_token(
-                    db, org_id=user.org_id, user_id=user.id, token_id=token.id, now=runtime.clock.now()
-                )
+                user, token = users.resolve_token(db, parsed=parsed, now=now)
+                users.revoke_token(db, org_id=user.org_id, user_id=user.id, token_id=token.id, now=now)
+        elif parsed.kind == "staff":
+            with runtime.directory.session() as ddb:
+                principal = staff.resolve_staff_token(ddb, parsed=parsed, now=now)
+                staff.revoke_token(ddb, token_id=principal.token_id, now=now)
     except (AuthenticationFailed, NotFound):
         pass  # already signed out, expired or unknown: clearing the cookie is all that is left
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(to, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form, runtime: RuntimeDep) -> Response:
+    """Revoke the session token and clear the cookie."""
+    return _signed_out(request, runtime, to="/login")
 
 
 @router.get("/platform/login")
@@ -166,15 +174,4 @@ def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
 @router.post("/platform/logout")
 def staff_logout(request: Request, form: Form, runtime: RuntimeDep) -> Response:
     """Revoke the staff session token and clear the cookie."""
-    raw = request.cookies.get(SESSION_COOKIE, "")
-    try:
-        parsed = secrets.parse_token(raw)
-        if parsed.kind == "staff":
-            with runtime.directory.session() as ddb:
-                principal = staff.resolve_staff_token(ddb, parsed=parsed, now=runtime.clock.now())
-                staff.revoke_token(ddb, token_id=principal.token_id, now=runtime.clock.now())
-    except (AuthenticationFailed, NotFound):
-        pass  # already signed out, expired or unknown: clearing the cookie is all that is left
-    response = RedirectResponse("/platform/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
-    return response
+    return _signed_out(request, runtime, to="/platform/login")
