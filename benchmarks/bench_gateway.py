@@ -28,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.server import free_port  # noqa: E402 (needs the repository root on the path)
+
 UPSTREAM_KEY = "sk-bench-upstream-key-0123456789"
 BODY = '{"model":"%s","messages":[{"role":"user","content":"Say hello to the benchmark"}],"max_tokens":16%s}'
 TARGET_P50_MS, TARGET_RPS = 2.0, 500.0
@@ -54,14 +58,6 @@ def _wrk() -> str:
     if not found:
         raise SystemExit("wrk is needed: apt-get install wrk")
     return found
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -167,7 +163,7 @@ def main() -> None:
     gateway_core, load_core = (0, 1) if two_cores else (None, None)
     with tempfile.TemporaryDirectory() as data_dir:
         folder = Path(data_dir)
-        up_port, gw_port = _free_port(), _free_port()
+        up_port, gw_port = free_port(), free_port()
         env = {
             **os.environ,
             "TUTELA_DATA_DIR": data_dir,
