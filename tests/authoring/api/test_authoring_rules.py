@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tests.authoring.api.support import (
     ENCRYPTED,
@@ -134,6 +135,10 @@ def test_a_section_the_content_filter_refuses_is_left_out_and_named_in_the_job(p
         content = ok(author.get(f"/api/modules/{done['module_id']}"))["content"]
     lessons = [le["title"] for c in content["chapters"] for le in c["lessons"]]
     assert "5. Trace Tree Optimization" not in lessons and "6.1 Calling Compiled Traces" in lessons
+    with platform.runtime.region_of(org.org_id).db.session() as db:  # the stored row, not only the API
+        stored = db.execute(text("SELECT warnings FROM authoring_jobs WHERE id = :id"), {"id": job["id"]})
+        raw = str(stored.scalar_one())
+    assert "7-8" in raw and "subexpression" not in raw and "Trace Tree Optimization" not in raw
 
 
 def test_export_zip_and_module_deletion_on_raw_storage(platform: Platform) -> None:
