@@ -78,6 +78,36 @@ def test_migrate_orgs_users_keys_and_audit_from_the_command_line(tmp_path: Path)
     assert verified.stdout.startswith("audit log intact: 3 entries")
 
 
+def test_deployments_from_the_command_line_never_show_or_store_a_key_in_the_clear(tmp_path: Path) -> None:
+    canary = "sk-canary-upstream-0123456789"
+    run(tmp_path, "migrate")
+    run(tmp_path, "orgs", "create", "Acme", "--region", "local")
+    by_env = run(
+        tmp_path, "deployments", "create", "--org", "acme", "--name", "gpt", "--provider", "openai",
+        "--base-url", "http://127.0.0.1:9/v1", "--model", "gpt-4o-mini", "--api-key-env", "UPSTREAM_KEY",
+        UPSTREAM_KEY=canary,
+    )  # fmt: skip
+    assert by_env.stdout.strip() == "created deployment gpt (openai, gpt-4o-mini)"
+    sealed = subprocess.run(
+        [*TUTELA, "deployments", "create", "--org", "acme", "--name", "azure", "--provider",
+         "azure-openai", "--base-url", "http://127.0.0.1:9", "--model", "dep", "--api-version", "2024-10-21",
+         "--api-key-stdin"],
+        input=canary + "\n", capture_output=True, text=True, timeout=120,
+        env={**os.environ, "TUTELA_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert sealed.returncode == 0, sealed.stderr
+    listed = run(tmp_path, "deployments", "list", "--org", "acme").stdout.splitlines()
+    assert "gpt\topenai\tgpt-4o-mini\tresource=default\tkey=env UPSTREAM_KEY" in listed
+    assert "azure\tazure-openai\tdep\tresource=default\tkey=stored encrypted" in listed
+    for done in (by_env, sealed):
+        assert canary not in done.stdout + done.stderr
+    for stored in (tmp_path / "regions" / "local").iterdir():  # databases with their -wal files
+        assert canary.encode() not in stored.read_bytes(), stored
+    unknown = run(tmp_path, "deployments", "create", "--org", "acme", "--name", "x", "--provider", "nope",
+                  "--model", "m", ok=False)  # fmt: skip
+    assert unknown.returncode != 0 and "'nope' is not one of" in unknown.stderr
+
+
 def test_errors_are_one_line_with_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
     run(tmp_path, "migrate")
     cases = [
