@@ -30,6 +30,10 @@ class RegionSettings(BaseModel):
     jurisdiction: str = Field(
         default="local", description="where the region's data and reviewers are, e.g. EEA"
     )
+    screening_jurisdictions: list[str] = Field(
+        default_factory=list,
+        description="jurisdictions besides its own where external safety services may be sent its text",
+    )
     database_url: str = "sqlite:///{data_dir}/regions/{region}/tutela.db"
     keys_url: str = "sqlite:///{data_dir}/regions/{region}/keys.db"
     blobs_url: str = "{data_dir}/regions/{region}/blobs"

@@ -14,6 +14,7 @@ from tutela.gateway.deployments import models as deployment_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
 from tutela.gateway.safety import models as safety_models
+from tutela.gateway.safety.external import models as safety_service_models
 from tutela.gateway.safety.policies import models as policy_models
 from tutela.storage import objects
 from tutela.storage.crypto import models as key_models
@@ -37,6 +38,7 @@ _LOADED = (
     authoring_module_models,
     safety_models,
     policy_models,
+    safety_service_models,
 )
 
 SCHEMAS = {"directory": DirectoryBase.metadata, "region": RegionBase.metadata, "keys": KeysBase.metadata}

@@ -6,6 +6,7 @@ The pipeline calls, in this order and for every operation:
     provider                                   the model answers
     screen.completion(exchange, response)     may filter choices, annotate (non-streaming)
     screen.stream(exchange, chunks)           the same, window by window (streaming)
+                                               (external safety services: safety/external, inside screen)
     recorder.record(exchange)                 abuse monitoring; must not block the response
 
 `NullScreen` and `NullRecorder` are the behaviour with no safety or monitoring configured: nothing is
@@ -52,6 +53,8 @@ class Screen(Protocol):
 
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]: ...
 
+    async def close(self) -> None: ...
+
 
 class Recorder(Protocol):
     """Abuse monitoring after the response (implemented in `tutela.gateway.monitoring`)."""
@@ -72,6 +75,9 @@ class NullScreen:
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """Pass the stream through."""
         return chunks
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
 class NullRecorder:

@@ -56,6 +56,7 @@ class Gateway:
         for provider in self._providers.values():
             await provider.close()
         self._providers.clear()
+        await self.screen.close()
 
     async def provider(self, name: str) -> Provider:
         """The shared, started instance of a provider."""

@@ -7,14 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tutela.core.organizations.models import Organization
 from tutela.errors import Conflict, InvalidInput, NotFound
+from tutela.gateway.deployments import sealing
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.providers.base import DeploymentConfig
 from tutela.gateway.providers.registry import ProviderRegistry
 from tutela.gateway.wire.exceptions import ProviderConfigurationError
 from tutela.runtime import Runtime
-from tutela.storage.crypto.envelope import content_aad, seal, unseal
 from tutela.storage.tenancy import get_owned, scoped
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -120,23 +119,16 @@ def create_builtin(db: Session, *, org_id: str, resource_id: str) -> Deployment:
 
 
 def _seal_key(runtime: Runtime, db: Session, deployment: Deployment, api_key: str) -> None:
-    region = runtime.region_of(deployment.org_id)
-    org = db.get(Organization, deployment.org_id)
-    spec = org.customer_key_spec if org else None
-    with region.keys_db.session() as kdb:
-        handle = runtime.keys.create(
-            kdb,
-            org_id=deployment.org_id,
-            scope=f"deployment:{deployment.id}",
-            customer=runtime.customer_key(spec),
-            customer_ref=spec,
-        )
-    deployment.api_key_data_key_id = handle.id
-    deployment.sealed_api_key = seal(
-        handle.key,
-        api_key.encode(),
-        aad=content_aad(org_id=deployment.org_id, owner=deployment.id, key_id=handle.id),
+    key_id, sealed = sealing.seal_secret(
+        runtime,
+        db,
+        org_id=deployment.org_id,
+        owner=deployment.id,
+        scope=f"deployment:{deployment.id}",
+        secret=api_key,
     )
+    deployment.api_key_data_key_id = key_id
+    deployment.sealed_api_key = sealed
     db.flush()
 
 
@@ -144,17 +136,14 @@ def config(runtime: Runtime, db: Session, deployment: Deployment) -> DeploymentC
     """The provider configuration of a deployment, with its sealed key opened (in memory only)."""
     options = dict(deployment.options)
     if deployment.sealed_api_key is not None and deployment.api_key_data_key_id is not None:
-        region = runtime.region_of(deployment.org_id)
-        org = db.get(Organization, deployment.org_id)
-        with region.keys_db.session() as kdb:
-            handle = runtime.keys.get(
-                kdb,
-                deployment.api_key_data_key_id,
-                org_id=deployment.org_id,
-                customer=runtime.customer_key(org.customer_key_spec if org else None),
-            )
-        aad = content_aad(org_id=deployment.org_id, owner=deployment.id, key_id=handle.id)
-        options["api_key"] = unseal(handle.key, deployment.sealed_api_key, aad=aad).decode()
+        options["api_key"] = sealing.open_secret(
+            runtime,
+            db,
+            org_id=deployment.org_id,
+            owner=deployment.id,
+            key_id=deployment.api_key_data_key_id,
+            sealed=deployment.sealed_api_key,
+        )
     return DeploymentConfig(name=deployment.name, provider=deployment.provider, options=options)
 
 
@@ -192,7 +181,6 @@ def delete(runtime: Runtime, db: Session, *, org_id: str, deployment_id: str) ->
     """Remove a deployment and destroy its sealed key."""
     deployment = get(db, org_id=org_id, deployment_id=deployment_id)
     if deployment.api_key_data_key_id:
-        with runtime.region_of(org_id).keys_db.session() as kdb:
-            runtime.keys.destroy(kdb, deployment.api_key_data_key_id)
+        sealing.destroy_secret(runtime, org_id=org_id, key_id=deployment.api_key_data_key_id)
     db.delete(deployment)
     db.flush()

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tutela.core.schemas import Body, Read
+from tutela.gateway.safety.external.schemas import MAX_SERVICES, ServiceSettings
 
 Level = Literal["low", "medium", "high", "off"]  # filter at this severity and above, or never
 Action = Literal["filter", "annotate", "off"]  # shields, profanity and organization policies
@@ -46,6 +47,11 @@ class FilterSettings(BaseModel):
 
     prompt: PromptFilter = Field(default_factory=PromptFilter)
     completion: CompletionFilter = Field(default_factory=CompletionFilter)
+    services: list[ServiceSettings] = Field(
+        default_factory=list,
+        max_length=MAX_SERVICES,
+        description="external safety services combined with the built-in classifier (strictest wins)",
+    )
 
 
 class ContentFilterRead(BaseModel):
@@ -53,6 +59,9 @@ class ContentFilterRead(BaseModel):
     deployment: str
     settings: FilterSettings
     version: int = Field(description="0 while the deployment uses the defaults")
+    sealed_keys: list[str] = Field(
+        default_factory=list, description="services whose API key Tutela keeps sealed (never returned)"
+    )
 
 
 class BlocklistItemCreate(Body):

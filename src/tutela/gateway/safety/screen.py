@@ -13,6 +13,9 @@ the last `CONTEXT_CHARS` already sent, and released only if it passes, with its 
 `content_filter_offsets` on the window's last chunk. A failing window is never sent: the choice ends with a
 `content_filter` chunk carrying the verdict, and later upstream text for it is dropped.
 
+External safety services configured on the deployment (`external/`) see the same texts at the same time
+as the built-in classifier; the strictest verdict wins and the annotations name who decided.
+
 Nothing here logs or stores text; verdicts (no text) go on the exchange for the response and monitoring.
 """
 
@@ -23,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -32,6 +36,10 @@ from tutela.authoring.generation.passages import parse_source
 from tutela.gateway.exchange import Exchange
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
+from tutela.gateway.safety.external import credentials as external_keys
+from tutela.gateway.safety.external.base import ScreenText
+from tutela.gateway.safety.external.combine import combine
+from tutela.gateway.safety.external.runner import ExternalChecks, Outcome, allowed_jurisdictions, build
 from tutela.gateway.safety.filtering_exceptions import ContentFilterError, ContentFilterUnavailableError
 from tutela.gateway.safety.scores import SafetyScores
 from tutela.gateway.safety.service import CompiledFilter, compiled_filter
@@ -97,6 +105,11 @@ class ContentScreen:
         self._classifier = classifier
         self._policies: dict[tuple[str, str, str], CompiledFilter] = {}
         self._lock = threading.Lock()
+        self._external = ExternalChecks()
+
+    async def close(self) -> None:
+        """Close the connections to external safety services."""
+        await self._external.close()
 
     # --- shared steps --------------------------------------------------------------------------------------
 
@@ -123,9 +136,18 @@ class ContentScreen:
 
         def load() -> CompiledFilter:
             with self.runtime.region_session(caller.org_id) as db:
-                return compiled_filter(
+                policy = compiled_filter(
                     db, org_id=caller.org_id, resource_id=caller.resource_id, deployment=exchange.deployment
                 )
+                if not policy.settings.services or policy.deployment_id is None:
+                    return policy
+                keys = external_keys.open_keys(
+                    self.runtime, db, org_id=caller.org_id, deployment_id=policy.deployment_id
+                )
+            region = self.runtime.region_of(caller.org_id).settings
+            allowed = allowed_jurisdictions(region)
+            services = build(policy.settings.services, sealed_keys=keys, allowed=allowed)
+            return replace(policy, services=services)
 
         policy = await asyncio.to_thread(load)
         with self._lock:
@@ -139,8 +161,13 @@ class ContentScreen:
         direction: Literal["prompt", "completion"],
         *,
         streaming: bool = False,
+        context: str = "",
     ) -> list[Verdict]:
-        """One verdict per group of segments; long texts are classified off the event loop."""
+        """One verdict per group of segments; long texts are classified off the event loop.
+
+        With external services configured they are called first and awaited after the built-in
+        classifier, so the two run at the same time.
+        """
         chars = sum(len(s.text) for group in groups for s in group)
         if chars > MAX_SCREENED_CHARS:
             raise InvalidRequestError(
@@ -150,6 +177,11 @@ class ContentScreen:
                 code="content_filter_input_too_large",
             )
         classifier = self.classifier()
+        external: asyncio.Task[list[list[Outcome]]] | None = None
+        if policy.services:
+            texts = [ScreenText(direction, tuple(group), context) for group in groups]
+            external = asyncio.create_task(self._external.run(policy.services, texts))
+            await asyncio.sleep(0)  # let the requests leave before the classifier holds the loop
 
         def run() -> list[Verdict]:
             flat = [s.text for group in groups for s in group]
@@ -161,7 +193,17 @@ class ContentScreen:
                 verdicts.append(judge(group, mine, policy, direction=direction, streaming=streaming))
             return verdicts
 
-        return await asyncio.to_thread(run) if chars > INLINE_CHARS else run()
+        try:
+            verdicts = await asyncio.to_thread(run) if chars > INLINE_CHARS else run()
+        except BaseException:
+            if external is not None:
+                external.cancel()
+            raise
+        if external is None:
+            return verdicts
+        settings = policy.settings.prompt if direction == "prompt" else policy.settings.completion
+        outcomes = await external
+        return [combine(v, o, settings) for v, o in zip(verdicts, outcomes, strict=True)]
 
     # --- the Screen protocol -------------------------------------------------------------------------------
 
@@ -186,7 +228,9 @@ class ContentScreen:
             return response
         policy = await self.policy(exchange)
         texts = [_choice_text(c) for c in response.choices]
-        verdicts = await self._judge_all([[Segment(t)] if t else [] for t in texts], policy, "completion")
+        verdicts = await self._judge_all(
+            [[Segment(t)] if t else [] for t in texts], policy, "completion", context=_context(exchange)
+        )
         choices: list[Any] = list(response.choices)
         for choice, verdict in zip(choices, verdicts, strict=True):
             if verdict.filtered:
@@ -201,6 +245,11 @@ class ContentScreen:
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """Screen a stream window by window (see the module docstring)."""
         return _Windowed(self, exchange).run(chunks)
+
+
+def _context(exchange: Exchange) -> str:
+    """The prompt a completion answers (its last text), for services that judge a reply in context."""
+    return exchange.prompt_texts[-1] if exchange.prompt_texts else ""
 
 
 # --- choices of either wire format -------------------------------------------------------------------------
@@ -283,7 +332,11 @@ class _Windowed:
         indices = [i for i, text in self.pending.items() if text and i not in self.done]
         windows = [self.context.get(i, "") + self.pending[i] for i in indices]
         verdicts = await self.screen._judge_all(
-            [[Segment(w)] for w in windows], self.policy, "completion", streaming=True
+            [[Segment(w)] for w in windows],
+            self.policy,
+            "completion",
+            streaming=True,
+            context=_context(self.exchange),
         )
         by_index = dict(zip(indices, verdicts, strict=True))
         tail: list[Any] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,9 @@ from tutela.gateway.safety.policies import service as policies
 from tutela.gateway.safety.policies.rules import CompiledRule
 from tutela.gateway.safety.schemas import BlocklistItemCreate, CompletionFilter, FilterSettings
 from tutela.storage.tenancy import get_owned, scoped
+
+if TYPE_CHECKING:
+    from tutela.gateway.safety.external.runner import ConfiguredService
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +184,9 @@ class CompiledFilter:
     settings: FilterSettings
     blocklists: dict[str, CompiledBlocklist] = field(default_factory=dict)
     rules: tuple[CompiledRule, ...] = ()
+    services: tuple[ConfiguredService, ...] = ()  # external safety services, ready to call
     loaded_at: float = field(default_factory=time.monotonic)
+    deployment_id: str | None = None
 
 
 def _compile_blocklist(db: Session, *, org_id: str, blocklist: Blocklist) -> CompiledBlocklist:
@@ -218,4 +224,4 @@ def compiled_filter(db: Session, *, org_id: str, resource_id: str, deployment: s
         settings.completion.organization_policies != "off"
     )
     rules = tuple(policies.compiled_rules(db, org_id=org_id)) if uses_rules else ()
-    return CompiledFilter(settings=settings, blocklists=blocklists, rules=rules)
+    return CompiledFilter(settings=settings, blocklists=blocklists, rules=rules, deployment_id=row.id)

@@ -43,6 +43,11 @@ class Verdict:
     filtered: bool
 
 
+def over_threshold(level: str, severity: Severity) -> bool:
+    """Whether a severity is filtered at a category's level ("low", "medium", "high" or "off")."""
+    return level != "off" and severity != "safe" and severity_rank(severity) >= _LEVEL_RANK[level]
+
+
 def regex_deadline(chars: int) -> float:
     """Time allowed for admin patterns on this much text (linear, with a floor)."""
     return time.monotonic() + max(0.1, 3e-6 * chars)
@@ -66,7 +71,7 @@ def judge(
         severities: list[Severity] = [s.harm(category).severity for s in scores]
         severity: Severity = max(severities, key=severity_rank, default="safe")
         level = getattr(settings, category)
-        hit = level != "off" and severity != "safe" and severity_rank(severity) >= _LEVEL_RANK[level]
+        hit = over_threshold(level, severity)
         results[category] = {"filtered": hit, "severity": severity}
         filtered |= hit
     detectors: list[tuple[str, str, set[Role] | None]] = [("profanity", settings.profanity, None)]
