@@ -7,6 +7,7 @@ Client → Tutela on loopback → the fake upstream; the filter calls the fake s
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import pytest
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.gateway.safety.fake_safety_services import AZURE_KEY, OPENAI_KEY, FakeSafetyServices
-from tests.support.platform import Platform, running_platform
+from tests.support.platform import PASSWORD, Platform, running_platform
 from tests.support.server import free_port
 from tests.support.traces import database_text
 from tutela.gateway.deployments import service as deployments
@@ -283,3 +284,33 @@ def test_a_completion_refused_by_the_guard_model_is_withheld(wired: Wired) -> No
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "LG_S11" not in text
     assert chunks[-1].choices[0].finish_reason == "content_filter"
+
+
+def test_saving_the_web_form_keeps_the_services_and_their_sealed_keys(wired: Wired) -> None:
+    wired.set_services(wired.acs())
+    page_url = wired.url.replace("/api/ai/resources/", "/admin/filters/").replace("/deployments/", "/")
+    page_url = page_url.removesuffix("/content-filter")
+    org = wired.admin.get("/api/org").json()["slug"]
+    with httpx.Client(base_url=wired.platform.base_url, timeout=30) as browser:
+        signed_in = browser.post(
+            "/api/auth/login", json={"organization": org, "email": "admin@example.com", "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200
+        page = browser.get(page_url)
+        assert page.status_code == 200 and "acs" in page.text and "azure_content_safety" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"csrf_token": token[1], "prompt-hate": "high"}
+        for direction in ("prompt", "completion"):
+            for name in ("sexual", "violence", "self_harm") + (
+                ("hate",) if direction == "completion" else ()
+            ):
+                form[f"{direction}-{name}"] = "medium"
+            form[f"{direction}-profanity"] = "annotate"
+            form[f"{direction}-organization_policies"] = "off"
+        form |= {"prompt-jailbreak": "filter", "prompt-indirect_attack": "annotate"}
+        saved = browser.post(page_url, data=form, headers={"origin": wired.platform.base_url})
+        assert saved.status_code == 303, saved.text
+    after = wired.admin.get(wired.url).json()
+    assert after["settings"]["prompt"]["hate"] == "high"
+    assert [s["name"] for s in after["settings"]["services"]] == ["acs"] and after["sealed_keys"] == ["acs"]

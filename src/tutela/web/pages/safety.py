@@ -576,6 +576,7 @@ def _filter_page(
         "blocklists": blocklists,
         "errors": errors or {},
         "values": values if values is not None else _filter_values(settings),
+        "services": settings.services,
         "notice": _notice(request),
     }
     headers = {"HX-Replace-Url": f"/admin/filters/{resource_id}/{deployment_id}"}
@@ -603,7 +604,9 @@ def save_filter(
             row = safety.deployment_of(
                 db, org_id=org_id, resource_id=resource_id, deployment_id=deployment_id
             )
-            body = FilterSettings.model_validate(document)
+            current, _ = safety.get_filter(db, org_id=org_id, deployment_id=row.id)
+            # External services are configured through the API; the form keeps them (keys stay sealed).
+            body = FilterSettings.model_validate(document | {"services": current.model_dump()["services"]})
             version = safety.set_filter(db, org_id=org_id, deployment_id=row.id, settings=body)
             _audit(
                 runtime,
