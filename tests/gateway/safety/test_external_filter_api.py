@@ -314,3 +314,18 @@ def test_saving_the_web_form_keeps_the_services_and_their_sealed_keys(wired: Wir
     after = wired.admin.get(wired.url).json()
     assert after["settings"]["prompt"]["hate"] == "high"
     assert [s["name"] for s in after["settings"]["services"]] == ["acs"] and after["sealed_keys"] == ["acs"]
+
+
+def test_deleting_a_deployment_destroys_its_service_keys(wired: Wired) -> None:
+    resource_id = wired.url.split("/")[4]
+    created = wired.admin.post(
+        f"/api/ai/resources/{resource_id}/deployments",
+        json={"name": "doomed", "provider": "extractive"},
+    )
+    assert created.status_code == 201, created.text
+    doomed = created.json()["id"]
+    url = f"/api/ai/resources/{resource_id}/deployments/{doomed}/content-filter"
+    assert wired.admin.put(url, json={"services": [wired.acs()]}).json()["sealed_keys"] == ["acs"]
+    assert f"safety-service:{doomed}:acs" in database_text(wired.platform.runtime)
+    assert wired.admin.delete(f"/api/ai/resources/{resource_id}/deployments/{doomed}").status_code == 204
+    assert f"safety-service:{doomed}" not in database_text(wired.platform.runtime)

@@ -16,6 +16,7 @@ from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
+from tutela.gateway.safety.external import credentials as external_keys
 
 router = APIRouter(prefix="/api/ai/resources", tags=["ai resources"])
 
@@ -168,11 +169,12 @@ def create_deployment(
 def delete_deployment(
     resource_id: str, deployment_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> None:
-    """Remove a deployment and destroy its stored upstream key."""
+    """Remove a deployment and destroy its stored upstream key and safety service keys."""
     _require(principal, db)
     row = deployments.get(db, org_id=principal.org_id, deployment_id=deployment_id)
     if row.resource_id != resource_id:
         raise NotFound(f"deployment {deployment_id!r} not found")
+    external_keys.destroy_keys(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
     deployments.delete(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
     organizations.record(
         runtime,

@@ -122,3 +122,9 @@ def open_keys(runtime: Runtime, db: Session, *, org_id: str, deployment_id: str)
         )
         for name, row in _rows(db, org_id=org_id, deployment_id=deployment_id).items()
     }
+
+
+def destroy_keys(runtime: Runtime, db: Session, *, org_id: str, deployment_id: str) -> None:
+    """Destroy every service key of a deployment (before the deployment itself is deleted)."""
+    for row in _rows(db, org_id=org_id, deployment_id=deployment_id).values():
+        _drop(runtime, db, row)
