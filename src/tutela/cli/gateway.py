@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import TextIO
 
 import click
 
@@ -104,3 +106,61 @@ def deployments_list(org_name: str) -> None:
             click.echo(
                 f"{d.name}\t{d.provider}\t{d.model}\tresource={names.get(d.resource_id)}\tkey={secret}"
             )
+
+
+@deployments.command("content-filter")
+@click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
+@click.option("--name", required=True, help="The deployment.")
+@click.option("--resource", "resource_name", default="default", help="AI resource (default: default).")
+@click.option(
+    "--set",
+    "document",
+    type=click.File("r"),
+    default=None,
+    help="Replace the filter with this JSON document ('-' for stdin), as the content-filter API takes it; "
+    "service API keys in it are stored encrypted and never printed.",
+)
+@domain_errors
+def deployments_content_filter(org_name: str, name: str, resource_name: str, document: TextIO | None) -> None:
+    """Show (or, with --set, replace) a deployment's content filter and its external safety services."""
+    from pydantic import ValidationError
+
+    from tutela.core.organizations import service as organizations
+    from tutela.errors import InvalidInput, NotFound
+    from tutela.gateway.deployments import service as deployment_service
+    from tutela.gateway.resources import service as resources
+    from tutela.gateway.safety import service as safety
+    from tutela.gateway.safety.external import configuration as external_config
+    from tutela.gateway.safety.schemas import FilterSettings
+
+    runtime = open_runtime()
+    org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
+    with runtime.region_session(org_id) as db:
+        resource = resources.find_resource(db, org_id=org_id, name=resource_name)
+        if resource is None:
+            raise NotFound(f"AI resource {resource_name!r} not found")
+        row = deployment_service.find(db, org_id=org_id, resource_id=resource.id, name=name)
+        if document is not None:
+            try:
+                settings = FilterSettings.model_validate_json(document.read())
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "document"
+                raise InvalidInput(f"{where}: {first['msg']}") from None
+            version = external_config.replace_filter(
+                runtime, db, org_id=org_id, deployment_id=row.id, settings=settings
+            )
+            organizations.record(
+                runtime,
+                db,
+                org_id=org_id,
+                actor="cli",
+                action="safety.content_filter_updated",
+                target=f"deployment:{row.id}",
+                details={"version": version, "settings": settings.model_dump()},
+            )
+        settings, version = safety.get_filter(db, org_id=org_id, deployment_id=row.id)
+        sealed = external_config.sealed_names(db, org_id=org_id, deployment_id=row.id)
+    click.echo(
+        json.dumps({"version": version, "settings": settings.model_dump(), "sealed_keys": sealed}, indent=2)
+    )

@@ -16,7 +16,7 @@ from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
-from tutela.gateway.safety.external import credentials as external_keys
+from tutela.gateway.safety.external import configuration as external_config
 
 router = APIRouter(prefix="/api/ai/resources", tags=["ai resources"])
 
@@ -174,7 +174,7 @@ def delete_deployment(
     row = deployments.get(db, org_id=principal.org_id, deployment_id=deployment_id)
     if row.resource_id != resource_id:
         raise NotFound(f"deployment {deployment_id!r} not found")
-    external_keys.destroy_keys(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
+    external_config.destroy_keys(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
     deployments.delete(runtime, db, org_id=principal.org_id, deployment_id=deployment_id)
     organizations.record(
         runtime,

@@ -9,7 +9,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.gateway.safety import service as safety
-from tutela.gateway.safety.external import credentials as external_keys
+from tutela.gateway.safety.external import configuration as external_config
 from tutela.gateway.safety.models import Blocklist
 from tutela.gateway.safety.schemas import (
     BlocklistCreate,
@@ -143,7 +143,7 @@ def get_content_filter(
         db, org_id=principal.org_id, resource_id=resource_id, deployment_id=deployment_id
     )
     settings, version = safety.get_filter(db, org_id=principal.org_id, deployment_id=row.id)
-    sealed = external_keys.sealed_names(db, org_id=principal.org_id, deployment_id=row.id)
+    sealed = external_config.sealed_names(db, org_id=principal.org_id, deployment_id=row.id)
     return ContentFilterRead(
         deployment_id=row.id, deployment=row.name, settings=settings, version=version, sealed_keys=sealed
     )
@@ -166,16 +166,8 @@ def put_content_filter(
     row = safety.deployment_of(
         db, org_id=principal.org_id, resource_id=resource_id, deployment_id=deployment_id
     )
-    external_keys.check_services(body.services, region=runtime.region_of(principal.org_id).settings)
-    previous, _ = safety.get_filter(db, org_id=principal.org_id, deployment_id=row.id)
-    version = safety.set_filter(db, org_id=principal.org_id, deployment_id=row.id, settings=body)
-    external_keys.save_keys(
-        runtime,
-        db,
-        org_id=principal.org_id,
-        deployment_id=row.id,
-        services=body.services,
-        previous=previous.services,
+    version = external_config.replace_filter(
+        runtime, db, org_id=principal.org_id, deployment_id=row.id, settings=body
     )
     organizations.record(
         runtime,
@@ -186,7 +178,7 @@ def put_content_filter(
         target=f"deployment:{row.id}",
         details={"version": version, "settings": body.model_dump()},
     )
-    sealed = external_keys.sealed_names(db, org_id=principal.org_id, deployment_id=row.id)
+    sealed = external_config.sealed_names(db, org_id=principal.org_id, deployment_id=row.id)
     return ContentFilterRead(
         deployment_id=row.id, deployment=row.name, settings=body, version=version, sealed_keys=sealed
     )

@@ -36,7 +36,7 @@ from tutela.authoring.generation.passages import parse_source
 from tutela.gateway.exchange import Exchange
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
-from tutela.gateway.safety.external import credentials as external_keys
+from tutela.gateway.safety.external import configuration as external_config
 from tutela.gateway.safety.external.base import ScreenText
 from tutela.gateway.safety.external.combine import combine
 from tutela.gateway.safety.external.runner import ExternalChecks, Outcome, allowed_jurisdictions, build
@@ -141,7 +141,7 @@ class ContentScreen:
                 )
                 if not policy.settings.services or policy.deployment_id is None:
                     return policy
-                keys = external_keys.open_keys(
+                keys = external_config.open_keys(
                     self.runtime, db, org_id=caller.org_id, deployment_id=policy.deployment_id
                 )
             region = self.runtime.region_of(caller.org_id).settings

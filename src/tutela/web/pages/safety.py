@@ -19,6 +19,7 @@ from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.resources import service as resources
 from tutela.gateway.safety import service as safety
+from tutela.gateway.safety.external import configuration as external_config
 from tutela.gateway.safety.models import Blocklist
 from tutela.gateway.safety.policies import service as policies
 from tutela.gateway.safety.policies.models import PolicyRule
@@ -607,7 +608,9 @@ def save_filter(
             current, _ = safety.get_filter(db, org_id=org_id, deployment_id=row.id)
             # External services are configured through the API; the form keeps them (keys stay sealed).
             body = FilterSettings.model_validate(document | {"services": current.model_dump()["services"]})
-            version = safety.set_filter(db, org_id=org_id, deployment_id=row.id, settings=body)
+            version = external_config.replace_filter(
+                runtime, db, org_id=org_id, deployment_id=row.id, settings=body
+            )
             _audit(
                 runtime,
                 db,

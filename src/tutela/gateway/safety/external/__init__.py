@@ -2,7 +2,7 @@
 
     schemas.py        a service's settings in the deployment's content filter (kind, address, jurisdiction,
                       timeout, on_failure; the key write-only)
-    credentials.py    residency check and sealed keys (models.py: the one table)
+    configuration.py  residency check, sealed keys, replacing a filter (models.py: the one table)
     base.py           the seam: SafetyService, ScreenText, ServiceVerdict, NullService, ServiceFailure
     azure_content_safety.py, openai_moderation.py, llama_guard.py    one implementation per service
     runner.py         builds a deployment's services, calls them concurrently under their timeouts

@@ -1,6 +1,6 @@
 """The settings of one external safety service, as a deployment's content filter lists it.
 
-A service's API key is write-only: given in a PUT, it is sealed (credentials.py) and never stored in these
+A service's API key is write-only: given in a PUT, it is sealed (configuration.py) and never stored in these
 settings, returned or written to the audit log (`exclude=True` keeps it out of every dump).
 """
 

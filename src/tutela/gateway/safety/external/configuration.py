@@ -1,5 +1,7 @@
 """Configuring a deployment's external services: residency, keys sealed like upstream keys, never in clear.
 
+`replace_filter` is the one way to change a deployment's content filter with its services (API and CLI).
+
 A key given in a PUT is sealed under its own data key (scope `safety-service:<deployment>:<name>`) with
 `gateway.deployments.sealing`, the same code that seals upstream API keys. A PUT without a key keeps the
 sealed one only while the service's kind and address are unchanged, so a key is never sent anywhere it was
@@ -15,9 +17,11 @@ from sqlalchemy.orm import Session
 from tutela.config import RegionSettings
 from tutela.errors import InvalidInput
 from tutela.gateway.deployments import sealing
+from tutela.gateway.safety import service as safety
 from tutela.gateway.safety.external.models import SafetyServiceKey
 from tutela.gateway.safety.external.runner import AnyServiceSettings, allowed_jurisdictions
 from tutela.gateway.safety.external.schemas import NEEDS_KEY
+from tutela.gateway.safety.schemas import FilterSettings
 from tutela.runtime import Runtime
 from tutela.storage.tenancy import scoped
 
@@ -128,3 +132,21 @@ def destroy_keys(runtime: Runtime, db: Session, *, org_id: str, deployment_id: s
     """Destroy every service key of a deployment (before the deployment itself is deleted)."""
     for row in _rows(db, org_id=org_id, deployment_id=deployment_id).values():
         _drop(runtime, db, row)
+
+
+def replace_filter(
+    runtime: Runtime, db: Session, *, org_id: str, deployment_id: str, settings: FilterSettings
+) -> int:
+    """Check the services against the region, store the filter, seal or keep their keys; the new version."""
+    check_services(settings.services, region=runtime.region_of(org_id).settings)
+    previous, _ = safety.get_filter(db, org_id=org_id, deployment_id=deployment_id)
+    version = safety.set_filter(db, org_id=org_id, deployment_id=deployment_id, settings=settings)
+    save_keys(
+        runtime,
+        db,
+        org_id=org_id,
+        deployment_id=deployment_id,
+        services=settings.services,
+        previous=previous.services,
+    )
+    return version
