@@ -346,3 +346,23 @@ def test_other_categories_filter_only_when_asked() -> None:
     assert not combine(builtin(), [(said, "fail_closed")], PromptFilter()).filtered
     said.other_filters = True
     assert combine(builtin(), [(said, "fail_closed")], PromptFilter()).filtered
+
+
+async def test_a_key_from_the_environment_is_read_when_the_policy_loads(
+    checks: ExternalChecks, fake: FakeSafetyServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUTELA_TEST_ACS_KEY", AZURE_KEY)
+    settings = azure(fake, api_key_env="TUTELA_TEST_ACS_KEY", shield_prompt=False)
+    verdict = await run_one(checks, settings, prompt(("AZ_HATE6", "user")), keys={})
+    assert verdict.status == "ok" and verdict.severities["hate"] == "high"
+    assert fake.seen[0].headers["ocp-apim-subscription-key"] == AZURE_KEY
+
+
+@pytest.mark.parametrize("severity", [-1, 8, 2.5, "4", None, True])
+def test_azure_severities_outside_0_to_7_are_malformed(severity: Any) -> None:
+    from tutela.gateway.safety.external.azure_content_safety import band
+    from tutela.gateway.safety.external.base import ServiceFailure
+
+    with pytest.raises(ServiceFailure) as caught:
+        band(severity)
+    assert caught.value.status == "malformed"
