@@ -181,7 +181,8 @@ class ContentScreen:
         if policy.services:
             texts = [ScreenText(direction, tuple(group), context) for group in groups]
             external = asyncio.create_task(self._external.run(policy.services, texts))
-            await asyncio.sleep(0)  # let the requests leave before the classifier holds the loop
+            # Give the calls their start: short texts hold the loop ~1 ms, long ones are classified off it.
+            await asyncio.sleep(0)
 
         def run() -> list[Verdict]:
             flat = [s.text for group in groups for s in group]

@@ -4,7 +4,8 @@
       AzureContentSafety   azure_content_safety.py
       OpenAIModeration     openai_moderation.py
       LlamaGuard           llama_guard.py
-      NullService          no opinion (what a deployment without services gets: nothing is called)
+      NullService          no opinion and no call (a deployment without services has none at all:
+                           the screen then starts nothing and adds nothing to the request)
 
 A service raises `ServiceFailure` (with a short status) when it cannot give a verdict; the runner
 (runner.py) turns that, a timeout or a residency refusal into a failed verdict, and the deployment's
@@ -42,7 +43,7 @@ Status = Literal[
     "malformed",  # an answer that is not the service's protocol
     "too_long",  # more text than the service is sent per request (MAX_CALLS chunks)
     "not_allowed_in_region",  # the organization's region does not allow the service's jurisdiction
-    "no_credentials",  # the key's variable is unset, or the sealed key is gone
+    "no_credentials",  # no sealed key, and the key's variable is unset or empty
 ]
 
 CHUNK_CHARS = 10_000  # Azure's per-request limit; used by every service for a like cost
