@@ -1,0 +1,203 @@
+"""Generation with an `openai` deployment: the real gateway and provider, a loopback LLM that fails like one.
+
+Every misbehaviour is asked for once more; a second one leaves only that part out, named by its pages in
+the warnings. The same checks as for the built-in model hold for what is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.authoring.generation.fake_llm import INVENTED, FakeLLM
+from tests.support.platform import FAST_AUTH, open_runtime
+from tutela.authoring.generation.checks import check_grounding
+from tutela.authoring.generation.exceptions import NothingGenerated
+from tutela.authoring.generation.pipeline import generate_module, plan_chapters
+from tutela.authoring.generation.schemas import Module
+from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
+from tutela.config import Settings
+from tutela.core.organizations import service as organizations
+from tutela.gateway.access import Caller, caller_for_org
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.pipeline import Gateway
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources import service as resources
+from tutela.gateway.safety import service as safety
+from tutela.gateway.safety.schemas import CompletionFilter, FilterSettings, PromptFilter
+from tutela.runtime import Runtime
+
+TRACEMONKEY = Path(__file__).parents[2] / "fixtures" / "pdf" / "real" / "tracemonkey.pdf"
+OPTIMIZATION = "5. Trace Tree Optimization"  # pages 7-8
+HARM_OFF = {"hate": "off", "sexual": "off", "violence": "off", "self_harm": "off"}
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM.running() as fake:
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def _fresh(llm: FakeLLM) -> None:
+    llm.reset()
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("llm"), auth=FAST_AUTH)
+    with open_runtime(settings) as rt:
+        yield rt
+
+
+@pytest.fixture(scope="module")
+def caller(runtime: Runtime, llm: FakeLLM) -> Caller:
+    """An organization with a `gpt` deployment on the loopback LLM; harm categories are not the subject
+    here, so the classifier's verdicts cannot change what these tests see."""
+    org = organizations.create(runtime, name="LLM users", region=runtime.settings.home_region, actor="test")
+    with runtime.region_session(org.id) as db:
+        resource = resources.find_resource(db, org_id=org.id, name="default")
+        assert resource is not None
+        row = deployments.create(
+            runtime,
+            db,
+            registry=default_registry(plugins=False),
+            org_id=org.id,
+            resource_id=resource.id,
+            name="gpt",
+            provider="openai",
+            model="gpt-4o-mini",
+            base_url=llm.base_url,
+            api_key=llm.api_key,
+        )
+        policy = FilterSettings(prompt=PromptFilter(**HARM_OFF), completion=CompletionFilter(**HARM_OFF))
+        safety.set_filter(db, org_id=org.id, deployment_id=row.id, settings=policy)
+    return caller_for_org(runtime, org.id)
+
+
+@pytest.fixture(scope="module")
+def tracemonkey() -> ExtractedDocument:
+    return extract_pdf(TRACEMONKEY.read_bytes(), limits=IngestLimits())
+
+
+def _generate(
+    runtime: Runtime, caller: Caller, document: ExtractedDocument, instructions: str = ""
+) -> tuple[Module, list[str]]:
+    left_out: list[str] = []
+
+    async def run() -> Module:
+        gateway = Gateway(runtime)
+        try:
+            return await generate_module(
+                gateway=gateway,
+                caller=caller,
+                document=document,
+                deployment="gpt",
+                instructions=instructions,
+                left_out=left_out,
+            )
+        finally:
+            await gateway.close()
+
+    return asyncio.run(run()), left_out
+
+
+def _lessons(document: ExtractedDocument) -> int:
+    return sum(len(chapter) for chapter in plan_chapters(document))
+
+
+def test_a_well_behaved_llm_writes_every_part_once(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    module, left_out = _generate(runtime, caller, tracemonkey)
+    assert left_out == []
+    assert llm.asked.count("module_outline") == 1 and llm.asked.count("summary") == 1
+    assert llm.asked.count("lesson") == _lessons(tracemonkey)
+    assert module.title == "A course from the source" and module.summary
+    assert sum(len(c.lessons) for c in module.chapters) == _lessons(tracemonkey)
+    assert module.questions
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
+
+
+@pytest.mark.parametrize("play", ["bad_json", "invented_quote", "truncated"])
+def test_one_bad_reply_is_asked_for_again_and_nothing_is_lost(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument, play: str
+) -> None:
+    llm.misbehave("lesson", play, section=OPTIMIZATION)  # type: ignore[arg-type]
+    module, left_out = _generate(runtime, caller, tracemonkey)
+    assert left_out == []
+    assert llm.asked.count("lesson") == _lessons(tracemonkey) + 1
+    assert sum(len(c.lessons) for c in module.chapters) == _lessons(tracemonkey)
+    assert INVENTED not in module.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("play", "reason"),
+    [
+        ("bad_json", "the model's reply did not match the lesson schema, twice"),
+        ("truncated", "the model's reply was cut off at its token limit, twice"),
+        ("invented_quote", "its quotes were not found in the source, twice"),
+        ("refused", "the content filter refused its source text"),
+    ],
+)
+def test_a_second_bad_reply_leaves_that_lesson_out_and_names_its_pages(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument, play: str, reason: str
+) -> None:
+    llm.misbehave("lesson", play, play, section=OPTIMIZATION)  # type: ignore[arg-type]
+    module, left_out = _generate(runtime, caller, tracemonkey)
+    assert left_out == [f"The lesson on pages 7-8 left out: {reason}"]
+    lessons = [le.title for c in module.chapters for le in c.lessons]
+    assert "5. Trace Tree Optimization" not in lessons and len(lessons) == _lessons(tracemonkey) - 1
+    assert INVENTED not in module.model_dump_json()
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
+
+
+def test_questions_whose_key_the_quote_does_not_support_are_left_out_after_a_retry(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    llm.misbehave("question_set", "wrong_key", "wrong_key")
+    module, left_out = _generate(runtime, caller, tracemonkey, "Write 10 questions in total.")
+    assert llm.asked.count("question_set") == 2
+    assert len(left_out) == 1 and left_out[0].startswith("4 questions on pages 1-13 left out:"), left_out
+    assert len(module.questions) == 6 and "zeppelin" not in module.model_dump_json()
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
+
+
+def test_a_refused_outline_gives_way_to_the_documents_headings(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    llm.misbehave("module_outline", "refused")
+    module, left_out = _generate(runtime, caller, tracemonkey)
+    assert left_out == [
+        "The outline left out: the content filter refused its source text; the chapters follow the "
+        "document's own headings"
+    ]
+    titles = [c.title for c in module.chapters]
+    assert "1. Introduction" in titles and "7. Evaluation" in titles
+    assert module.title == tracemonkey.title or module.title == titles[0]
+    assert sum(len(c.lessons) for c in module.chapters) == _lessons(tracemonkey)
+
+
+def test_a_summary_the_model_cannot_write_is_left_out(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    llm.misbehave("summary", "truncated", "bad_json")
+    module, left_out = _generate(runtime, caller, tracemonkey)
+    assert module.summary == "" and module.chapters
+    assert left_out == [
+        "The summary of pages 1-13 left out: the model's reply did not match the summary schema, twice"
+    ]
+
+
+def test_nothing_written_fails_saying_why_and_what_to_change(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    llm.misbehave("lesson", *["refused"] * _lessons(tracemonkey))
+    with pytest.raises(NothingGenerated) as raised:
+        _generate(runtime, caller, tracemonkey)
+    message = raised.value.message
+    assert message.startswith("Nothing could be generated: the content filter refused the text of every")
+    assert "authoring_document_filter" in message
