@@ -17,7 +17,7 @@ from tests.support.platform import FAST_AUTH, open_runtime
 from tutela.authoring.generation.checks import check_grounding
 from tutela.authoring.generation.exceptions import NothingGenerated
 from tutela.authoring.generation.pipeline import generate_module, plan_chapters
-from tutela.authoring.generation.schemas import Module
+from tutela.authoring.generation.schemas import Module, QuestionType
 from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
@@ -84,7 +84,11 @@ def tracemonkey() -> ExtractedDocument:
 
 
 def _generate(
-    runtime: Runtime, caller: Caller, document: ExtractedDocument, instructions: str = ""
+    runtime: Runtime,
+    caller: Caller,
+    document: ExtractedDocument,
+    instructions: str = "",
+    question_types: list[QuestionType] | None = None,
 ) -> tuple[Module, list[str]]:
     left_out: list[str] = []
 
@@ -98,6 +102,7 @@ def _generate(
                 deployment="gpt",
                 instructions=instructions,
                 left_out=left_out,
+                question_types=question_types or [],
             )
         finally:
             await gateway.close()
@@ -161,9 +166,21 @@ def test_questions_whose_key_the_quote_does_not_support_are_left_out_after_a_ret
     llm.misbehave("question_set", "wrong_key", "wrong_key")
     module, left_out = _generate(runtime, caller, tracemonkey, "Write 10 questions in total.")
     assert llm.asked.count("question_set") == 2
-    assert len(left_out) == 1 and left_out[0].startswith("4 questions on pages 1-13 left out:"), left_out
-    assert len(module.questions) == 6 and "zeppelin" not in module.model_dump_json()
+    # 12 asked for (10 and a margin): the 5 single-choice and fill-in-the-blank ones have wrong keys.
+    assert left_out == [
+        "5 questions on pages 1-13 left out: their answers or quotes could not be verified against the "
+        "source",
+        "7 of the 10 questions asked for could be made: some were left out (see above)",
+    ]
+    assert len(module.questions) == 7 and "zeppelin" not in module.model_dump_json()
     assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
+
+
+def test_the_types_asked_for_reach_the_model_in_its_response_schema(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    module, left_out = _generate(runtime, caller, tracemonkey, "Write 6 questions in total.", ["true_false"])
+    assert left_out == [] and [q.type for q in module.questions] == ["true_false"] * 6
 
 
 def test_a_refused_outline_gives_way_to_the_documents_headings(

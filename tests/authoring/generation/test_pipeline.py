@@ -159,7 +159,40 @@ def test_author_instructions_set_the_question_count(
     runtime: Runtime, caller: Caller, tracemonkey: ExtractedDocument
 ) -> None:
     module = _generate(runtime, caller, tracemonkey, instructions="Please write 20 questions.")
-    assert 18 <= len(module.questions) <= 24
+    assert len(module.questions) == 20
+
+
+def test_a_templates_count_and_types_are_honoured_exactly(
+    runtime: Runtime, caller: Caller, tracemonkey: ExtractedDocument
+) -> None:
+    """A template asking for 7 multiple-choice questions gets 7 multiple-choice questions."""
+    module = _generate(
+        runtime,
+        caller,
+        tracemonkey,
+        instructions="Write 7 questions in total.\nQuestion types to use: multiple_choice.",
+        question_types=["multiple_choice"],
+    )
+    assert [q.type for q in module.questions] == ["multiple_choice"] * 7
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
+
+
+def test_a_count_the_source_cannot_give_is_named_in_the_warnings(runtime: Runtime, caller: Caller) -> None:
+    left_out: list[str] = []
+    module = _generate(
+        runtime,
+        caller,
+        _extract(build_text_pdf(SAFE_LINES)),
+        instructions="Write 12 questions in total.",
+        question_types=["true_false", "fill_in_blank"],
+        left_out=left_out,
+    )
+    made = len(module.questions)
+    assert 0 < made < 12 and {q.type for q in module.questions} <= {"true_false", "fill_in_blank"}
+    assert left_out == [
+        f"{made} of the 12 true-false or fill-in-blank questions asked for could be made: the source has too "
+        "few passages suited to them"
+    ]
 
 
 def test_injection_changes_nothing_and_is_never_copied(runtime: Runtime, caller: Caller) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tutela.authoring.generation import prompts
@@ -29,6 +31,7 @@ from tutela.authoring.generation.schemas import (
     ModuleOutline,
     OutlineChapter,
     Question,
+    QuestionType,
     SourceRange,
     Summary,
 )
@@ -121,7 +124,58 @@ def _question_batches(chapters: list[_Chapter], total: int) -> list[tuple[list[_
         if batches[-1] and sum(c.chars for c in batches[-1]) >= all_chars / wanted:
             batches.append([])
         batches[-1].append(chapter)
-    return [(b, max(5, round(total * sum(c.chars for c in b) / all_chars))) for b in batches]
+    return list(zip(batches, _shares([sum(c.chars for c in b) for b in batches], total), strict=True))
+
+
+def _shares(weights: list[int], total: int) -> list[int]:
+    """`total` split in proportion to the weights (largest remainders first), summing to exactly `total`."""
+    whole = sum(weights) or 1
+    exact = [total * w / whole for w in weights]
+    shares = [math.floor(x) for x in exact]
+    for i in sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _pick(sets: list[list[Question]], shares: list[int], total: int) -> list[Question]:
+    """Exactly `total` distinct questions when there are enough: each set's share first, then the others'
+    extras in source order to make up for a set that came back short."""
+    seen: set[str] = set()
+    distinct: list[list[Question]] = []
+    for found in sets:
+        distinct.append([])
+        for q in found:
+            stem = " ".join(q.stem.split()).casefold()
+            if stem not in seen:
+                seen.add(stem)
+                distinct[-1].append(q)
+    taken = [_balanced(found, share) for found, share in zip(distinct, shares, strict=True)]
+    missing = total - sum(len(t) for t in taken)
+    for i, found in enumerate(distinct):
+        extra = [q for q in found if q not in taken[i]][: max(0, missing)]
+        taken[i] = [q for q in found if q in taken[i] or q in extra]
+        missing -= len(extra)
+    return [q for t in taken for q in t]
+
+
+def _balanced(found: list[Question], n: int) -> list[Question]:
+    """`n` of the questions in their order, dropping from the end of the most frequent type first."""
+    kept = list(found)
+    while len(kept) > n:
+        counts = Counter(q.type for q in kept)
+        most = max(counts.values())
+        drop = next(i for i in reversed(range(len(kept))) if counts[kept[i].type] == most)
+        del kept[drop]
+    return kept
+
+
+def _shortfall(made: int, total: int, types: Sequence[str], some_left_out: bool) -> str:
+    """Why fewer questions than asked for are in the module (no content)."""
+    kinds = " or ".join(t.replace("_", "-") for t in types)
+    why = "some were left out (see above)"
+    if not some_left_out:
+        why = "the source has too few passages suited to them"
+    return f"{made} of the {total}{' ' + kinds if kinds else ''} questions asked for could be made: {why}"
 
 
 def _lesson(lesson: Lesson, seen: set[str]) -> ModuleLesson:
@@ -185,6 +239,7 @@ async def generate_module(
     instructions: str = "",
     progress: Progress | None = None,
     left_out: list[str] | None = None,
+    question_types: Sequence[QuestionType] = (),
 ) -> Module:
     """Write a module (outline, lessons, questions, summary) from a document through the gateway.
 
@@ -192,6 +247,9 @@ async def generate_module(
     its own: a refused outline gives way to the document's headings, a refused lesson or question set
     costs only its section. A sentence per part left out (pages only, no content) is appended to
     `left_out`. Only when no lesson at all can be written does the module fail (`NothingGenerated`).
+
+    Questions: exactly the number the instructions ask for (else about three for every five pages), of
+    `question_types` only when given; when fewer can be made, a sentence in `left_out` says how many and why.
     """
     run = Run(
         gateway=gateway,
@@ -200,6 +258,7 @@ async def generate_module(
         deployment=deployment,
         instructions=instructions,
         progress=progress,
+        question_types=question_types,
     )
     run.report("split", 0.0)
     chapters = _plan(document)
@@ -250,23 +309,27 @@ async def generate_module(
         last_match = match
         module_chapters.append(ModuleChapter(title=outline.chapters[match].title, lessons=chapter_lessons))
 
-    total = prompts.requested_question_count(instructions) or max(5, math.ceil(0.6 * document.page_count))
+    requested = prompts.requested_question_count(instructions)
+    total = requested or max(5, math.ceil(0.6 * document.page_count))
     batches = _question_batches(chapters, total)
+    # Each set is asked for a few more than its share: some may repeat another set's or be left out.
     sets = await run.gather(
         [
             run.questions_from(
-                [s for c in batch for s in c.sections], count, f"questions {i + 1} of {len(batches)}"
+                [s for c in batch for s in c.sections],
+                share + max(2, share // 4),
+                f"questions {i + 1} of {len(batches)}",
             )
-            for i, (batch, count) in enumerate(batches)
+            for i, (batch, share) in enumerate(batches)
         ],
         "questions",
         0.7,
         0.9,
     )
-    questions: dict[str, Question] = {}
-    for question_set in sets:
-        for q in question_set or []:
-            questions.setdefault(" ".join(q.stem.split()).casefold(), q)
+    wanted = [[q for q in found if not question_types or q.type in question_types] for found in sets]
+    questions = _pick(wanted, [share for _, share in batches], total)
+    if len(questions) < total and (requested or question_types):
+        run.left_out.append(_shortfall(len(questions), total, question_types, run.questions_left_out > 0))
 
     run.report("summary", 0.9)
     summary: Summary | None = None
@@ -281,7 +344,7 @@ async def generate_module(
         learning_objectives=outline.learning_objectives,
         chapters=module_chapters,
         summary=summary.content if summary else "",
-        questions=list(questions.values()),
+        questions=questions,
     )
     if left_out is not None:
         left_out.extend(run.left_out)

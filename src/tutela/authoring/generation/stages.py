@@ -71,10 +71,13 @@ class Run:
         deployment: str,
         instructions: str,
         progress: Progress | None,
+        question_types: Sequence[str] = (),
     ) -> None:
         self.gateway, self.caller, self.document = gateway, caller, document
         self.deployment, self.instructions = deployment, instructions
         self._progress = progress
+        self.question_types = question_types
+        self.questions_left_out = 0  # question sets or questions left out, for the note on a short count
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self.left_out: list[str] = []  # parts left out and why, for the author (pages only, no content)
         self.reasons: list[str] = []  # why each lesson was left out, for the message when none is left
@@ -99,8 +102,10 @@ class Run:
         body = prompts.chat_body(
             model=self.deployment,
             schema_name=name,
-            schema=model.model_json_schema(),
-            system=prompts.system_message(name, self.instructions, count=count, problem=note),
+            schema=prompts.response_schema(model, self.question_types),
+            system=prompts.system_message(
+                name, self.instructions, count=count, problem=note, question_types=self.question_types
+            ),
             passages=passages,
             title=self.document.title,
             language=self.document.language if self.document.language != "und" else None,
@@ -176,6 +181,7 @@ class Run:
                 f"{dropped} {what} of {part.lower()} left out: their quotes were not found in the source"
             )
         elif name == "question_set":
+            self.questions_left_out += dropped
             what = "question" if dropped == 1 else "questions"
             self.left_out.append(
                 f"{dropped} {what} on {part.removeprefix('The questions on ')} left out: their answers or "
@@ -208,6 +214,7 @@ class Run:
         except LeftOut as exc:
             if len(sections) == 1:
                 self.note(part, exc.reason)
+                self.questions_left_out += 1
                 return []
             half = len(sections) // 2
             share = max(1, round(count * half / len(sections)))
