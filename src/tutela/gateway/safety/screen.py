@@ -2,6 +2,8 @@
 
 Prompts: every message is screened for the four harm categories, profanity and blocklists; user turns for
 jailbreaks; documents (Tutela's source-passage blocks, tool and function results) for indirect attacks.
+The product's own authoring requests (a keyless in-process caller) screen documents for harm at the
+organization's authoring document filter instead of the deployment's prompt thresholds.
 Over threshold → HTTP 400 `content_filter` (Azure's shape). Otherwise `prompt_filter_results` are attached.
 
 Completions: each choice is screened; a filtered choice loses its text and ends with
@@ -33,6 +35,7 @@ from tutela.gateway.exchange import Exchange
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
 from tutela.gateway.safety.filtering_exceptions import ContentFilterError, ContentFilterUnavailableError
+from tutela.gateway.safety.schemas import Level
 from tutela.gateway.safety.scores import SafetyScores
 from tutela.gateway.safety.service import CompiledFilter, compiled_filter
 from tutela.gateway.safety.verdicts import Role, Segment, Verdict, judge
@@ -139,6 +142,7 @@ class ContentScreen:
         direction: Literal["prompt", "completion"],
         *,
         streaming: bool = False,
+        document_level: Level | None = None,
     ) -> list[Verdict]:
         """One verdict per group of segments; long texts are classified off the event loop."""
         chars = sum(len(s.text) for group in groups for s in group)
@@ -158,7 +162,16 @@ class ContentScreen:
             for group in groups:
                 mine: list[SafetyScores] = scores[at : at + len(group)]
                 at += len(group)
-                verdicts.append(judge(group, mine, policy, direction=direction, streaming=streaming))
+                verdicts.append(
+                    judge(
+                        group,
+                        mine,
+                        policy,
+                        direction=direction,
+                        streaming=streaming,
+                        document_level=document_level,
+                    )
+                )
             return verdicts
 
         return await asyncio.to_thread(run) if chars > INLINE_CHARS else run()
@@ -171,7 +184,10 @@ class ContentScreen:
             return  # embeddings are not filtered (as in Azure OpenAI)
         groups = prompt_segments(request)
         policy = await self.policy(exchange)
-        verdicts = await self._judge_all(groups, policy, "prompt")
+        caller = exchange.caller
+        # Only the product's own keyless caller may screen documents at its organization's authoring level.
+        documents = caller.document_filter if not caller.key_id else None
+        verdicts = await self._judge_all(groups, policy, "prompt", document_level=documents)
         exchange.verdicts["prompt_filter_results"] = [
             {"prompt_index": i, "content_filter_results": v.results} for i, v in enumerate(verdicts)
         ]
