@@ -97,6 +97,12 @@ def test_an_llm_deployment_leaves_out_only_what_it_cannot_write(platform: Platfo
         assert "5. Trace Tree Optimization" not in lessons and "6.2 Trace Stitching" in lessons
         report = ok(author.get(f"/api/modules/{done['module_id']}/checks"))
         assert report["errors"] == 0, report["findings"]
+        # Regenerating a chapter holds the reply to the same checks: an invented quote is refused.
+        llm.misbehave("lesson", "invented_quote")
+        url = f"/api/modules/{done['module_id']}/chapters/0/regenerate"
+        refused = ok(author.post(url, json={}), 502)
+        assert "quoted text that is not in the source" in refused["error"]["message"]
+        assert ok(author.post(url, json={}))["content"]["chapters"][0]["lessons"]
 
 
 def test_a_job_fails_only_when_nothing_can_be_written_and_says_what_to_do(
