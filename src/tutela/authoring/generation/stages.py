@@ -143,8 +143,8 @@ class Run:
         `part`); a reply still unusable, or a refusal by the content filter, raises `LeftOut`.
         """
         note = ""
-        for attempt in range(2):
-            response = await self._request(stage, name, model, passages, count, note, attempt)
+        for final in (False, True):
+            response = await self._request(stage, name, model, passages, count, note, int(final))
             if response is None:
                 return None
             choice = response.choices[0] if response.choices else None
@@ -154,25 +154,22 @@ class Run:
                     name,
                     choice.message.content if choice else None,
                     choice.finish_reason if choice else None,
-                    salvage=attempt == 1,
+                    salvage=final,
                 )
             except replies.Unusable as exc:
-                if attempt == 1:
+                if final:
                     raise LeftOut(f"{exc.reason}, twice") from None
                 note = exc.problem
                 continue
             bad = replies.ungrounded(value, passages)
             if not bad and not invalid:
                 return value
-            if attempt == 0:
-                note = replies.problem_note(bad) if bad else "some questions did not match the schema"
-                continue
-            pruned, dropped = replies.prune(value, passages)
-            if pruned is None:
-                raise LeftOut("its quotes were not found in the source, twice")
-            self._note_pruned(part, name, dropped + invalid)
-            return pruned
-        raise AssertionError("unreachable")
+            note = replies.problem_note(bad)
+        pruned, dropped = replies.prune(value, passages)
+        if pruned is None:
+            raise LeftOut("its quotes were not found in the source, twice")
+        self._note_pruned(part, name, dropped + invalid)
+        return pruned
 
     def _note_pruned(self, part: str, name: str, dropped: int) -> None:
         if name == "lesson":
