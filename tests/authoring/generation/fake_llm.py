@@ -10,6 +10,7 @@ per schema name and played one per request, make it answer the way real LLMs fai
     wrong_key       200, valid JSON whose fill-in-the-blank keys are not in their quotes (question sets)
     truncated       200, the JSON cut in half and finish_reason "length"
     refused         400 with code content_filter, as Azure OpenAI refuses a prompt
+    too_long        400 with code context_length_exceeded, as OpenAI refuses a prompt over the context
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from fastapi.responses import JSONResponse
 from tests.support.server import serve
 from tutela.authoring.generation.passages import Passage, parse_source
 
-Misbehaviour = Literal["bad_json", "invented_quote", "wrong_key", "truncated", "refused"]
+Misbehaviour = Literal["bad_json", "invented_quote", "wrong_key", "truncated", "refused", "too_long"]
 FILTERED = "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."
 INVENTED = "The committee approved the budget in a single afternoon."
 _COUNT = re.compile(r"write exactly (\d+) quiz questions")
@@ -181,7 +182,8 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.url = ""
-        self.asked: list[str] = []  # the schema name of every request, in order
+        self.asked: list[str] = []  # the schema name of every authorised request, in order
+        self.calls = 0  # every request, authorised or not
         self._queued: dict[tuple[str, str | None], deque[Misbehaviour]] = {}
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -209,6 +211,7 @@ class FakeLLM:
         with self._lock:
             self._queued.clear()
             self.asked.clear()
+            self.calls = 0
 
     def _next(self, schema: str, sections: set[str | None]) -> Misbehaviour | None:
         with self._lock:
@@ -223,6 +226,8 @@ class FakeLLM:
 
         @app.post("/v1/chat/completions")
         async def chat(request: Request) -> JSONResponse:
+            with self._lock:
+                self.calls += 1
             if request.headers.get("authorization") != f"Bearer {self.api_key}":
                 return _error(401, "Incorrect API key provided.", "invalid_api_key")
             body = await request.json()
@@ -249,6 +254,9 @@ class FakeLLM:
                     },
                     status_code=400,
                 )
+            if play == "too_long":
+                message = "This model's maximum context length is 8192 tokens. Please reduce the length."
+                return _error(400, message, "context_length_exceeded")
             reply = answer(name, spec.get("schema", {}), system, passages)
             finish = "stop"
             if play == "invented_quote":

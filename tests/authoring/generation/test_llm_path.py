@@ -15,7 +15,7 @@ import pytest
 from tests.authoring.generation.fake_llm import INVENTED, FakeLLM
 from tests.support.platform import FAST_AUTH, open_runtime
 from tutela.authoring.generation.checks import check_grounding
-from tutela.authoring.generation.exceptions import NothingGenerated
+from tutela.authoring.generation.exceptions import GenerationFailed, NothingGenerated
 from tutela.authoring.generation.pipeline import generate_module, plan_chapters
 from tutela.authoring.generation.schemas import Module, QuestionType
 from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
@@ -75,6 +75,18 @@ def caller(runtime: Runtime, llm: FakeLLM) -> Caller:
         )
         policy = FilterSettings(prompt=PromptFilter(**HARM_OFF), completion=CompletionFilter(**HARM_OFF))
         safety.set_filter(db, org_id=org.id, deployment_id=row.id, settings=policy)
+        deployments.create(
+            runtime,
+            db,
+            registry=default_registry(plugins=False),
+            org_id=org.id,
+            resource_id=resource.id,
+            name="gpt-revoked",
+            provider="openai",
+            model="gpt-4o-mini",
+            base_url=llm.base_url,
+            api_key="sk-revoked-0123456789",
+        )
     return caller_for_org(runtime, org.id)
 
 
@@ -89,6 +101,7 @@ def _generate(
     document: ExtractedDocument,
     instructions: str = "",
     question_types: list[QuestionType] | None = None,
+    deployment: str = "gpt",
 ) -> tuple[Module, list[str]]:
     left_out: list[str] = []
 
@@ -99,7 +112,7 @@ def _generate(
                 gateway=gateway,
                 caller=caller,
                 document=document,
-                deployment="gpt",
+                deployment=deployment,
                 instructions=instructions,
                 left_out=left_out,
                 question_types=question_types or [],
@@ -183,15 +196,19 @@ def test_the_types_asked_for_reach_the_model_in_its_response_schema(
     assert left_out == [] and [q.type for q in module.questions] == ["true_false"] * 6
 
 
+@pytest.mark.parametrize(
+    ("play", "reason"),
+    [
+        ("refused", "the content filter refused its source text"),
+        ("too_long", "the model rejected the request (context_length_exceeded)"),
+    ],
+)
 def test_a_refused_outline_gives_way_to_the_documents_headings(
-    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument, play: str, reason: str
 ) -> None:
-    llm.misbehave("module_outline", "refused")
+    llm.misbehave("module_outline", play)  # type: ignore[arg-type]
     module, left_out = _generate(runtime, caller, tracemonkey)
-    assert left_out == [
-        "The outline left out: the content filter refused its source text; the chapters follow the "
-        "document's own headings"
-    ]
+    assert left_out == [f"The outline left out: {reason}; the chapters follow the document's own headings"]
     titles = [c.title for c in module.chapters]
     assert "1. Introduction" in titles and "7. Evaluation" in titles
     assert module.title == tracemonkey.title or module.title == titles[0]
@@ -218,3 +235,12 @@ def test_nothing_written_fails_saying_why_and_what_to_change(
     message = raised.value.message
     assert message.startswith("Nothing could be generated: the content filter refused the text of every")
     assert "authoring_document_filter" in message
+
+
+def test_a_model_that_cannot_be_used_at_all_fails_the_job_at_once(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    """Not a part's problem: the first request fails the job, naming its stage, without asking for more."""
+    with pytest.raises(GenerationFailed, match=r"^outline: The upstream rejected the gateway's credentials"):
+        _generate(runtime, caller, tracemonkey, deployment="gpt-revoked")
+    assert llm.calls == 1 and llm.asked == []  # the outline's request only, refused with 401

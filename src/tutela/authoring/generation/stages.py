@@ -3,14 +3,15 @@
 Every stage is one chat request whose `response_format` names one of Tutela's schemas. A reply that is cut
 off, does not match the schema, or is not grounded in its passages is asked for once more with the problem
 named (replies.py); then its ungrounded items are left out. A part the content filter refuses, or whose
-reply stays unusable, raises `LeftOut`; its caller leaves the part out and notes it for the author by its
-pages, never its content. Only a failure of the request itself (the model cannot be reached, the key is
-revoked) fails the module.
+reply stays unusable, or that the upstream rejects as a request (too long for its context), raises
+`LeftOut`; its caller leaves the part out and notes it for the author by its pages, never its content. Only
+a failure of the model itself (unreachable, rate limited, the key revoked) fails the module.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -24,7 +25,7 @@ from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
 from tutela.gateway.wire.chat import ChatResponse
-from tutela.gateway.wire.exceptions import GatewayError
+from tutela.gateway.wire.exceptions import GatewayError, PayloadTooLargeError, UpstreamInvalidRequestError
 from tutela.gateway.wire.parsing import parse_chat_request
 
 M = TypeVar("M", bound=BaseModel)
@@ -121,6 +122,10 @@ class Run:
                     return None
                 if exc.code == "content_filter":
                     raise LeftOut(REFUSED) from exc
+                if isinstance(exc, UpstreamInvalidRequestError | PayloadTooLargeError):
+                    # This request only (too long for the model's context, say): the others may pass.
+                    code = re.sub(r"[^a-z0-9_]", "", (exc.code or "invalid_request").lower())[:40]
+                    raise LeftOut(f"the model rejected the request ({code})") from exc
                 raise GenerationFailed(f"{stage}: {exc.message}") from exc
         if response.choices and response.choices[0].finish_reason == "content_filter":
             raise LeftOut(REFUSED)  # the filter withheld the answer (the completion side of the policy)
