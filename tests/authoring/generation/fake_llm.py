@@ -32,6 +32,7 @@ from tutela.authoring.generation.passages import Passage, parse_source
 
 Misbehaviour = Literal["bad_json", "invented_quote", "wrong_key", "truncated", "refused", "too_long"]
 FILTERED = "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."
+AZURE_DEPLOYMENT = "gpt-4o-prod"
 INVENTED = "The committee approved the budget in a single afternoon."
 _COUNT = re.compile(r"write exactly (\d+) quiz questions")
 _ALL_TYPES = ["single_choice", "multiple_choice", "true_false", "fill_in_blank", "short_answer"]
@@ -230,47 +231,62 @@ class FakeLLM:
                 self.calls += 1
             if request.headers.get("authorization") != f"Bearer {self.api_key}":
                 return _error(401, "Incorrect API key provided.", "invalid_api_key")
-            body = await request.json()
-            if body.get("stream"):
-                return _error(400, "This fake answers whole completions only.", "unsupported")
-            fmt = body.get("response_format") or {}
-            spec = fmt.get("json_schema") or {}
-            name = spec.get("name", "")
-            messages = body.get("messages", [])
-            system = next((m["content"] for m in messages if m.get("role") == "system"), "")
-            user = next((m["content"] for m in messages if m.get("role") == "user"), "")
-            passages = parse_source(user).passages
-            play = self._next(name, {p.section for p in passages})
-            if play == "refused":
-                return JSONResponse(
-                    {
-                        "error": {
-                            "message": FILTERED,
-                            "type": None,
-                            "param": "prompt",
-                            "code": "content_filter",
-                            "status": 400,
-                        }
-                    },
-                    status_code=400,
-                )
-            if play == "too_long":
-                message = "This model's maximum context length is 8192 tokens. Please reduce the length."
-                return _error(400, message, "context_length_exceeded")
-            reply = answer(name, spec.get("schema", {}), system, passages)
-            finish = "stop"
-            if play == "invented_quote":
-                reply = _invent(reply)
-            elif play == "wrong_key":
-                reply = _wrong_keys(reply)
-            content = json.dumps(reply)
-            if play == "bad_json":
-                content = "Sure! Here is the JSON you asked for: {title: lesson"
-            elif play == "truncated":
-                content, finish = content[: len(content) // 2], "length"
-            return JSONResponse(_completion(body.get("model", ""), content, finish))
+            return await self._answer(request)
+
+        @app.post("/openai/deployments/{deployment}/chat/completions")
+        async def azure_chat(deployment: str, request: Request) -> JSONResponse:
+            with self._lock:
+                self.calls += 1
+            if request.headers.get("api-key") != self.api_key:
+                return JSONResponse({"error": {"code": "401", "message": "Access denied."}}, status_code=401)
+            if "api-version" not in request.query_params or deployment != AZURE_DEPLOYMENT:
+                missing = {"error": {"code": "404", "message": "Resource not found"}}
+                return JSONResponse(missing, status_code=404)
+            return await self._answer(request)
 
         return app
+
+    async def _answer(self, request: Request) -> JSONResponse:
+        """One chat completion, as scripted."""
+        body = await request.json()
+        if body.get("stream"):
+            return _error(400, "This fake answers whole completions only.", "unsupported")
+        fmt = body.get("response_format") or {}
+        spec = fmt.get("json_schema") or {}
+        name = spec.get("name", "")
+        messages = body.get("messages", [])
+        system = next((m["content"] for m in messages if m.get("role") == "system"), "")
+        user = next((m["content"] for m in messages if m.get("role") == "user"), "")
+        passages = parse_source(user).passages
+        play = self._next(name, {p.section for p in passages})
+        if play == "refused":
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": FILTERED,
+                        "type": None,
+                        "param": "prompt",
+                        "code": "content_filter",
+                        "status": 400,
+                    }
+                },
+                status_code=400,
+            )
+        if play == "too_long":
+            message = "This model's maximum context length is 8192 tokens. Please reduce the length."
+            return _error(400, message, "context_length_exceeded")
+        reply = answer(name, spec.get("schema", {}), system, passages)
+        finish = "stop"
+        if play == "invented_quote":
+            reply = _invent(reply)
+        elif play == "wrong_key":
+            reply = _wrong_keys(reply)
+        content = json.dumps(reply)
+        if play == "bad_json":
+            content = "Sure! Here is the JSON you asked for: {title: lesson"
+        elif play == "truncated":
+            content, finish = content[: len(content) // 2], "length"
+        return JSONResponse(_completion(body.get("model", ""), content, finish))
 
 
 def _completion(model: str, content: str, finish: str) -> dict[str, Any]:

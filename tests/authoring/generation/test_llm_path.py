@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.authoring.generation.fake_llm import INVENTED, FakeLLM
+from tests.authoring.generation.fake_llm import AZURE_DEPLOYMENT, INVENTED, FakeLLM
 from tests.support.platform import FAST_AUTH, open_runtime
 from tutela.authoring.generation.checks import check_grounding
 from tutela.authoring.generation.exceptions import GenerationFailed, NothingGenerated
@@ -75,6 +75,20 @@ def caller(runtime: Runtime, llm: FakeLLM) -> Caller:
         )
         policy = FilterSettings(prompt=PromptFilter(**HARM_OFF), completion=CompletionFilter(**HARM_OFF))
         safety.set_filter(db, org_id=org.id, deployment_id=row.id, settings=policy)
+        azure = deployments.create(
+            runtime,
+            db,
+            registry=default_registry(plugins=False),
+            org_id=org.id,
+            resource_id=resource.id,
+            name="azure-gpt",
+            provider="azure-openai",
+            model=AZURE_DEPLOYMENT,
+            base_url=llm.url,
+            api_key=llm.api_key,
+            api_version="2024-10-21",
+        )
+        safety.set_filter(db, org_id=org.id, deployment_id=azure.id, settings=policy)
         deployments.create(
             runtime,
             db,
@@ -150,6 +164,18 @@ def test_one_bad_reply_is_asked_for_again_and_nothing_is_lost(
     assert llm.asked.count("lesson") == _lessons(tracemonkey) + 1
     assert sum(len(c.lessons) for c in module.chapters) == _lessons(tracemonkey)
     assert INVENTED not in module.model_dump_json()
+
+
+def test_an_azure_openai_deployment_takes_the_same_path(
+    runtime: Runtime, caller: Caller, llm: FakeLLM, tracemonkey: ExtractedDocument
+) -> None:
+    llm.misbehave("lesson", "invented_quote", "invented_quote", section=OPTIMIZATION)
+    llm.misbehave("question_set", "bad_json")
+    module, left_out = _generate(runtime, caller, tracemonkey, deployment="azure-gpt")
+    assert left_out == ["The lesson on pages 7-8 left out: its quotes were not found in the source, twice"]
+    assert llm.asked.count("question_set") == 2 and module.questions
+    assert INVENTED not in module.model_dump_json()
+    assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
 
 
 @pytest.mark.parametrize(

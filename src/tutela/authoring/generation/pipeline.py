@@ -211,8 +211,8 @@ def _structure_outline(document: ExtractedDocument, chapters: list[_Chapter]) ->
 
 
 ADMIN_HINT = (
-    "An admin can screen documents less strictly for authoring (AI features settings: document screening, "
-    "or authoring_document_filter in PATCH /api/org) or change the deployment's content filter"
+    'An admin can screen documents less strictly for authoring (AI features page, "Documents in '
+    "authoring\"; authoring_document_filter in PATCH /api/org) or change the deployment's content filter"
 )
 
 
