@@ -122,3 +122,28 @@ def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path) -> None:
         "Error: This file is not a PDF; export or save the document as PDF and upload it again."
     )
     assert "Traceback" not in result.stderr
+
+
+def test_prints_what_could_not_be_made(tmp_path: Path) -> None:
+    """A count the document cannot give: the module is written and a note says how many and why."""
+    from tests.authoring.ingest.conftest import build_text_pdf
+
+    pdf, prompt = tmp_path / "badges.pdf", tmp_path / "prompt.txt"
+    pdf.write_bytes(
+        build_text_pdf(
+            [
+                "Workplace Safety Basics",
+                "All visitors must sign in at the front desk and wear a badge.",
+                "Fire exits are marked in green; keep them clear at all times.",
+            ]
+        )
+    )
+    prompt.write_text("Write 12 questions in total.\n", encoding="utf-8")
+    result = _tutela(tmp_path, "generate", str(pdf), "--out", str(tmp_path / "out"), "--prompt", str(prompt))
+    assert result.returncode == 0, result.stderr
+    made = len(_module(tmp_path / "out")["questions"])
+    assert 0 < made < 12
+    assert (
+        f"note: {made} of the 12 questions asked for could be made: the source has too few passages suited "
+        "to them"
+    ) in result.stderr.splitlines()

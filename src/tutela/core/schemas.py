@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -105,17 +106,28 @@ class MembershipRead(Read):
     role: Role
 
 
+# The severity from which a harm category refuses a text ("low" refuses most), or never ("off").
+FilterLevel = Literal["low", "medium", "high", "off"]
+_DOCUMENT_FILTER = (
+    "The severity (hate, sexual, violence, self-harm) from which the content filter refuses the "
+    "organization's own documents when authoring generates from them; generated text stays held to the "
+    "deployment's completion thresholds."
+)
+
+
 class OrganizationRead(Read):
     id: str
     slug: str
     name: str
     region: str
     ai_enabled: bool
+    authoring_document_filter: FilterLevel = Field(description=_DOCUMENT_FILTER)
     created_at: datetime
 
 
 class OrganizationUpdate(Body):
     ai_enabled: bool | None = None
+    authoring_document_filter: FilterLevel | None = Field(default=None, description=_DOCUMENT_FILTER)
 
 
 class MatrixCellUpdate(Body):

@@ -12,25 +12,33 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tutela.core.auth import secrets
 from tutela.core.organizations.models import Organization
 from tutela.errors import NotFound, TutelaError
 from tutela.gateway.resources.models import AIResource
 from tutela.gateway.resources.service import authenticate_key
+from tutela.gateway.safety.schemas import Level
 from tutela.gateway.wire.exceptions import AuthenticationError, PermissionDeniedError
 from tutela.runtime import Runtime
 
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated gateway caller."""
+    """An authenticated gateway caller.
+
+    `document_filter` is set only on the product's own in-process callers (`caller_for_org`, no key): the
+    level from which the organization's documents in a prompt are refused, in place of the deployment's
+    prompt thresholds. A caller with an API key never carries one, so no key can loosen its filter.
+    """
 
     org_id: str
     region: str
     resource_id: str
     key_id: str
     content_logging: bool
+    document_filter: Level | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,8 @@ class AccessCache:
 
 
 def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default") -> Caller:
-    """An in-process caller for an organization's AI resource (authoring's own use, no API key)."""
+    """An in-process caller for an organization's AI resource (authoring's own use, no API key), screening
+    the organization's documents at its authoring document filter."""
     from tutela.gateway.resources.service import find_resource
 
     region = runtime.region_of(org_id)
@@ -129,4 +138,5 @@ def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default") 
             resource_id=found.id,
             key_id="",  # no key: the product itself calls, on the organization's behalf
             content_logging=found.content_logging,
+            document_filter=cast(Level, org.authoring_document_filter),
         )

@@ -148,6 +148,11 @@ def _check_question(location: str, q: Question) -> list[Finding]:
     return findings
 
 
+def question_errors(q: Question) -> list[Finding]:
+    """The error-level findings of one question on its own: a key its quote or options do not support."""
+    return [f for f in _check_question("question", q) if f.severity == "error"]
+
+
 def check_grounding(module: Module, document: ExtractedDocument) -> list[Finding]:
     """Check citations, answers and duplicates of a module against the document it was written from."""
     findings: list[Finding] = []

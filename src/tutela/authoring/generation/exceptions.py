@@ -4,7 +4,8 @@ TutelaError
 ├── InvalidInput
 │   ├── MalformedPassages     a prompt's source-passage block cannot be read back
 │   └── NothingToTeach        the document has no section with text to write a lesson from
-└── GenerationFailed          a model's answer did not match the schema of its stage, even on retry
+└── GenerationFailed          the gateway refused the request itself (upstream down, key revoked, ...)
+    └── NothingGenerated      every lesson was left out (refused, or the model's replies unusable)
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ class NothingToTeach(InvalidInput):
 
 
 class GenerationFailed(TutelaError):
-    """A stage's response could not be used: it failed validation twice, or the model refused it."""
+    """A stage's request failed for a reason that is not the part's own (the model cannot be reached)."""
 
     status_code = 502
     code = "generation_failed"
+
+
+class NothingGenerated(GenerationFailed):
+    """No lesson could be written: its message says why and which setting to change."""
+
+    status_code = 422
+    code = "nothing_generated"

@@ -2,8 +2,9 @@
 
 Stages: split the document along its headings → outline → one lesson per section → question sets →
 summary → assemble. Each stage is one gateway chat request (in process, the same path as HTTP) whose
-`response_format` names one of Tutela's schemas; the answer is validated against the pydantic model, and an
-answer that does not validate is asked for once more before the stage fails.
+`response_format` names one of Tutela's schemas (stages.py asks and checks the replies). A part that cannot
+be written is left out on its own and named by its pages in the job's warnings; a module fails only when no
+lesson at all can be written.
 
 The document's structure decides what is written: chapters follow the shallowest heading level that occurs
 at least twice, lessons follow the sections below it. The outline names the chapters and may merge
@@ -12,42 +13,36 @@ neighbouring ones; it can never drop text. Back matter (references, indexes) get
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import math
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from tutela.authoring.generation import prompts
-from tutela.authoring.generation.exceptions import GenerationFailed, NothingToTeach
-from tutela.authoring.generation.passages import Passage, Section, split_document
+from tutela.authoring.generation.exceptions import NothingGenerated, NothingToTeach
+from tutela.authoring.generation.passages import Section, split_document
 from tutela.authoring.generation.schemas import (
     Lesson,
     Module,
     ModuleChapter,
     ModuleLesson,
     ModuleOutline,
+    OutlineChapter,
     Question,
-    QuestionSet,
+    QuestionType,
+    SourceRange,
     Summary,
 )
+from tutela.authoring.generation.stages import REFUSED, LeftOut, Progress, Run, span, tagged
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
-from tutela.gateway.wire.exceptions import GatewayError
-from tutela.gateway.wire.parsing import parse_chat_request
-
-M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
-Progress = Callable[[str, float], None]
 
 SECTION_CHARS = 12_000  # one lesson's source; fits an 8k-token context with room for the answer
 OVERVIEW_CHARS = 24_000  # what the outline and the summary see of the whole document
 MIN_LESSON_CHARS = 300  # a heading with a line under it is no lesson
-CONCURRENCY = 4
 _BACK_MATTER = re.compile(
     r"^[\d.\s]*(references|bibliography|works cited|acknowledge?ments?|index|list of (figures|tables)|"
     r"(table of )?contents|literatur(verzeichnis)?|quellen(verzeichnis)?|bildquellen|danksagung|"
@@ -64,10 +59,6 @@ class _Chapter:
     @property
     def chars(self) -> int:
         return sum(s.char_count for s in self.sections)
-
-
-def _tagged(section: Section, name: str | None) -> list[Passage]:
-    return [p.model_copy(update={"section": name}) for p in section.passages]
 
 
 def plan_chapters(document: ExtractedDocument) -> list[list[Section]]:
@@ -110,139 +101,6 @@ def _plan(document: ExtractedDocument) -> list[_Chapter]:
     return kept
 
 
-def _pages(section: Section) -> str:
-    return f"pages {section.first_page}-{section.last_page}"
-
-
-class _Refused(Exception):
-    """The content filter refused a stage's passages."""
-
-
-REFUSED = "left out: the content filter refused its source text"
-
-
-class _Run:
-    """One generation: the gateway, the caller and the document every stage sends its requests with."""
-
-    def __init__(
-        self,
-        *,
-        gateway: Gateway,
-        caller: Caller,
-        document: ExtractedDocument,
-        deployment: str,
-        instructions: str,
-        progress: Progress | None,
-    ) -> None:
-        self.gateway, self.caller, self.document = gateway, caller, document
-        self.deployment, self.instructions = deployment, instructions
-        self._progress = progress
-        self._limit = asyncio.Semaphore(CONCURRENCY)
-        self.left_out: list[str] = []  # parts the content filter refused, for the author (no content)
-
-    def report(self, stage: str, fraction: float) -> None:
-        if self._progress is not None:
-            self._progress(stage, min(1.0, max(0.0, fraction)))
-
-    async def ask(
-        self,
-        stage: str,
-        name: str,
-        model: type[M],
-        passages: Sequence[Passage],
-        *,
-        count: int = 0,
-        refusable: bool = False,
-    ) -> M | None:
-        """One stage's answer, validated; None when the model finds no usable text in the passages.
-
-        When the content filter refuses the passages, a `refusable` stage raises `_Refused` (its caller
-        leaves that part out and notes it); any other stage fails the module.
-        """
-        problem = ""
-        for attempt in range(2):
-            body = prompts.chat_body(
-                model=self.deployment,
-                schema_name=name,
-                schema=model.model_json_schema(),
-                system=prompts.system_message(name, self.instructions, count=count, problem=problem),
-                passages=passages,
-                title=self.document.title,
-                language=self.document.language if self.document.language != "und" else None,
-                seed=attempt,
-            )
-            async with self._limit:
-                try:
-                    response = await self.gateway.chat(
-                        self.caller, parse_chat_request(body), deployment=self.deployment
-                    )
-                except GatewayError as exc:
-                    if exc.code == "no_usable_text":
-                        return None
-                    if exc.code == "content_filter" and refusable:
-                        raise _Refused from exc
-                    raise GenerationFailed(f"{stage}: {exc.message}") from exc
-            if response.choices and response.choices[0].finish_reason == "content_filter":
-                # The filter withheld the answer (the completion side of the same policy).
-                if refusable:
-                    raise _Refused
-                raise GenerationFailed(f"{stage}: the content filter withheld the model's answer")
-            content = response.choices[0].message.content if response.choices else None
-            try:
-                return model.model_validate_json(content or "")
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(x) for x in first["loc"]) or "reply"
-                problem = f"{where}: {first['msg']}"
-        raise GenerationFailed(
-            f"{stage}: the model's reply did not match the {name} schema twice ({problem})"
-        )
-
-    async def lesson_for(self, section: Section) -> Lesson | None:
-        """The lesson of one section; left out (and noted) when the filter refuses its text."""
-        pages = _pages(section)
-        try:
-            return await self.ask(
-                f"lesson {section.title or pages!r}",
-                "lesson",
-                Lesson,
-                _tagged(section, section.title),
-                refusable=True,
-            )
-        except _Refused:
-            self.left_out.append(f"The lesson on {pages} {REFUSED}")
-            return None
-
-    async def questions_from(self, sections: list[Section], count: int, stage: str) -> list[Question]:
-        """Questions on consecutive sections. A refused request is split in halves until each refused
-        section is alone; only those are left out (and noted)."""
-        passages = [p for s in sections for p in _tagged(s, s.title)]
-        try:
-            found = await self.ask(stage, "question_set", QuestionSet, passages, count=count, refusable=True)
-        except _Refused:
-            if len(sections) == 1:
-                self.left_out.append(f"The questions on {_pages(sections[0])} {REFUSED}")
-                return []
-            half = len(sections) // 2
-            share = max(1, round(count * half / len(sections)))
-            first = await self.questions_from(sections[:half], share, stage)
-            return first + await self.questions_from(sections[half:], max(1, count - share), stage)
-        return list(found.questions) if found is not None else []
-
-    async def gather(self, jobs: Sequence[Awaitable[T]], stage: str, start: float, end: float) -> list[T]:
-        """Run a stage's requests concurrently, reporting progress as each one finishes."""
-        done = 0
-
-        async def tracked(job: Awaitable[T]) -> T:
-            nonlocal done
-            result = await job
-            done += 1
-            self.report(stage, start + (end - start) * done / max(1, len(jobs)))
-            return result
-
-        return list(await asyncio.gather(*(tracked(j) for j in jobs)))
-
-
 def _match(outline: ModuleOutline, chapter: _Chapter) -> int:
     """The outline chapter that covers a planned chapter: by section name, else by the most shared pages."""
     for i, oc in enumerate(outline.chapters):
@@ -266,7 +124,58 @@ def _question_batches(chapters: list[_Chapter], total: int) -> list[tuple[list[_
         if batches[-1] and sum(c.chars for c in batches[-1]) >= all_chars / wanted:
             batches.append([])
         batches[-1].append(chapter)
-    return [(b, max(5, round(total * sum(c.chars for c in b) / all_chars))) for b in batches]
+    return list(zip(batches, _shares([sum(c.chars for c in b) for b in batches], total), strict=True))
+
+
+def _shares(weights: list[int], total: int) -> list[int]:
+    """`total` split in proportion to the weights (largest remainders first), summing to exactly `total`."""
+    whole = sum(weights) or 1
+    exact = [total * w / whole for w in weights]
+    shares = [math.floor(x) for x in exact]
+    for i in sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _pick(sets: list[list[Question]], shares: list[int], total: int) -> list[Question]:
+    """Exactly `total` distinct questions when there are enough: each set's share first, then the others'
+    extras in source order to make up for a set that came back short."""
+    seen: set[str] = set()
+    distinct: list[list[Question]] = []
+    for found in sets:
+        distinct.append([])
+        for q in found:
+            stem = " ".join(q.stem.split()).casefold()
+            if stem not in seen:
+                seen.add(stem)
+                distinct[-1].append(q)
+    taken = [_balanced(found, share) for found, share in zip(distinct, shares, strict=True)]
+    missing = total - sum(len(t) for t in taken)
+    for i, found in enumerate(distinct):
+        extra = [q for q in found if q not in taken[i]][: max(0, missing)]
+        taken[i] = [q for q in found if q in taken[i] or q in extra]
+        missing -= len(extra)
+    return [q for t in taken for q in t]
+
+
+def _balanced(found: list[Question], n: int) -> list[Question]:
+    """`n` of the questions in their order, dropping from the end of the most frequent type first."""
+    kept = list(found)
+    while len(kept) > n:
+        counts = Counter(q.type for q in kept)
+        most = max(counts.values())
+        drop = next(i for i in reversed(range(len(kept))) if counts[kept[i].type] == most)
+        del kept[drop]
+    return kept
+
+
+def _shortfall(made: int, total: int, types: Sequence[str], some_left_out: bool) -> str:
+    """Why fewer questions than asked for are in the module (no content)."""
+    kinds = " or ".join(t.replace("_", "-") for t in types)
+    why = "some were left out (see above)"
+    if not some_left_out:
+        why = "the source has too few passages suited to them"
+    return f"{made} of the {total}{' ' + kinds if kinds else ''} questions asked for could be made: {why}"
 
 
 def _lesson(lesson: Lesson, seen: set[str]) -> ModuleLesson:
@@ -280,6 +189,47 @@ def _lesson(lesson: Lesson, seen: set[str]) -> ModuleLesson:
     return ModuleLesson(title=title, content=content, citations=citations)
 
 
+def _structure_outline(document: ExtractedDocument, chapters: list[_Chapter]) -> ModuleOutline:
+    """The outline the document's own headings give: its title and its planned chapters, no objectives."""
+    return ModuleOutline(
+        title=document.title or chapters[0].title or "Untitled document",
+        learning_objectives=[],
+        chapters=[
+            OutlineChapter(
+                title=c.title or f"Pages {c.sections[0].first_page}-{c.sections[-1].last_page}",
+                sources=[
+                    SourceRange(
+                        section=c.title,
+                        first_page=c.sections[0].first_page,
+                        last_page=c.sections[-1].last_page,
+                    )
+                ],
+            )
+            for c in chapters
+        ],
+    )
+
+
+ADMIN_HINT = (
+    'An admin can screen documents less strictly for authoring (AI features page, "Documents in '
+    "authoring\"; authoring_document_filter in PATCH /api/org) or change the deployment's content filter"
+)
+
+
+def _nothing_written(reasons: list[str], page_count: int) -> str:
+    """Why no lesson could be written, and what to do about it."""
+    if reasons and all(r == REFUSED for r in reasons):
+        return (
+            f"Nothing could be generated: the content filter refused the text of every section (pages "
+            f"1-{page_count}). {ADMIN_HINT}."
+        )
+    worst = max(set(reasons), key=reasons.count) if reasons else "no section had usable text"
+    return (
+        f"Nothing could be generated: for every section, {worst}. Try again, or generate with another "
+        "deployment (a model that follows JSON schemas)."
+    )
+
+
 async def generate_module(
     *,
     gateway: Gateway,
@@ -289,70 +239,104 @@ async def generate_module(
     instructions: str = "",
     progress: Progress | None = None,
     left_out: list[str] | None = None,
+    question_types: Sequence[QuestionType] = (),
 ) -> Module:
     """Write a module (outline, lessons, questions, summary) from a document through the gateway.
 
-    Lessons and questions whose source text the content filter refuses are left out, section by section;
-    a sentence per part left out (pages only, no content) is appended to `left_out`.
+    Any part the content filter refuses, or whose replies stay unusable after one retry, is left out on
+    its own: a refused outline gives way to the document's headings, a refused lesson or question set
+    costs only its section. A sentence per part left out (pages only, no content) is appended to
+    `left_out`. Only when no lesson at all can be written does the module fail (`NothingGenerated`).
+
+    Questions: exactly the number the instructions ask for (else about three for every five pages), of
+    `question_types` only when given; when fewer can be made, a sentence in `left_out` says how many and why.
     """
-    run = _Run(
+    run = Run(
         gateway=gateway,
         caller=caller,
         document=document,
         deployment=deployment,
         instructions=instructions,
         progress=progress,
+        question_types=question_types,
     )
     run.report("split", 0.0)
     chapters = _plan(document)
-    by_chapter = [[_tagged(s, c.title) for s in c.sections] for c in chapters]
+    by_chapter = [[tagged(s, c.title) for s in c.sections] for c in chapters]
     overview = prompts.condense([p for group in by_chapter for p in group], OVERVIEW_CHARS)
     run.report("outline", 0.05)
-    outline = await run.ask("outline", "module_outline", ModuleOutline, overview)
-    if outline is None:
-        raise NothingToTeach("The document has no running text to write a module from.")
+    outline: ModuleOutline | None = None
+    outline_problem = ""
+    try:
+        outline = await run.ask("outline", "module_outline", ModuleOutline, overview, part="The outline")
+    except LeftOut as exc:
+        outline_problem = exc.reason
+    else:
+        if outline is None:
+            raise NothingToTeach("The document has no running text to write a module from.")
 
     run.report("lessons", 0.15)
     jobs = [run.lesson_for(s) for c in chapters for s in c.sections]
     lessons = iter(await run.gather(jobs, "lessons", 0.15, 0.7))
+    written: list[tuple[_Chapter, list[ModuleLesson], list[Section]]] = []
+    for chapter in chapters:
+        seen: set[str] = set()
+        pairs = [(s, lesson) for s in chapter.sections if (lesson := next(lessons)) is not None]
+        if pairs:
+            written.append((chapter, [_lesson(le, seen) for _, le in pairs], [s for s, _ in pairs]))
+    if not written:
+        raise NothingGenerated(_nothing_written(run.reasons, document.page_count))
+    # What the summary (and a second outline) may see: the sections whose lessons could be written.
+    if run.reasons:
+        overview = prompts.condense(
+            [tagged(s, chapter.title) for chapter, _, sections in written for s in sections], OVERVIEW_CHARS
+        )
+    if outline is None and run.reasons:
+        with contextlib.suppress(LeftOut):
+            outline = await run.ask("outline", "module_outline", ModuleOutline, overview, part="The outline")
+    if outline is None:
+        outline = _structure_outline(document, [c for c, _, _ in written])
+        run.note("The outline", f"{outline_problem}; the chapters follow the document's own headings")
 
     module_chapters: list[ModuleChapter] = []
     last_match = -1
-    for chapter in chapters:
-        seen: set[str] = set()
-        written = [_lesson(lesson, seen) for s in chapter.sections if (lesson := next(lessons)) is not None]
-        if not written:
-            continue
+    for chapter, chapter_lessons, _ in written:
         match = _match(outline, chapter)
         if match == last_match and module_chapters:
             # The outline merged these chapters; lesson titles stay as written (they name their sections).
-            module_chapters[-1].lessons.extend(written)
+            module_chapters[-1].lessons.extend(chapter_lessons)
             continue
         last_match = match
-        module_chapters.append(ModuleChapter(title=outline.chapters[match].title, lessons=written))
-    if not module_chapters:
-        raise NothingToTeach("The document has no section with enough text to write a lesson from.")
+        module_chapters.append(ModuleChapter(title=outline.chapters[match].title, lessons=chapter_lessons))
 
-    total = prompts.requested_question_count(instructions) or max(5, math.ceil(0.6 * document.page_count))
+    requested = prompts.requested_question_count(instructions)
+    total = requested or max(5, math.ceil(0.6 * document.page_count))
     batches = _question_batches(chapters, total)
+    # Each set is asked for a few more than its share: some may repeat another set's or be left out.
     sets = await run.gather(
         [
             run.questions_from(
-                [s for c in batch for s in c.sections], count, f"questions {i + 1} of {len(batches)}"
+                [s for c in batch for s in c.sections],
+                share + max(2, share // 4),
+                f"questions {i + 1} of {len(batches)}",
             )
-            for i, (batch, count) in enumerate(batches)
+            for i, (batch, share) in enumerate(batches)
         ],
         "questions",
         0.7,
         0.9,
     )
-    questions: dict[str, Question] = {}
-    for question_set in sets:
-        for q in question_set or []:
-            questions.setdefault(" ".join(q.stem.split()).casefold(), q)
+    wanted = [[q for q in found if not question_types or q.type in question_types] for found in sets]
+    questions = _pick(wanted, [share for _, share in batches], total)
+    if len(questions) < total and (requested or question_types):
+        run.left_out.append(_shortfall(len(questions), total, question_types, run.questions_left_out > 0))
 
     run.report("summary", 0.9)
-    summary = await run.ask("summary", "summary", Summary, overview)
+    summary: Summary | None = None
+    try:
+        summary = await run.ask("summary", "summary", Summary, overview, part="The summary")
+    except LeftOut as exc:
+        run.note(f"The summary of {span(overview)}", exc.reason)
     run.report("assemble", 0.98)
     module = Module(
         title=outline.title,
@@ -360,7 +344,7 @@ async def generate_module(
         learning_objectives=outline.learning_objectives,
         chapters=module_chapters,
         summary=summary.content if summary else "",
-        questions=list(questions.values()),
+        questions=questions,
     )
     if left_out is not None:
         left_out.extend(run.left_out)

@@ -14,7 +14,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 from tutela.authoring.generation.passages import Passage, render_passages
+from tutela.authoring.generation.schemas import QUESTION_TYPES
 
 RULES = """You are the course-authoring model of Tutela, an e-learning platform.
 You turn a source document into learning material.
@@ -37,11 +40,10 @@ TASKS = {
         "to a learner, each paragraph with the citations that support it."
     ),
     "question_set": (
-        "Task: write exactly {count} quiz questions about these passages. Mix the types single_choice, "
-        "multiple_choice, true_false, fill_in_blank and short_answer. The answer is always a list of "
-        "strings: single_choice has one answer equal to one of at least three options; multiple_choice "
-        'lists every correct option; true_false has the options ["true", "false"] and one answer; '
-        "fill_in_blank has a stem containing _____, no options, and the accepted fillers as answer; "
+        "Task: write exactly {count} quiz questions about these passages. {types} The answer is always a "
+        "list of strings: single_choice has one answer equal to one of at least three options; "
+        'multiple_choice lists every correct option; true_false has the options ["true", "false"] and one '
+        "answer; fill_in_blank has a stem containing _____, no options, and the accepted fillers as answer; "
         "short_answer has no options and reference answers. Each question has an explanation and cites "
         "the quote that supports its answer."
     ),
@@ -66,14 +68,36 @@ def requested_question_count(instructions: str) -> int | None:
     return min(int(m[1]), MAX_QUESTIONS) if m and int(m[1]) > 0 else None
 
 
-def system_message(schema_name: str, instructions: str, *, count: int = 0, problem: str = "") -> str:
+def _types_sentence(question_types: Sequence[str]) -> str:
+    if not question_types or set(question_types) >= set(QUESTION_TYPES):
+        return "Mix the types single_choice, multiple_choice, true_false, fill_in_blank and short_answer."
+    return f"Use only the type{'s' if len(question_types) > 1 else ''} {', '.join(question_types)}."
+
+
+def system_message(
+    schema_name: str,
+    instructions: str,
+    *,
+    count: int = 0,
+    problem: str = "",
+    question_types: Sequence[str] = (),
+) -> str:
     """Return one stage's system message: rules, task, the author's instructions, a retry note."""
-    parts = [RULES, TASKS[schema_name].format(count=count)]
+    parts = [RULES, TASKS[schema_name].format(count=count, types=_types_sentence(question_types))]
     if instructions.strip():
         parts.append(f"{AUTHOR_HEADER}\n{instructions.strip()}")
     if problem:
-        parts.append(f"Your previous reply did not match the response schema ({problem}). Reply again.")
+        parts.append(f"Your previous reply could not be used: {problem}. Reply again.")
     return "\n\n".join(parts)
+
+
+def response_schema(model: type[BaseModel], question_types: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON schema a stage asks for; in a question set, the `type` enum narrowed to the types wanted."""
+    schema = model.model_json_schema()
+    question = schema.get("$defs", {}).get("Question")
+    if question is not None and question_types:
+        question["properties"]["type"]["enum"] = [t for t in QUESTION_TYPES if t in question_types]
+    return schema
 
 
 def chat_body(

@@ -81,7 +81,7 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
         if params.get("template_version_id"):
             version = prompts.get_version(db, org_id=org_id, version_id=str(params["template_version_id"]))
         instructions = prompts.instructions_of(version, str(params.get("instructions", "")))
-        wanted_types = set(version.question_types) if version is not None else set()
+        wanted_types = list(version.question_types) if version is not None else []
         template = (version.template_id, version.version) if version is not None else (None, None)
         deployment = str(params["deployment"])
         model = service.deployment_model(db, org_id=org_id, name=deployment)
@@ -105,11 +105,9 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             instructions=instructions,
             progress=progress,
             left_out=left_out,
+            question_types=wanted_types,
         ),
     )
-    if wanted_types:
-        kept = [q for q in content.questions if q.type in wanted_types]
-        content = content.model_copy(update={"questions": kept})
     with runtime.region_session(org_id) as db:
         row = _job(db, org_id, job_id)
         row.stage, row.percent = "checks", 99

@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from tutela.authoring.generation import prompts
+from tutela.authoring.generation import prompts, replies
 from tutela.authoring.generation.exceptions import GenerationFailed, NothingToTeach
 from tutela.authoring.generation.passages import Passage, Section, split_document
 from tutela.authoring.generation.pipeline import SECTION_CHARS
@@ -72,11 +72,20 @@ async def _ask(
         seed=seed,
     )
     response = await gateway.chat(caller, parse_chat_request(body), deployment=deployment)
-    content = response.choices[0].message.content if response.choices else None
+    choice = response.choices[0] if response.choices else None
+    if choice is not None and choice.finish_reason == "content_filter":
+        raise GenerationFailed("the content filter withheld the model's answer")
+    # The same checks as a whole generation: complete, valid, and grounded in the passages sent.
     try:
-        return model.model_validate_json(content or "")
-    except ValidationError as exc:
-        raise GenerationFailed(f"the model's reply did not match the {name} schema") from exc
+        value, _ = replies.parse(
+            model, name, choice.message.content if choice else None, choice.finish_reason if choice else None
+        )
+    except replies.Unusable as exc:
+        raise GenerationFailed(f"{exc.reason}; try again") from None
+    grounded, _ = replies.prune(value, passages)
+    if grounded is None:
+        raise GenerationFailed("the model's reply quoted text that is not in the source; try again")
+    return grounded
 
 
 def _tagged(section: Section) -> list[Passage]:

@@ -17,6 +17,9 @@ class Organization(RegionBase, IdMixin, TimestampMixin):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str] = mapped_column(String(32))
     ai_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The severity from which authoring's requests refuse the organization's own documents (the harm
+    # categories of the content filter): "high" only by default, as too many false positives come lower.
+    authoring_document_filter: Mapped[str] = mapped_column(String(8), default="high")
     # A customer-managed key wrapping every data key as a second layer, e.g. "aws-kms:arn:...?region=...".
     customer_key_spec: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Head of the hash-chained audit log, updated in the same transaction as each entry.

@@ -23,7 +23,7 @@ def read_organization(principal: CurrentUser, db: RegionDB) -> schemas.Organizat
 def update_organization(
     body: schemas.OrganizationUpdate, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> schemas.OrganizationRead:
-    """Change organization settings (admins only), e.g. switch AI features off."""
+    """Change organization settings (admins only): switch AI features off, screen documents for authoring."""
     permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
     org = organizations.get(db, org_id=principal.org_id)
     if body.ai_enabled is not None and body.ai_enabled != org.ai_enabled:
@@ -35,6 +35,17 @@ def update_organization(
             actor=principal.actor,
             action="org.ai_switched",
             details={"ai_enabled": body.ai_enabled},
+        )
+    level = body.authoring_document_filter
+    if level is not None and level != org.authoring_document_filter:
+        organizations.set_authoring_document_filter(db, org_id=org.id, level=level)
+        organizations.record(
+            runtime,
+            db,
+            org_id=org.id,
+            actor=principal.actor,
+            action="org.authoring_document_filter_changed",
+            details={"authoring_document_filter": level},
         )
     return schemas.OrganizationRead.model_validate(org)
 

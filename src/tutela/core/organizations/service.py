@@ -148,6 +148,14 @@ def set_ai_enabled(db: Session, *, org_id: str, enabled: bool) -> Organization:
     return org
 
 
+def set_authoring_document_filter(db: Session, *, org_id: str, level: str) -> Organization:
+    """Set the severity from which authoring's requests refuse the organization's own documents."""
+    org = get(db, org_id=org_id)
+    org.authoring_document_filter = level
+    db.flush()
+    return org
+
+
 def everyone_group(db: Session, *, org_id: str) -> Group:
     """The group every member of the organization is in."""
     group = db.scalars(

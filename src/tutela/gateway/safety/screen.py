@@ -2,6 +2,8 @@
 
 Prompts: every message is screened for the four harm categories, profanity and blocklists; user turns for
 jailbreaks; documents (Tutela's source-passage blocks, tool and function results) for indirect attacks.
+The product's own authoring requests (a keyless in-process caller) screen documents for harm at the
+organization's authoring document filter instead of the deployment's prompt thresholds.
 Over threshold → HTTP 400 `content_filter` (Azure's shape). Otherwise `prompt_filter_results` are attached.
 
 Completions: each choice is screened; a filtered choice loses its text and ends with
@@ -41,6 +43,7 @@ from tutela.gateway.safety.external.base import ScreenText
 from tutela.gateway.safety.external.combine import combine
 from tutela.gateway.safety.external.runner import ExternalChecks, Outcome, allowed_jurisdictions, build
 from tutela.gateway.safety.filtering_exceptions import ContentFilterError, ContentFilterUnavailableError
+from tutela.gateway.safety.schemas import Level
 from tutela.gateway.safety.scores import SafetyScores
 from tutela.gateway.safety.service import CompiledFilter, compiled_filter
 from tutela.gateway.safety.verdicts import Role, Segment, Verdict, judge
@@ -162,6 +165,7 @@ class ContentScreen:
         *,
         streaming: bool = False,
         context: str = "",
+        document_level: Level | None = None,
     ) -> list[Verdict]:
         """One verdict per group of segments; long texts are classified off the event loop.
 
@@ -191,7 +195,16 @@ class ContentScreen:
             for group in groups:
                 mine: list[SafetyScores] = scores[at : at + len(group)]
                 at += len(group)
-                verdicts.append(judge(group, mine, policy, direction=direction, streaming=streaming))
+                verdicts.append(
+                    judge(
+                        group,
+                        mine,
+                        policy,
+                        direction=direction,
+                        streaming=streaming,
+                        document_level=document_level,
+                    )
+                )
             return verdicts
 
         try:
@@ -214,7 +227,10 @@ class ContentScreen:
             return  # embeddings are not filtered (as in Azure OpenAI)
         groups = prompt_segments(request)
         policy = await self.policy(exchange)
-        verdicts = await self._judge_all(groups, policy, "prompt")
+        caller = exchange.caller
+        # Only the product's own keyless caller may screen documents at its organization's authoring level.
+        documents = caller.document_filter if not caller.key_id else None
+        verdicts = await self._judge_all(groups, policy, "prompt", document_level=documents)
         exchange.verdicts["prompt_filter_results"] = [
             {"prompt_index": i, "content_filter_results": v.results} for i, v in enumerate(verdicts)
         ]

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from tutela.gateway.safety.filtering_exceptions import PatternBudgetExceeded
 from tutela.gateway.safety.policies.service import evaluate_compiled
-from tutela.gateway.safety.schemas import CompletionFilter, PromptFilter
+from tutela.gateway.safety.schemas import CompletionFilter, Level, PromptFilter
 from tutela.gateway.safety.scores import HARM_CATEGORIES, SafetyScores, Severity, severity_rank
 from tutela.gateway.safety.service import CompiledFilter
 
@@ -60,8 +60,12 @@ def judge(
     *,
     direction: Literal["prompt", "completion"],
     streaming: bool = False,
+    document_level: Level | None = None,
 ) -> Verdict:
-    """Annotations and decision for one prompt (all its segments) or one completion text."""
+    """Annotations and decision for one prompt (all its segments) or one completion text.
+
+    `document_level`, when given, replaces the harm thresholds for document segments only (the product's
+    own requests carrying an organization's document; see access.Caller)."""
     settings: PromptFilter | CompletionFilter = (
         policy.settings.prompt if direction == "prompt" else policy.settings.completion
     )
@@ -71,7 +75,10 @@ def judge(
         severities: list[Severity] = [s.harm(category).severity for s in scores]
         severity: Severity = max(severities, key=severity_rank, default="safe")
         level = getattr(settings, category)
-        hit = over_threshold(level, severity)
+        hit = any(
+            over_threshold(document_level if document_level and seg.role == "document" else level, found)
+            for seg, found in zip(segments, severities, strict=True)
+        )
         results[category] = {"filtered": hit, "severity": severity}
         filtered |= hit
     detectors: list[tuple[str, str, set[Role] | None]] = [("profanity", settings.profanity, None)]

@@ -1,4 +1,4 @@
-"""Organization settings, reserved to admins: the permission matrix and the AI switch."""
+"""Organization settings, reserved to admins: the permission matrix, the AI switch, document screening."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission, Role
+from tutela.errors import InvalidInput
 from tutela.web.labels import PERMISSION_LABELS, ROLE_LABELS
 from tutela.web.routing import Form, page_router, text
 from tutela.web.session import UserPageDep
@@ -22,7 +23,14 @@ NOTICES = {
     "ai-on": "AI features are on for everyone in the organization.",
     "ai-off": "AI features are off: nobody in the organization can generate with AI until an admin "
     "switches them on again.",
+    "document-filter-saved": "Documents in authoring are screened at the new level from the next generation.",
 }
+DOCUMENT_FILTERS = [
+    ("high", "High severity only (recommended)"),
+    ("medium", "Medium severity and above"),
+    ("low", "Low severity and above (strictest)"),
+    ("off", "Never (no harm screening of documents)"),
+]
 
 
 def cell_name(role: Role, permission: Permission) -> str:
@@ -98,6 +106,8 @@ def settings_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> R
         {
             "title": "AI features",
             "ai_enabled": org.ai_enabled,
+            "document_filter": org.authoring_document_filter,
+            "document_filter_options": DOCUMENT_FILTERS,
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
         },
     )
@@ -122,3 +132,26 @@ def save_settings(request: Request, form: Form, page: UserPageDep, runtime: Runt
                 details={"ai_enabled": enabled},
             )
     return RedirectResponse(f"/admin/settings?notice=ai-{'on' if enabled else 'off'}", status_code=303)
+
+
+@router.post("/admin/settings/document-filter")
+def save_document_filter(request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep) -> Response:
+    """Set how strictly authoring screens the organization's documents (as PATCH /api/org)."""
+    level = text(form, "authoring_document_filter")
+    org_id = page.principal.org_id
+    with runtime.region_session(org_id) as db:
+        permissions.require_admin(db, org_id=org_id, user_id=page.principal.user_id)
+        if level not in dict(DOCUMENT_FILTERS):
+            raise InvalidInput("choose one of the listed levels", param="authoring_document_filter")
+        org = organizations.get(db, org_id=org_id)
+        if org.authoring_document_filter != level:
+            organizations.set_authoring_document_filter(db, org_id=org_id, level=level)
+            organizations.record(
+                runtime,
+                db,
+                org_id=org_id,
+                actor=page.principal.actor,
+                action="org.authoring_document_filter_changed",
+                details={"authoring_document_filter": level},
+            )
+    return RedirectResponse("/admin/settings?notice=document-filter-saved", status_code=303)

@@ -1,7 +1,8 @@
 """The extractive engine's entry point: fill one of Tutela's structured outputs from source passages only.
 
 The passages are data. `instructions` (the prompt without the passages) is read for one setting only, the
-number of questions; nothing inside a passage is ever read as an instruction.
+number of questions; the question types come from the response schema (the `type` enum of its questions),
+as they would for any model. Nothing inside a passage is ever read as an instruction.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ def requested_count(instructions: str) -> int | None:
     return min(int(m[1]), _MAX_QUESTIONS) if m else None
 
 
+def question_types(schema: dict[str, Any]) -> tuple[str, ...] | None:
+    """The question types a question-set schema allows (its Question `type` enum), None when unrestricted."""
+    question = schema.get("$defs", {}).get("Question", {})
+    enum = question.get("properties", {}).get("type", {}).get("enum") if isinstance(question, dict) else None
+    return tuple(str(t) for t in enum) if isinstance(enum, list) and enum else None
+
+
 def fill(
     schema_name: str,
     passages: Sequence[PassageLike],
@@ -40,6 +48,7 @@ def fill(
     title: str | None = None,
     language: str | None = None,
     seed: int = 0,
+    question_types: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Return a dict matching the named schema, built only from sentences and phrases of the passages."""
     if schema_name not in SCHEMA_NAMES:
@@ -48,7 +57,8 @@ def fill(
     if not corpus.sentences or (not corpus.usable and schema_name != "question_set"):
         raise NoUsableText("the source passages contain no usable sentence", param="messages")
     if schema_name == "question_set":
-        return {"questions": build_questions(corpus, count=requested_count(instructions), seed=seed)}
+        count = requested_count(instructions)
+        return {"questions": build_questions(corpus, count=count, seed=seed, types=question_types)}
     if schema_name == "module_outline":
         return build_outline(corpus, title)
     if schema_name == "summary":

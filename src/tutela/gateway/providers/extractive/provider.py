@@ -45,7 +45,7 @@ from tutela.authoring.generation.passages import Passage, parse_source
 from tutela.gateway.providers.base import DeploymentConfig, Provider, ProviderOptions
 from tutela.gateway.providers.extractive import terms
 from tutela.gateway.providers.extractive.corpus import guess_language
-from tutela.gateway.providers.extractive.engine import SCHEMA_NAMES, fill
+from tutela.gateway.providers.extractive.engine import SCHEMA_NAMES, fill, question_types
 from tutela.gateway.providers.extractive.exceptions import (
     EmbeddingModelUnavailable,
     NoUsableText,
@@ -257,7 +257,8 @@ class ExtractiveProvider(Provider):
         conv = _read(request.messages)
         seed, fmt, n = request.seed or 0, request.response_format, request.choice_count
         if isinstance(fmt, JsonSchemaFormat) and fmt.json_schema.name in SCHEMA_NAMES:
-            texts = [_fill_schema(conv, fmt.json_schema.name, seed + i) for i in range(n)]
+            schema = fmt.json_schema.schema_ or {}
+            texts = [_fill_schema(conv, fmt.json_schema.name, seed + i, schema) for i in range(n)]
         else:
             ranking = self._ranking(conv.context, conv.question, options)
             texts = []
@@ -481,7 +482,7 @@ def _no_context(question: str) -> str:
     return NO_CONTEXT[guess_language([question])]
 
 
-def _fill_schema(conv: _Conversation, name: str, seed: int) -> str:
+def _fill_schema(conv: _Conversation, name: str, seed: int, schema: dict[str, Any]) -> str:
     """Fill one of Tutela's schemas from the passages (else from the user messages' text)."""
     passages = conv.passages or [
         Passage(page=i + 1, text=t) for i, t in enumerate(conv.user_texts) if t.strip()
@@ -500,6 +501,7 @@ def _fill_schema(conv: _Conversation, name: str, seed: int) -> str:
             title=title,
             language=conv.language or _language(conv.instructions),
             seed=seed,
+            question_types=question_types(schema),
         )
     except UnknownSchema as exc:
         raise InvalidRequestError(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from tutela.gateway.providers.extractive import content_words
@@ -270,14 +271,15 @@ def _fill(
     questions: list[tuple[int, dict[str, Any]]],
     used: set[int],
     used_pairs: set[tuple[int, str]],
+    types: Sequence[str],
 ) -> None:
-    """Add questions from the builder's corpus until there are `target`, cycling through all five types."""
+    """Add questions from the builder's corpus until there are `target`, cycling through the types."""
     ranked = _ranked(builder.corpus)
     usable = set(ranked)
     # First every sentence serves one question; when the text is scarce (formula-heavy pages), a sentence
     # may serve a second question of another type.
     for reuse in (False, True):
-        active = list(TYPE_CYCLE)
+        active = [t for t in TYPE_CYCLE if t in types]
         turn = 0
         while len(questions) < target and active:
             kind = active[turn % len(active)]
@@ -292,17 +294,21 @@ def _fill(
             turn += 1
 
 
-def build_questions(corpus: Corpus, *, count: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
-    """Return up to `count` questions (default: see default_count): from prose, then from the fallback."""
+def build_questions(
+    corpus: Corpus, *, count: int | None = None, seed: int = 0, types: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Return up to `count` questions (default: see default_count) of the given types (default: all
+    five): from prose, then from the fallback."""
     target = default_count(corpus) if count is None else count
     builder = _Builder(corpus, seed)
     used: set[int] = set()
     used_pairs: set[tuple[int, str]] = set()
     questions: list[tuple[int, dict[str, Any]]] = []
-    _fill(builder, target, questions, used, used_pairs)
+    kinds = types or TYPE_CYCLE
+    _fill(builder, target, questions, used, used_pairs, kinds)
     if len(questions) < target:
         wide = widen(corpus)
         if wide.usable:
             builder.widen(wide)
-            _fill(builder, target, questions, used, used_pairs)
+            _fill(builder, target, questions, used, used_pairs, kinds)
     return [q for _, q in sorted(questions, key=lambda item: item[0])]
