@@ -10,7 +10,9 @@ import pytest
 
 from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
 from tutela.authoring.ingest.headings import chapter_label, numbering_depth
+from tutela.authoring.ingest.lines import Line
 from tutela.authoring.ingest.notes import strip_note_markers
+from tutela.authoring.ingest.paragraphs import drop_running_lines
 
 MADE = Path(__file__).resolve().parents[2] / "fixtures" / "pdf" / "made"
 LIMITS = IngestLimits(timeout_seconds=30)
@@ -116,3 +118,26 @@ def test_heading_numbering(text: str, depth: int | None, label: str | None) -> N
 )
 def test_plain_text_note_markers(text: str, expected: str) -> None:
     assert strip_note_markers(text) == expected
+
+
+def _line(text: str, size: float, top: float) -> Line:
+    return Line(text=text, size=size, bold=False, left=72.0, right=300.0, top=top, bottom=top - size)
+
+
+def test_a_heading_at_the_top_of_a_page_survives_running_heads_that_repeat_it() -> None:
+    body = [_line("Running text of the page, set at the body size of the book.", 10.0, 600.0)]
+    first = [_line("Notes", 15.0, 760.0), *body]
+    later = [[_line("Notes", 8.5, 770.0), *body] for _ in range(4)]
+    kept = drop_running_lines([first, *later], [792.0] * 5)
+    assert [line.text for line in kept[0]] == ["Notes", body[0].text]
+    assert all([line.text for line in page] == [body[0].text] for page in kept[1:])
+
+
+def test_a_short_chapters_running_head_goes_when_it_repeats_a_heading() -> None:
+    title = "To What Extent Forms of Government are a Matter of Choice"
+    body = [_line("Running text of the page, set at the body size of the book.", 10.0, 600.0)]
+    opening = [_line(title[:40], 15.0, 700.0), _line(title[40:].strip(), 15.0, 682.0), *body]
+    next_page = [_line(title, 8.5, 770.0), *body]
+    kept = drop_running_lines([opening, next_page, body, body, body], [792.0] * 5)
+    assert [line.text for line in kept[1]] == [body[0].text]
+    assert len(kept[0]) == 3

@@ -15,6 +15,7 @@ from .lines import Line
 _EDGE_BAND = 0.12
 _PAGE_NUMBER_BAND = 0.2
 _EDGE_LINES = 2
+_HEADING_SIZE = 1.15  # a line set this much larger than the body is a heading
 _PAGE_NUMBER = re.compile(
     r"^(?:page|seite|p\.|s\.)?\s*[-–—]?\s*(?:\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?\s*(?:(?:of|von|/)\s*\d{1,5})?$",
     re.IGNORECASE,
@@ -69,7 +70,9 @@ def drop_running_lines(pages: Sequence[list[Line]], page_heights: Sequence[float
             id(line)
             for line in edges
             if _PAGE_NUMBER.match(line.text.strip())
-            or seen_on[_running_key(line.text)] >= repeated
+            # A heading set larger than the body at the top of a page is no running head, even when the
+            # running heads of the pages after it repeat its words ("Notes").
+            or (seen_on[_running_key(line.text)] >= repeated and line.size < _HEADING_SIZE * body)
             or (line.size < 0.95 * body and _running_key(line.text) in elsewhere)
         }
         kept.append([line for line in lines if id(line) not in drop])
