@@ -14,7 +14,7 @@ from tutela.gateway.wire import (
 )
 from tutela.gateway.wire.exceptions import InvalidRequestError
 from tutela.gateway.wire.messages import AssistantMessage, UserMessage
-from tutela.gateway.wire.response_format import JsonSchemaFormat
+from tutela.gateway.wire.response_format import JsonSchemaFormat, check_json_schema
 
 USER = {"role": "user", "content": "hi"}
 
@@ -221,3 +221,11 @@ def test_embedding_requests() -> None:
         parse_embedding_request(
             {"model": "m", "input": ["a", "b", "c"]}, limits=WireLimits(max_embedding_inputs=2)
         )
+
+
+def test_a_schema_found_valid_is_remembered_and_a_defective_one_still_refused() -> None:
+    good = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    check_json_schema(good)
+    check_json_schema({"required": ["a"], "properties": {"a": {"type": "string"}}, "type": "object"})
+    with pytest.raises(ValueError, match="not a valid JSON Schema"):
+        check_json_schema({"type": "object", "properties": {"a": {"type": "strang"}}, "required": ["a"]})

@@ -255,8 +255,9 @@ def _split_children(
     children = [(a, h) for a, h in inner if h.level == top]
     sections: list[Section] = []
     if children[0][0] > start:
-        lead = _slice_passages(doc, start, children[0][0], title, max_chars)
-        sections.extend(_chunk(lead, title, level, max_chars))
+        # Text before the first child keeps the range's title, split along the deeper headings in it.
+        lead_inner = [(a, h) for a, h in inner if a < children[0][0]]
+        sections.extend(_split_range(doc, start, children[0][0], title, level, lead_inner, max_chars))
     for i, (anchor, heading) in enumerate(children):
         child_end = children[i + 1][0] if i + 1 < len(children) else end
         nested = [(a, h) for a, h in inner if anchor < a < child_end and h.level > top]

@@ -6,9 +6,9 @@ summary → assemble. Each stage is one gateway chat request (in process, the sa
 be written is left out on its own and named by its pages in the job's warnings; a module fails only when no
 lesson at all can be written.
 
-The document's structure decides what is written: chapters follow the shallowest heading level that occurs
-at least twice, lessons follow the sections below it. The outline names the chapters and may merge
-neighbouring ones; it can never drop text. Back matter (references, indexes) gets no lesson.
+The document's structure decides what is written (structure.py): chapters follow the shallowest heading
+level that occurs at least twice, lessons follow the sections below it, front and back matter get no lesson.
+The outline names the chapters and may merge neighbouring ones; it can never drop text.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tutela.authoring.generation import prompts
+from tutela.authoring.generation import prompts, structure
 from tutela.authoring.generation.exceptions import NothingGenerated, NothingToTeach
-from tutela.authoring.generation.passages import Section, split_document
+from tutela.authoring.generation.passages import Section
 from tutela.authoring.generation.schemas import (
     Lesson,
     Module,
@@ -42,13 +42,6 @@ from tutela.gateway.pipeline import Gateway
 
 SECTION_CHARS = 12_000  # one lesson's source; fits an 8k-token context with room for the answer
 OVERVIEW_CHARS = 24_000  # what the outline and the summary see of the whole document
-MIN_LESSON_CHARS = 300  # a heading with a line under it is no lesson
-_BACK_MATTER = re.compile(
-    r"^[\d.\s]*(references|bibliography|works cited|acknowledge?ments?|index|list of (figures|tables)|"
-    r"(table of )?contents|literatur(verzeichnis)?|quellen(verzeichnis)?|bildquellen|danksagung|"
-    r"(abkürzungs|abbildungs|tabellen|symbol|stichwort|inhalts|literatur)verzeichnis|register)\s*$",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -67,38 +60,10 @@ def plan_chapters(document: ExtractedDocument) -> list[list[Section]]:
 
 
 def _plan(document: ExtractedDocument) -> list[_Chapter]:
-    sections = split_document(document, max_chars=SECTION_CHARS)
-    titled = [s for s in sections if s.title]
-    if not titled:
-        chapters = [_Chapter(None, [s]) for s in sections]
-    else:
-        per_level: dict[int, set[str]] = {}
-        for s in titled:
-            per_level.setdefault(s.level, set()).add(s.title or "")
-        chapter_level = next((lv for lv in sorted(per_level) if len(per_level[lv]) >= 2), max(per_level))
-        chapters = []
-        for s in sections:
-            # A heading above the chapter level before the first chapter is the document's own title.
-            starts = s.title is not None and (
-                s.level == chapter_level or (s.level < chapter_level and chapters)
-            )
-            if starts and not (chapters and chapters[-1].title == s.title):
-                chapters.append(_Chapter(s.title))
-            elif not chapters:
-                continue  # front matter before the first chapter: title page, table of contents
-            chapters[-1].sections.append(s)
-    kept = []
-    for chapter in chapters:
-        if chapter.title and _BACK_MATTER.match(chapter.title):
-            continue
-        sections = [s for s in chapter.sections if not (s.title and _BACK_MATTER.match(s.title))]
-        # A bare heading gets no lesson of its own, unless it is all there is (a one-paragraph document).
-        chapter.sections = [s for s in sections if s.char_count >= MIN_LESSON_CHARS] or sections
-        if chapter.sections:
-            kept.append(chapter)
-    if not kept:
+    plan = structure.plan_document(document, max_chars=SECTION_CHARS)
+    if not plan.chapters:
         raise NothingToTeach("The document has no section with enough text to write a lesson from.")
-    return kept
+    return [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
 
 
 def _match(outline: ModuleOutline, chapter: _Chapter) -> int:

@@ -10,14 +10,16 @@ from typing import Any
 
 from .blocks import Block
 from .dehyphenation import Vocabulary, join_lines
-from .headings import Bookmark, infer_heading_levels, match_bookmark
+from .headings import Bookmark, body_size, chapter_label, infer_heading_levels, match_bookmark
 from .lines import Line
+from .notes import drop_footnotes, strip_note_markers
 from .paragraphs import continues, drop_running_lines, split_blocks
 from .verse import is_verse
 
 # Titles that tools write into the metadata instead of the document's name.
 _JUNK_TITLE = re.compile(
-    r"^(untitled|unbenannt|document\d*|microsoft word - .*|.*\.(docx?|pdf|dvi|tex|graffle|indd|pptx?|odt))$",
+    r"^(untitled|unbenannt|document\d*|microsoft word - .*|"
+    r".*\.(docx?|pdf|dvi|tex|graffle|indd|pptx?|odt|html?|php|aspx?))$",
     re.IGNORECASE,
 )
 
@@ -33,21 +35,52 @@ def _make_blocks(pages: Sequence[list[Line]], vocabulary: Vocabulary) -> list[Bl
     for number, lines in enumerate(pages, start=1):
         for group in split_blocks(lines):
             verse = is_verse(group)
-            text = join_lines((line.text for line in group), vocabulary, keep_breaks=verse)
+            text = strip_note_markers(
+                join_lines((line.text for line in group), vocabulary, keep_breaks=verse)
+            )
             if text:
                 blocks.append(Block(page=number, lines=group, text=text, verse=verse))
     return blocks
 
 
-def _heading_blocks(blocks: Sequence[Block], bookmarks: Sequence[Bookmark]) -> dict[int, tuple[int, str]]:
-    """Block index to (level, title) for the blocks that are printed headings."""
+def _with_labels_joined(
+    blocks: Sequence[Block], headings: dict[int, tuple[int, str | None]]
+) -> dict[int, tuple[int, str | None]]:
+    """Join a label heading ("CHAPTER ONE") with the title printed under it into one heading.
+
+    The title block is kept in the map with no title of its own, so it is neither a heading nor running text.
+    """
+    for index in sorted(headings):
+        level, label = headings[index]
+        after = index + 1
+        if label is None or not chapter_label(label) or after >= len(blocks):
+            continue
+        title_block = blocks[after]
+        is_title = after in headings or (
+            len(title_block.lines) <= 2
+            and len(title_block.text.split()) <= 16
+            and title_block.text[-1:] != "."
+        )
+        if title_block.page == blocks[index].page and is_title:
+            title = title_block.text.replace("\n", " ")
+            headings[index] = (min(level, headings.get(after, (level, None))[0]), f"{label}: {title}")
+            headings[after] = (level, None)
+    return headings
+
+
+def _heading_blocks(
+    blocks: Sequence[Block], bookmarks: Sequence[Bookmark]
+) -> dict[int, tuple[int, str | None]]:
+    """Block index to (level, title) for the blocks that are printed headings (title None: part of the
+    heading before it)."""
     if not bookmarks:
         # A heading set on several short lines reads as one line.
-        return {
+        inferred: dict[int, tuple[int, str | None]] = {
             index: (level, blocks[index].text.replace("\n", " "))
             for index, level in infer_heading_levels(blocks).items()
         }
-    found: dict[int, tuple[int, str]] = {}
+        return _with_labels_joined(blocks, inferred)
+    found: dict[int, tuple[int, str | None]] = {}
     start = 0
     for bookmark in bookmarks:
         index = match_bookmark(bookmark, blocks, start)
@@ -57,13 +90,15 @@ def _heading_blocks(blocks: Sequence[Block], bookmarks: Sequence[Bookmark]) -> d
     return found
 
 
-def _assemble(blocks: Sequence[Block], heading_blocks: dict[int, tuple[int, str]]) -> _Outline:
+def _assemble(blocks: Sequence[Block], heading_blocks: dict[int, tuple[int, str | None]]) -> _Outline:
     outline = _Outline()
     last_was_paragraph = False
     verse = False  # whether the paragraph so far keeps its line breaks
     for index, block in enumerate(blocks):
         if index in heading_blocks:
             level, title = heading_blocks[index]
+            if title is None:
+                continue
             outline.headings.append(
                 {
                     "level": level,
@@ -136,6 +171,7 @@ def build_document(
     pages = drop_running_lines(pages, page_heights)
     vocabulary = Vocabulary(line.text for lines in pages for line in lines)
     blocks = _make_blocks(pages, vocabulary)
+    blocks = drop_footnotes(blocks, body_size(blocks), page_heights)
     outline = _assemble(blocks, _heading_blocks(blocks, bookmarks))
     if bookmarks:
         _bookmark_headings(bookmarks, outline)

@@ -11,6 +11,9 @@ _MARKED_BREAK = re.compile(rf"([^\W\d_]+)[{HYPHEN_MARKS}]\s*([^\W\d_]+)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORD = re.compile(r"[^\W\d_]+")
 _HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_LINE_END_HYPHEN = re.compile(rf"([^\W\d_]+)([-{HYPHEN_MARKS}])$")
+_TAIL = 200
+_HYPHENS = frozenset("-" + HYPHEN_MARKS)
 
 
 class Vocabulary:
@@ -58,7 +61,9 @@ def join_lines(lines: Iterable[str], vocabulary: Vocabulary, *, keep_breaks: boo
         if not text:
             text = line
             continue
-        last_word = re.search(rf"([^\W\d_]+)([-{HYPHEN_MARKS}])$", text)
+        # Only the end of the text so far can hold the split word: searching all of it is quadratic.
+        tail = max(0, len(text) - _TAIL)
+        last_word = _LINE_END_HYPHEN.search(text, tail) if text[-1] in _HYPHENS else None
         first_word = _WORD.match(line)
         if last_word and first_word:
             joined = vocabulary.join(

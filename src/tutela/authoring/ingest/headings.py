@@ -15,6 +15,25 @@ _MAX_HEADING_WORDS = 16
 _MAX_LEVELS = 4
 # When most blocks look like headings (slides, forms), sizes say nothing about structure.
 _MAX_HEADING_SHARE = 0.4
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    "eins|zwei|drei|vier|fünf|un|deux|trois|uno|dos|tres"
+)
+_ROMAN = r"[IVXLC]{1,7}"
+# "CHAPTER THREE", "Part II", "Article 5", "Kapitel 2", "§ 12", optionally followed by a title.
+_LABEL = re.compile(
+    rf"^(?P<label>(?P<word>part|book|chapter|lecture|section|article|appendix|kapitel|teil|abschnitt|"
+    rf"artikel|anhang|chapitre|partie|capítulo|capitolo|§)\s*(?:\d{{1,3}}|(?-i:{_ROMAN}|[A-Z])|{_NUMBER_WORDS})\b)"
+    rf"[.:—–-]?\s*(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_LABEL_DEPTH = {"part": 0, "teil": 0, "partie": 0, "book": 0}  # above chapters; sections and articles below
+_LABEL_BELOW_CHAPTER = {"section", "article", "abschnitt", "artikel", "§"}
+# "2.1 Method", "3.2.1. Sampling", "III. Results", "A. Scope": the depth is the count of numbers.
+_NUMBERED = re.compile(
+    rf"^(?P<number>(?:\d{{1,3}}\.){{0,4}}\d{{1,3}}\.?|{_ROMAN}\.|[A-H]\.)\s+(?P<title>\S.*)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,25 +66,52 @@ def _looks_like_heading_text(text: str) -> bool:
     )
 
 
-def _heading_key(block: Block, body: float) -> float | None:
-    """A sort key for the block's heading rank (bigger is higher), or None for running text."""
+def chapter_label(text: str) -> str | None:
+    """The label of a heading such as "CHAPTER THREE" or "Article 5" when that is all the text says."""
+    found = _LABEL.match(text.strip())
+    return found["label"] if found and not found["title"] else None
+
+
+def numbering_depth(text: str) -> int | None:
+    """How deep a heading's numbering puts it: 0 for a part, 1 for a chapter or "2", 2 for "2.1"; None
+    when the text carries no numbering."""
+    text = text.strip()
+    if found := _LABEL.match(text):
+        word = found["word"].lower()
+        return 0 if word in _LABEL_DEPTH else 2 if word in _LABEL_BELOW_CHAPTER else 1
+    if found := _NUMBERED.match(text):
+        return found["number"].rstrip(".").count(".") + 1
+    return None
+
+
+def _heading_key(block: Block, body: float) -> tuple[float, int] | None:
+    """A sort key for the block's heading rank (bigger is higher), or None for running text.
+
+    Size ranks first; at the same size, numbering ranks "2 Method" above "2.1 Design". A numbered label on
+    its own line ("CHAPTER ONE", "Article 5") is a heading even when set at the body size.
+    """
     if len(block.lines) > 3 or not _looks_like_heading_text(block.text) or body <= 0:
         return None
+    depth = numbering_depth(block.text)
+    rank = -(1 if depth is None else depth)
     if block.size >= body * _LARGER:
-        return round(block.size * 2) / 2
-    if block.bold and block.size >= body * 0.95 and len(block.lines) == 1 and not block.text.endswith("."):
-        return body  # bold at body size ranks below every larger size
+        return round(block.size * 2) / 2, rank
+    one_line = len(block.lines) == 1 and not block.text.endswith(".")
+    if block.bold and block.size >= body * 0.95 and one_line:
+        return body, rank  # bold at body size ranks below every larger size
+    if chapter_label(block.text) and block.size >= body * 0.95 and len(block.lines) == 1:
+        return body, rank
     return None
 
 
 def infer_heading_levels(blocks: Sequence[Block]) -> dict[int, int]:
-    """Map block index to heading level for blocks set apart by a larger or bold font."""
+    """Map block index to heading level for blocks set apart by a larger or bold font, or by a label."""
     body = body_size(blocks)
     keys = {
         index: key for index, block in enumerate(blocks) if (key := _heading_key(block, body)) is not None
     }
     if len(keys) > _MAX_HEADING_SHARE * len(blocks):
-        keys = {index: key for index, key in keys.items() if key > body}
+        keys = {index: key for index, key in keys.items() if key[0] > body}
         if len(keys) > _MAX_HEADING_SHARE * len(blocks):
             return {}
     ranks = sorted(set(keys.values()), reverse=True)

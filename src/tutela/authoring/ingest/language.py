@@ -23,6 +23,11 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_language_model() -> None:
+    """Load the language model now (it is loaded once per process, on first use, in a second or two)."""
+    _identifier()
+
+
 def sample_text(texts: Iterable[str], limit: int = _SAMPLE_CHARS) -> str:
     """The first `limit` characters of the given texts, joined."""
     parts: list[str] = []

@@ -15,6 +15,13 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|medi|cmbx|cmssbx|[-,+]b\b", re.IGNORECASE)
 _BOLD_WEIGHT = 600
 _FONT_NAME_BUFFER = 128
+_NAME_BUFFER = ctypes.create_string_buffer(_FONT_NAME_BUFFER)  # reused: the parser runs one page at a time
+# A note marker: up to three digits or a dagger glued to a word or to punctuation ("theory.²"); after a
+# word of one or two letters it is more likely an exponent ("x²", "cm²"), which stays.
+_MARKER_CANDIDATE = re.compile(r"(?:(?<=[^\W\d_]{3})|(?<=[.,;:!?)\]\"”’']))(?:\d{1,3}|[*†‡§]{1,2})(?!\d)")
+# Set this much smaller than the text before it, or raised this far above its baseline, it is a superscript.
+_SUPERSCRIPT_SIZE = 0.85
+_SUPERSCRIPT_RISE = 0.25
 
 
 @dataclass(slots=True)
@@ -50,7 +57,7 @@ def _char_facts(textpage: Any, char_index: int) -> _CharFacts | None:
         return None
     size = float(pdfium_c.FPDFText_GetFontSize(textpage, char_index))
     weight = int(pdfium_c.FPDFText_GetFontWeight(textpage, char_index))
-    name_buffer = ctypes.create_string_buffer(_FONT_NAME_BUFFER)
+    name_buffer = _NAME_BUFFER
     flags = ctypes.c_int()
     pdfium_c.FPDFText_GetFontInfo(textpage, char_index, name_buffer, _FONT_NAME_BUFFER, ctypes.byref(flags))
     name = name_buffer.value.decode("latin-1", errors="replace")
@@ -78,6 +85,37 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_superscript(textpage: Any, text_index: int) -> bool:
+    """Whether the character at `text_index` is set smaller or higher than the character before it."""
+    before = int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index - 1))
+    marker = int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, text_index))
+    if before < 0 or marker < 0:
+        return False
+    size_before = float(pdfium_c.FPDFText_GetFontSize(textpage, before))
+    size = float(pdfium_c.FPDFText_GetFontSize(textpage, marker))
+    if size_before <= 0:
+        return False
+    if size < _SUPERSCRIPT_SIZE * size_before:
+        return True
+    x, y_before, y = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, before, ctypes.byref(x), ctypes.byref(y_before))
+    pdfium_c.FPDFText_GetCharOrigin(textpage, marker, ctypes.byref(x), ctypes.byref(y))
+    return y.value - y_before.value > _SUPERSCRIPT_RISE * size_before
+
+
+def _without_note_markers(textpage: Any, text: str, start: int, end: int) -> str:
+    """The text from `start` to `end` without the superscript note markers glued to its words."""
+    segment = text[start:end]
+    markers = [
+        match.span()
+        for match in _MARKER_CANDIDATE.finditer(segment)
+        if _is_superscript(textpage, start + match.start())
+    ]
+    for lo, hi in reversed(markers):
+        segment = segment[:lo] + segment[hi:]
+    return segment
+
+
 def read_lines(textpage: Any) -> list[Line]:
     """Lines of a pdfium text page in content order, pieces of one visual line joined."""
     text = str(textpage.get_text_range(errors="replace"))
@@ -86,9 +124,13 @@ def read_lines(textpage: Any) -> list[Line]:
         # Facts come from the first letter or digit, so a bullet or quote in another font does not count.
         first_word = next((start + i for i, char in enumerate(text[start:end]) if char.isalnum()), start)
         first = _char_facts(textpage, int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, first_word)))
-        box_start = _char_facts(textpage, int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, start)))
+        box_start = (
+            first
+            if first_word == start
+            else _char_facts(textpage, int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, start)))
+        )
         last = _char_facts(textpage, int(pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage, end - 1)))
-        segment = text[start:end]
+        segment = _without_note_markers(textpage, text, start, end)
         if first is None or last is None or box_start is None:
             if lines:  # no geometry: treat it as the continuation of the line before
                 lines[-1].text += " " + segment

@@ -15,6 +15,7 @@ from .lines import Line
 _EDGE_BAND = 0.12
 _PAGE_NUMBER_BAND = 0.2
 _EDGE_LINES = 2
+_HEADING_SIZE = 1.15  # a line set this much larger than the body is a heading
 _PAGE_NUMBER = re.compile(
     r"^(?:page|seite|p\.|s\.)?\s*[-–—]?\s*(?:\d{1,5}|[ivxlcdm]{1,7})\s*[-–—]?\s*(?:(?:of|von|/)\s*\d{1,5})?$",
     re.IGNORECASE,
@@ -50,12 +51,29 @@ def drop_running_lines(pages: Sequence[list[Line]], page_heights: Sequence[float
     seen_on = Counter(key for lines in edge_lines for key in {_running_key(line.text) for line in lines})
     # Chapter headers repeat only within their chapter, so a handful of pages is enough evidence.
     repeated = 2 if len(pages) <= 4 else 3
+    # A short chapter's title may head one page only: set smaller than the body, it repeats a heading.
+    sizes: Counter[float] = Counter()
+    for lines in pages:
+        for line in lines:
+            sizes[round(line.size * 2) / 2] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    elsewhere = {
+        _running_key(" ".join(line.text for line in lines[i : i + span]))
+        for lines in pages
+        for i, line in enumerate(lines)
+        if line.size > body
+        for span in (1, 2, 3)  # a heading may take a few lines
+    }
     kept: list[list[Line]] = []
     for lines, edges in zip(pages, edge_lines, strict=True):
         drop = {
             id(line)
             for line in edges
-            if _PAGE_NUMBER.match(line.text.strip()) or seen_on[_running_key(line.text)] >= repeated
+            if _PAGE_NUMBER.match(line.text.strip())
+            # A heading set larger than the body at the top of a page is no running head, even when the
+            # running heads of the pages after it repeat its words ("Notes").
+            or (seen_on[_running_key(line.text)] >= repeated and line.size < _HEADING_SIZE * body)
+            or (line.size < 0.95 * body and _running_key(line.text) in elsewhere)
         }
         kept.append([line for line in lines if id(line) not in drop])
     return kept

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from pydantic import ValidationError
 
 from .document import ExtractedDocument
 from .exceptions import BrokenPdf, NotAPdf, PdfTooLarge, error_for_code
-from .language import detect_language, sample_text
+from .language import detect_language, load_language_model, sample_text
 from .limits import IngestLimits
 from .sandbox import run_isolated
 
@@ -33,7 +34,13 @@ def _request(data: bytes, password: str | None, limits: IngestLimits) -> bytes:
 def extract_pdf(data: bytes, *, password: str | None = None, limits: IngestLimits) -> ExtractedDocument:
     """Extract pages, paragraphs, headings, title and language from a PDF, parsing it in a sandboxed child."""
     _check_upload(data, limits)
-    answer_bytes = run_isolated(_request(data, password, limits), limits)
+    # The language model takes seconds to load the first time: load it while the child parses.
+    loading = threading.Thread(target=load_language_model, name="language-model", daemon=True)
+    loading.start()
+    try:
+        answer_bytes = run_isolated(_request(data, password, limits), limits)
+    finally:
+        loading.join()
     try:
         answer = json.loads(answer_bytes)
         if not answer.get("ok"):

@@ -24,6 +24,7 @@ from .lines import Line
 _SENTENCE_END = ".!?…:;؟。！？"
 _CLOSERS = "\"'”’»)]"
 _RIGHT_TO_LEFT = frozenset(["R", "AL"])
+_FIRST_RTL = "\u0590"  # Hebrew, the first right-to-left block
 # Room to spare, in average character widths, for a word to count as fitting: it absorbs the error of
 # estimating a word's width from the average width of its line's characters.
 _SLACK_CHARS = 1.0
@@ -31,6 +32,8 @@ _SLACK_CHARS = 1.0
 
 def _right_to_left(lines: Sequence[Line]) -> bool:
     """Whether most letters of the lines are of a right-to-left script (Arabic, Hebrew)."""
+    if all(max(line.text, default=" ") < _FIRST_RTL for line in lines):
+        return False  # no character of a right-to-left block at all
     letters = [char for line in lines for char in line.text if char.isalpha()]
     rtl = sum(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in letters)
     return rtl > len(letters) / 2
@@ -85,8 +88,11 @@ def is_verse(lines: Sequence[Line]) -> bool:
     rtl = _right_to_left(lines)
     # The median over the block: one line's box can be wrong (a stray glyph far off, a hyphen mark).
     char_width = statistics.median(_char_width(line) for line in lines)
+    # Lines that all overlap sideways are one column: they share one edge (the common case, found once).
+    one_column = min(line.right for line in lines) > max(line.left for line in lines)
+    shared_edge = _edge(lines[0], lines, rtl=rtl) if one_column else None
     short = sum(
-        _fits(before, after, _edge(before, lines, rtl=rtl), char_width, rtl=rtl)
+        _fits(before, after, shared_edge or _edge(before, lines, rtl=rtl), char_width, rtl=rtl)
         and not _ends_sentence(before)
         for before, after in itertools.pairwise(lines)
     )

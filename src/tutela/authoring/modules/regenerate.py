@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from tutela.authoring.generation import prompts, replies
+from tutela.authoring.generation import prompts, replies, structure
 from tutela.authoring.generation.exceptions import GenerationFailed, NothingToTeach
-from tutela.authoring.generation.passages import Passage, Section, split_document
+from tutela.authoring.generation.passages import Passage, Section
 from tutela.authoring.generation.pipeline import SECTION_CHARS
 from tutela.authoring.generation.schemas import (
     Lesson,
@@ -33,6 +33,12 @@ from tutela.runtime import Runtime
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+
+def _lesson_sections(document: ExtractedDocument) -> list[Section]:
+    """The sections a generation writes lessons from (front and back matter set aside)."""
+    plan = structure.plan_document(document, max_chars=SECTION_CHARS)
+    return [section for chapter in plan.chapters for section in chapter.sections]
 
 
 def run_with_gateway(runtime: Runtime, work: Callable[[Gateway], Awaitable[T]]) -> T:
@@ -113,7 +119,7 @@ async def regenerate_chapter(
 ) -> ModuleChapter:
     """A new version of chapter `index`, written from the same source sections."""
     chapter = module.chapters[index]
-    sections = _sections_for_chapter(chapter, split_document(document, max_chars=SECTION_CHARS))
+    sections = _sections_for_chapter(chapter, _lesson_sections(document))
     if not sections:
         raise NothingToTeach("the source sections of this chapter could not be found")
     lessons = await asyncio.gather(
@@ -154,7 +160,7 @@ async def regenerate_question(
 ) -> Question:
     """A different question from the passage the old one cites (never one the module already has)."""
     old = module.questions[index]
-    sections = split_document(document, max_chars=SECTION_CHARS)
+    sections = _lesson_sections(document)
     page = old.citation.page
     around = [s for s in sections if s.first_page <= page <= s.last_page] or sections
     taken = {" ".join(q.stem.split()).casefold() for q in module.questions}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from jsonschema.exceptions import SchemaError
@@ -10,9 +12,21 @@ from pydantic import Discriminator, Field, Tag, field_validator
 
 from tutela.gateway.wire.common import RequestModel, discriminate
 
+# Schemas already found valid, by their canonical JSON: checking one costs tens of milliseconds and
+# clients (authoring first) send the same few schemas with every request.
+_VALID_SCHEMAS: OrderedDict[str, None] = OrderedDict()
+_VALID_SCHEMAS_KEPT = 256
+
 
 def check_json_schema(schema: dict[str, Any]) -> None:
     """Raise ``ValueError`` naming the defect if ``schema`` is not a valid JSON Schema."""
+    try:
+        key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _VALID_SCHEMAS:
+        _VALID_SCHEMAS.move_to_end(key)
+        return
     # Honour "$schema" when present so draft-07 schemas are checked as draft-07.
     cls = validator_for(schema, default=Draft202012Validator)
     try:
@@ -21,6 +35,10 @@ def check_json_schema(schema: dict[str, Any]) -> None:
         where = "/".join(str(p) for p in exc.path)
         at = f" at '{where}'" if where else ""
         raise ValueError(f"not a valid JSON Schema{at}: {exc.message}") from exc
+    if key is not None:
+        _VALID_SCHEMAS[key] = None
+        if len(_VALID_SCHEMAS) > _VALID_SCHEMAS_KEPT:
+            _VALID_SCHEMAS.popitem(last=False)
 
 
 class TextFormat(RequestModel):
