@@ -57,7 +57,7 @@ _MULTIWORD_CONNECTIVES = (
 _POINTING_STARTS = {
     "en": "he she it they this these that those his her its their him them such",
     "fr": "il elle ils elles ce cet cette ces celui celle ceux celles cela ça leur leurs son sa ses",
-    "de": "er sie es dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
+    "de": "er sie dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
     "es": "él ella ellos ellas este esta estos estas ese esa esos esas eso esto su sus aquel aquella",
 }
 _POINTING_PHRASES = re.compile(
@@ -252,7 +252,8 @@ _FUNCTION_WORDS = set(
 _KEYWORD_LINE = re.compile(
     r"^(keywords?|key words|index terms|schlüsselwörter|mots[- ]clés|palabras clave)\b", re.IGNORECASE
 )
-_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- [a-z]{2,}\b")
+# A word cut at a line end ("cal- culation"), not a suspended compound ("Multiuser- und Multitasking-").
+_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- (?!(und|oder|bzw|and|or|et|ou|y|o)\b)[a-z]{2,}\b")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -575,6 +576,14 @@ def key_unsupported(kind: str, stem: str, answer: list[str], options: list[str],
     return normalized(answer[0]) not in said
 
 
+# What makes "Explain ..." specific: how, why or what something is, a difference, the steps of something.
+_SPECIFIC_TOPIC = re.compile(
+    r"^(how|why|what|when|the (difference|relation|steps|stages)|comment|pourquoi|ce qu|la différence|"
+    r"les étapes|cómo|por qué|qué|la diferencia|las etapas|können, (was|wie|warum))\b",
+    re.IGNORECASE,
+)
+
+
 def vague_objective(objective: str, source: Source) -> bool:
     """An objective that is vague ("Understand X", "Explain Commons.", "Describe the role of Python.") or
     not about the document (its topic is rare in the text)."""
@@ -584,7 +593,7 @@ def vague_objective(objective: str, source: Source) -> bool:
     template = _TEMPLATE_OBJECTIVE.match(text)
     if template:
         topic = template.group("object")
-        if not re.match(r"^(how|why|what|when|the (difference|relation|steps|stages))\b", topic, re.I):
+        if not _SPECIFIC_TOPIC.match(topic):
             return True
     content = [w for w in words(text)[1:] if len(w) > 3]
     if not content:

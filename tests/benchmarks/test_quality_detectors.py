@@ -229,6 +229,10 @@ def test_key_unsupported() -> None:
         ("Explain how bananas ripen in the sun.", True),  # not about the document
         ("Explain how trace trees record hot loops.", False),
         ("List the steps the monitor takes before compiling a trace.", False),
+        ("Expliquer comment the monitor counts loop crossings.", False),
+        ("Explicar cómo trace trees record hot loops.", False),
+        ("Erklären können, was „trace trees“ ist.", False),
+        ("Expliquer «\u00a0trace\u00a0».", True),
     ],
 )
 def test_vague_objective(objective: str, flagged: bool) -> None:
@@ -242,6 +246,8 @@ def test_broken_lesson() -> None:
     assert "duplicated paragraph" in qd.broken_lesson(f"{good}\n\n{good}")
     assert "dangling reference" in qd.broken_lesson("As shown in Table 2, loops are hot.")
     assert "broken word" in qd.broken_lesson("The monitor counts cross- ings of the loop.")
+    assert qd.broken_lesson("Viele Handbuch- und Infoseiten wurden verwendet.", "de") == []
+    assert qd.broken_lesson("Es gibt verschiedene Programme zur Übersetzung von Quellcode.", "de") == []
     assert "opens on a missing sentence" in qd.broken_lesson("However, the monitor counts crossings.")
 
 
