@@ -406,17 +406,22 @@ class Source:
         return bool(wanted) and f" {wanted} " in f" {self.text} "
 
     def closest(self, sentence: str) -> tuple[float, str]:
-        """The source sentence most like this one, and how alike they are (0..1)."""
+        """The source sentence that covers most of this one, and the share of its words in order (0..1).
+
+        Page text does not always split where the generator split (a heading glued to a sentence), so a
+        longer source sentence that contains this one counts as covering it.
+        """
         wanted = words(sentence)
         vocabulary = set(wanted)
-        best = (0.0, "")
+        best = (0.0, 0, "")
         for candidate in self.sentences:
             tokens = words(candidate)
             if len(vocabulary & set(tokens)) < len(vocabulary) / 2:
                 continue
-            ratio = difflib.SequenceMatcher(None, wanted, tokens, autojunk=False).ratio()
-            best = max(best, (ratio, candidate))
-        return best
+            blocks = difflib.SequenceMatcher(None, wanted, tokens, autojunk=False).get_matching_blocks()
+            coverage = sum(b.size for b in blocks) / max(1, len(wanted))
+            best = max(best, (coverage, -len(tokens), candidate))
+        return best[0], best[2]
 
 
 def page_kind(text: str, number: int = 0) -> str:
@@ -538,8 +543,12 @@ def word_salad(variant: str, source: Source, tagger: Tagger | None = None) -> bo
     theirs = words(original)
     if sorted(theirs) == sorted(tokens) and theirs != tokens:
         return True
-    matcher = difflib.SequenceMatcher(None, theirs, tokens, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    operations = difflib.SequenceMatcher(None, theirs, tokens, autojunk=False).get_opcodes()
+    while operations and operations[0][0] == "delete":
+        operations = operations[1:]  # the source sentence went on before this one started
+    while operations and operations[-1][0] == "delete":
+        operations = operations[:-1]  # or after it ended
+    for op, a1, a2, b1, b2 in operations:
         if op == "delete" and a2 - a1 >= 2:
             return True  # words dropped from the middle of the sentence: a fragment, not a claim
         if op != "replace":

@@ -149,6 +149,9 @@ def test_word_salad() -> None:
     assert qd.word_salad("The monitor counts 1996 before compiling a trace.", SOURCE)  # a year for a noun
     assert not qd.word_salad("Trace trees record hot loops in the compiler.", SOURCE)  # a same-kind swap
     assert not qd.word_salad("Trace trees do not record hot loops in the interpreter.", SOURCE)  # negation
+    glued = qd.Source.from_pages({1: "2.1 Trees The monitor counts loop crossings before compiling a trace."})
+    assert not qd.word_salad("The monitor counts loop exits before compiling a trace.", glued)
+    assert qd.word_salad("The monitor counts before compiling a trace.", glued)  # words dropped
 
 
 def test_word_salad_with_a_tagger_catches_a_noun_swapped_for_a_verb() -> None:
