@@ -30,11 +30,13 @@ from tutela.gateway.providers.extractive.distractors import (
     shifted_numbers,
     shifted_years,
 )
+from tutela.gateway.providers.extractive.sentences import NOTE
 from tutela.gateway.providers.extractive.terms import fold
 
 _PER_QUESTION = 4  # candidate sentences parsed per wanted question
 _MIN_CANDIDATES = 40
-_MAX_CANDIDATE = 220  # characters: longer sentences make unreadable stems
+_MAX_CANDIDATE = 220
+_MAX_CLOZE_WORDS = 5  # characters: longer sentences make unreadable stems
 # Words that tie a sentence to its writer, its reader or the sentence before: such a sentence is not parsed.
 _TIED = re.compile(
     r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|I)\b|^(?:He|She|It|They|This|These|Those|There|Here)\b"
@@ -209,11 +211,10 @@ class EnglishWriter:
         if p is None:
             return None
         keys = [a.answer for a in self._ranked_asks(i) if a.kind not in ("cause", "group")]
+        keys = [key for key in keys if self._one_answer(key)]
         definition = self.corpus.definitions.get(i)
-        keys += [definition.term] if definition is not None else []
+        keys += [definition.term] if definition is not None else []  # the term a definition names
         for key in keys:
-            if key not in keys[-1:] and not self._one_answer(key):
-                continue
             found = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", p.clause, re.IGNORECASE))
             if len(found) == 1:
                 return p.clause, found[0][0]
@@ -221,8 +222,10 @@ class EnglishWriter:
 
     def _one_answer(self, key: str) -> bool:
         """A name, a date, a figure, or a term the document keeps using: the blank has one answer."""
-        if any(c.isdigit() or c.isupper() for c in key):
-            return True
+        if len(key.split()) > _MAX_CLOZE_WORDS:
+            return False
+        if any(c.isdigit() or c.isupper() for c in key[1:]):
+            return True  # a figure or a name (a capital past the first letter, which may start the sentence)
         term = self.corpus.terms.get(fold(_without_article(key)))
         return term is not None and term.df >= 2
 
@@ -249,7 +252,9 @@ class EnglishWriter:
 
 def _candidate(text: str) -> bool:
     """Worth parsing: short enough, no glued note number, not tied to its writer or the sentence before."""
-    return len(text) <= _MAX_CANDIDATE and not wh.has_glued_note(text) and _TIED.search(text) is None
+    if len(text) > _MAX_CANDIDATE or wh.has_glued_note(text) or NOTE.search(text):
+        return False
+    return _TIED.search(text) is None
 
 
 def _without_article(text: str) -> str:

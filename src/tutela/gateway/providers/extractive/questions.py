@@ -77,6 +77,7 @@ class _Builder:
         self.polarity = seed % 2
         self.vocabulary: content_words.Vocabulary | None = None
         self.english: EnglishWriter | None = None  # the parser-based writer, for English text
+        self.lists: list[set[int]] = []  # the sentences of each statement list made
 
     def widen(self, corpus: Corpus) -> None:
         """Go on with a widened corpus: its terms differ, so key terms are chosen anew; stems stay taken."""
@@ -216,6 +217,8 @@ class _Builder:
                 return None, []
             self.english.prepare(range(i + 1, i + _WINDOW_REACH))
         window = self._window(i, usable)
+        if any(len(set(window) & taken) >= 2 for taken in self.lists):
+            return None, []  # the same statements again, under another heading
         variants = {j: v for j in window if (v := self._false_variant(j)) is not None}
         falsifiable = list(variants)
         if len(window) < 3 or not falsifiable:
@@ -230,7 +233,9 @@ class _Builder:
                 options.append(text)
                 answer.append(text)
         self.rng.shuffle(options)
-        topic = self.key(window[0]) or self.key(falsifiable[0])
+        self.lists.append(set(window))
+        # An English topic would be a key term the parse did not check ("College"): name the page instead.
+        topic = None if self.english is not None else self.key(window[0]) or self.key(falsifiable[0])
         stem = (
             say(self.lang, "multiple_choice_topic", topic=topic.text)
             if topic is not None and topic.kind not in _NO_TOPIC

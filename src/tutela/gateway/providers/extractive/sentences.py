@@ -233,9 +233,16 @@ _ANAPHORA = re.compile(
 NOTE_GLUED = re.compile(r"(?<=[a-z][.,;:!?”\"’)])\d{1,3}(?=\s|$)|(?<=[a-z]{4})\d{1,2}(?=[\s.,;:]|$)")
 
 
+# An endnote or footnote: numbered, citing ("Ibid.", "op. cit.", "p. 23"), or pointing elsewhere ("See ...").
+NOTE = re.compile(
+    r"^\d{1,3}\.?\s+(?:See|Cf|Ibid|Id|For|On|In|The|This|Quoted|Cited)\b|\b(?:Ibid|op\. cit|loc\. cit)\b|"
+    r"\bpp?\. \d|^(?:See|Cf\.) "
+)
+
+
 def stands_alone(text: str, language: str) -> bool:
     """Tell whether a sentence reads on its own: no leading connective or pronoun, no glued note number."""
     first = re.sub(r"^\W+|\W+$", "", text.split(" ", 1)[0]).casefold()
     if first in _DEPENDENT.get(language, frozenset()):
         return False
-    return _ANAPHORA.search(text) is None and NOTE_GLUED.search(text) is None
+    return _ANAPHORA.search(text) is None and NOTE_GLUED.search(text) is None and NOTE.search(text) is None

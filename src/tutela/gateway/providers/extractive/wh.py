@@ -216,9 +216,10 @@ def self_contained(tokens: list[Token]) -> bool:
 
 def answer_kind(span: list[Token]) -> tuple[str, str]:
     """Return the kind and entity label of an answer span (a person, a year, a number, a thing, ...)."""
-    labels = {t.ent_type_ for t in span if t.ent_type_}
+    core = span[1:] if len(span) > 1 and span[0].tag_ == "DT" else span
+    labels = {t.ent_type_ for t in core}  # "" for a word outside any entity
     text = " ".join(t.text for t in span)
-    label = labels.pop() if len(labels) == 1 else ""
+    label = labels.pop() if len(labels) == 1 else ""  # the entity must be the whole answer
     if label == "PERSON":
         return "person", label
     if label == "ORG":
@@ -428,11 +429,11 @@ def _object_ask(c: _Clause) -> Ask | None:
     if obj is None:
         return None
     span = _subtree(obj)
-    if not any(t.ent_type_ for t in span) or len(span) > 6 or span[-1].i != c.tokens[-1].i:
+    if len(span) > 6 or span[-1].i != c.tokens[-1].i:
         return None
     kind, label = answer_kind(span)
-    if kind in ("number", "date", "year"):
-        return None
+    if kind in ("number", "date", "year", "thing"):
+        return None  # only a named object: "What did the academy grant?" has many answers
     stem = c.question("Who" if kind == "person" else "What", {t.i for t in span})
     return None if stem is None else Ask(stem, _span_text(span), kind, "object", label, obj.tag_ == "NNPS")
 
