@@ -83,7 +83,9 @@ def test_questions_are_worded_in_the_document_language_and_grounded(text: str, l
 def test_objectives_and_page_names_follow_the_document_language(
     text: str, language: str, objective: str
 ) -> None:
-    passages = [Passage(page=1, text=text)]
+    # A topic the text comes back to, so that there is something to set an objective on.
+    again = {"fr": "Le Groenland perd de la glace chaque été.", "es": "La Amazonia pierde bosque cada año."}
+    passages = [Passage(page=1, text=f"{text} {again[language]}")]
     outline = schemas.ModuleOutline.model_validate(fill("module_outline", passages, language=language))
     assert outline.learning_objectives
     assert all(o.startswith(objective) for o in outline.learning_objectives)

@@ -1,17 +1,28 @@
-"""Module outlines: a title, learning objectives and chapters, following the sections of the source."""
+"""Module outlines: a title, learning objectives and chapters, following the sections of the source.
+
+The title is the document's own (as the request names it) unless that is a file name; objectives come from
+objectives.py.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from tutela.gateway.providers.extractive.corpus import Corpus
+from tutela.gateway.providers.extractive.objectives import build_objectives
 from tutela.gateway.providers.extractive.templates import say
 
-_MAX_OBJECTIVES = 8
 _UNNAMED_PAGES_PER_CHAPTER = 4
+# What PDF metadata often holds instead of a title: a file name, an editor's window title, a URL.
+_FILE_NAME = re.compile(
+    r"\.(pdf|html?|docx?|odt|rtf|txt|tex|indd|qxd|pages)\s*$|^(microsoft (word|powerpoint) - |https?://|www\.)"
+    r"|^[\w.-]*_[\w.-]*$|^untitled\b|^unbenannt\b|^sans titre\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -60,39 +71,43 @@ def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def real_title(title: str | None) -> str | None:
+    """The title as given, unless it is a file name, a URL or an editor's placeholder."""
+    if title is None or not title.strip() or _FILE_NAME.search(title.strip()):
+        return None
+    return title.strip()
+
+
 def build_outline(corpus: Corpus, title: str | None) -> dict[str, Any]:
-    """Return a ModuleOutline: chapters from the sections, objectives from each chapter's key terms."""
+    """Return a ModuleOutline: chapters from the sections, objectives from the document's central topics."""
     chapters = _chapters(corpus)
-    used: set[str] = set()
     out_chapters: list[dict[str, Any]] = []
     titles: list[str] = []
-    objectives: list[str] = []
     has_headings = any(c.section for c in chapters)
+    used: set[str] = set()
     for chapter in chapters:
-        keys = _top_terms(corpus, chapter.sentences, used)
         first, last = min(chapter.pages), max(chapter.pages)
         name = chapter.section
-        # Unnamed text before the first heading is front matter (title page, thanks): no objective from it.
-        front_matter = name is None and has_headings
         if name is None:
+            # Unnamed text before the first heading is front matter (title page, thanks): named by its pages.
+            keys = [] if has_headings else _top_terms(corpus, chapter.sentences, used)
+            used.update(keys[:1])
             name = (
                 _capitalized(corpus.terms[keys[0]].text)
-                if keys and not front_matter
+                if keys
                 else say(corpus.language, "pages" if last > first else "page", first=first, last=last)
             )
-        if keys and not front_matter and len(objectives) < _MAX_OBJECTIVES:
-            template = f"objective_{len(objectives) % 2}"
-            objectives.append(say(corpus.language, template, term=corpus.terms[keys[0]].text))
-            used.add(keys[0])
         titles.append(name)
         out_chapters.append(
             {"title": name, "sources": [{"section": chapter.section, "first_page": first, "last_page": last}]}
         )
+    headings = [c.section for c in chapters if c.section]
+    objectives = build_objectives(corpus, headings)
+    title = real_title(title)
     if not title:
-        named = [c.section for c in chapters if c.section]
         doc_keys = _top_terms(corpus, corpus.usable, set())
-        if len(named) == 1:
-            title = named[0]
+        if len(set(headings)) == 1:
+            title = headings[0]
         else:
             title = _capitalized(corpus.terms[doc_keys[0]].text) if doc_keys else titles[0]
     return {"title": title, "learning_objectives": objectives, "chapters": out_chapters}
