@@ -54,7 +54,10 @@ def test_every_output_validates_and_every_quote_is_on_its_page(language: str, sc
 def test_questions_cover_all_types_and_answers_are_in_the_quote(language: str) -> None:
     output = fill("question_set", passages_of(language), "Please write 12 questions.", language=language)
     questions = schemas.QuestionSet.model_validate(output).questions
-    assert {q.type for q in questions} == set(schemas.QUESTION_TYPES)
+    # Without a parse (German), a false statement swaps only a figure or a name; this sample has one
+    # figure, too few for a statement list (swapped nouns made word salad: "mindestens 14 Anzahl").
+    expected = set(schemas.QUESTION_TYPES) - ({"multiple_choice"} if language == "de" else set())
+    assert {q.type for q in questions} == expected
     for q in questions:
         quote = clean(q.citation.quote)
         folded = (

@@ -30,7 +30,7 @@ from tutela.gateway.providers.extractive.distractors import (
     shifted_numbers,
     shifted_years,
 )
-from tutela.gateway.providers.extractive.sentences import NOTE
+from tutela.gateway.providers.extractive.sentences import NOTE, stands_alone
 from tutela.gateway.providers.extractive.terms import fold
 
 _PER_QUESTION = 4  # candidate sentences parsed per wanted question
@@ -39,7 +39,8 @@ _MAX_CANDIDATE = 220
 _MAX_CLOZE_WORDS = 5  # characters: longer sentences make unreadable stems
 # Words that tie a sentence to its writer, its reader or the sentence before: such a sentence is not parsed.
 _TIED = re.compile(
-    r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|I)\b|^(?:He|She|It|They|This|These|Those|There|Here)\b"
+    r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|I)\b|^(?:He|She|It|They|This|These|Those|There|Here|Such|As a)\b"
+    r"|\b(?:[Ff]ig(?:ure)?s?\.?\s*\d|[Tt]able\s+\d|[Ee]quation\s+\d|above|below|following|latter|former)\b"
 )
 _CONTENT = re.compile(r"[a-z][a-z'-]{3,}")
 _WH_WORDS = frozenset(
@@ -211,14 +212,21 @@ class EnglishWriter:
         if p is None:
             return None
         keys = [a.answer for a in self._ranked_asks(i) if a.kind not in ("cause", "group")]
-        keys = [key for key in keys if self._one_answer(key)]
         definition = self.corpus.definitions.get(i)
         keys += [definition.term] if definition is not None else []  # the term a definition names
+        clause = p.clause[:1].upper() + p.clause[1:]
         for key in keys:
-            found = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", p.clause, re.IGNORECASE))
+            if not self._one_answer(key):
+                continue
+            found = list(re.finditer(rf"(?<![\w-]){re.escape(key)}(?![\w-])", clause, re.IGNORECASE))
             if len(found) == 1:
-                return p.clause, found[0][0]
+                return clause, found[0][0]
         return None
+
+    def stands_alone(self, i: int) -> bool:
+        """Tell whether a sentence may be asked about as it stands (a definition's short answer)."""
+        text = self.corpus.sentences[i].text
+        return _candidate(text) and stands_alone(text, "en")
 
     def _one_answer(self, key: str) -> bool:
         """A name, a date, a figure, or a term the document keeps using: the blank has one answer."""
@@ -226,8 +234,9 @@ class EnglishWriter:
             return False
         if any(c.isdigit() or c.isupper() for c in key[1:]):
             return True  # a figure or a name (a capital past the first letter, which may start the sentence)
+        # A lone common word ("circle") has synonyms and near misses; a recurring multi-word term has not.
         term = self.corpus.terms.get(fold(_without_article(key)))
-        return term is not None and term.df >= 2
+        return term is not None and term.df >= 2 and " " in term.text
 
     def statement(self, i: int) -> str | None:
         """The sentence as shown in a statement list or a true/false question, if it is a body sentence."""

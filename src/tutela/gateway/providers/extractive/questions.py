@@ -24,7 +24,14 @@ from typing import Any
 
 from tutela.gateway.providers.extractive import content_words
 from tutela.gateway.providers.extractive.corpus import Corpus, salience, widen
-from tutela.gateway.providers.extractive.distractors import KeyTerm, key_term, occurrences
+from tutela.gateway.providers.extractive.distractors import (
+    KeyTerm,
+    distractors,
+    key_term,
+    occurrences,
+    shifted_numbers,
+    shifted_years,
+)
 from tutela.gateway.providers.extractive.english import EnglishWriter
 from tutela.gateway.providers.extractive.exceptions import ParserUnavailable
 from tutela.gateway.providers.extractive.sentences import clean, stands_alone
@@ -41,6 +48,7 @@ _MAX_QUOTE = 900
 _WINDOW_REACH = 8  # sentences after the first that a statement list may take
 # A sentence serves each form of question once: the two cloze types blank the same term.
 _FORM = {"fill_in_blank": "cloze", "single_choice": "cloze"}
+_SAFE_SWAPS = ("year", "percent", "number", "acronym")
 _NO_TOPIC = (
     "year",
     "percent",
@@ -165,15 +173,29 @@ class _Builder:
         """The sentence made false: a same-kind swap or a negation (English), else a key-term swap."""
         if self.english is not None:
             return self.english.falsify(i)
-        term = self.key(i)
-        return None if term is None else _swap(self.corpus.sentences[i].text, term.text, term.distractors[0])
+        # Without a parse only a figure, an acronym or a name can be swapped and still read as a claim; a
+        # swapped noun or phrase ("14 Anzahl") turns the sentence into word salad.
+        swappable = _SAFE_SWAPS + (("name",) if self.lang != "de" else ())
+        text = self.corpus.sentences[i].text
+        s = self.corpus.sentences[i]
+        for c in self.corpus.sentence_terms.get(i, []):
+            if c.kind in swappable and c.key in self.corpus.terms and len(occurrences(c.text, text)) == 1:
+                if c.kind == "year":
+                    wrong = shifted_years(c.text, [], text, self.rng, 1)
+                elif c.kind in ("number", "percent"):
+                    wrong = shifted_numbers(c.text, text, self.rng, 1)
+                else:
+                    wrong = distractors(self.corpus, c, text, s.section, self.rng, 1)
+                if wrong:
+                    return _swap(text, c.text, wrong[0])
+        return None
 
     def true_false(self, i: int) -> dict[str, Any] | None:
         text = self.corpus.sentences[i].text
         if is_question(text) or (self.english is not None and self.english.statement(i) is None):
             return None
-        false = self._false_variant(i)
-        if false is None:
+        false = self._false_variant(i) if not self.polarity else None  # the next statement is false
+        if false is None and not self.polarity:
             return None
         self.polarity ^= 1  # alternate, so that about half the statements are false
         statement = false if self.polarity else text
@@ -187,7 +209,8 @@ class _Builder:
     def short_answer(self, i: int) -> dict[str, Any] | None:
         d = self.corpus.definitions.get(i)
         text = self.corpus.sentences[i].text
-        if d is not None and len(d.answer) <= 250:
+        english = self.english
+        if d is not None and len(d.answer) <= 250 and (english is None or english.stands_alone(i)):
             key = {
                 "is": "short_is",
                 "refers": "short_refers",

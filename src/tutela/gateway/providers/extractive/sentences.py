@@ -226,6 +226,17 @@ _DEPENDENT_STARTS = {
     "nl": "en maar of ook echter dus dan hij zij ze het dit deze die dat",
 }
 _DEPENDENT = {lang: frozenset(words.split()) for lang, words in _DEPENDENT_STARTS.items()}
+# Demonstratives anywhere in the sentence point to something said before ("die Elemente dieser Familie").
+_DEMONSTRATIVES = {
+    "en": "this these those",
+    "de": "dies diese dieser dieses diesem diesen",
+    "fr": "cette ces cela ceci",
+    "es": "este esta estos estas ese esa esos esas",
+    "it": "questo questa questi queste quello quella",
+    "pt": "este esta estes estas esse essa esses essas",
+    "nl": "deze dit",
+}
+_POINTING = {lang: frozenset(words.split()) for lang, words in _DEMONSTRATIVES.items()}
 _ANAPHORA = re.compile(
     r"\b(?:that|the same|the following|the previous) (?:year|month|day|time)\b|\b(?:the latter|the former)\b",
     re.IGNORECASE,
@@ -240,9 +251,16 @@ NOTE = re.compile(
 )
 
 
+_LABELLED = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)?:\s")
+
+
 def stands_alone(text: str, language: str) -> bool:
     """Tell whether a sentence reads on its own: no leading connective or pronoun, no glued note number."""
     first = re.sub(r"^\W+|\W+$", "", text.split(" ", 1)[0]).casefold()
     if first in _DEPENDENT.get(language, frozenset()):
+        return False
+    if _LABELLED.match(text):
+        return False  # "Beweis: ...", "Hint: ...": a label, not a statement
+    if not _POINTING.get(language, frozenset()).isdisjoint(w.casefold() for w in re.findall(r"\w+", text)):
         return False
     return _ANAPHORA.search(text) is None and NOTE_GLUED.search(text) is None and NOTE.search(text) is None

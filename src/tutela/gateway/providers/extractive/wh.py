@@ -70,6 +70,7 @@ _CONNECTIVE_PHRASES = (
     "in particular",
     "of course",
     "in fact",
+    "as a result",
 )
 _PRONOUNS = frozenset(
     [
@@ -258,7 +259,9 @@ class _Clause:
     """The main clause of a sentence: subject, verb group and the rest, ready to be inverted."""
 
     def __init__(self, doc: Any, start: int) -> None:
-        self.tokens = _ends([t for t in doc[start:]])
+        # A connective inside the clause ("are then copied", "is also used") leans on the sentence before.
+        inner = {t.i for t in doc[start:] if t.dep_ == "advmod" and t.lower_ in _CONNECTIVES}
+        self.tokens = _ends([t for t in doc[start:] if t.i not in inner])
         root = doc[start:].root
         self.root = root
         self.subject = next((c for c in root.lefts if c.dep_ in ("nsubj", "nsubjpass")), None)
@@ -338,8 +341,8 @@ def _subject_ask(c: _Clause) -> Ask | None:
     rest = [t for t in c.tokens if t.i > span[-1].i]
     if not any(t.i == c.root.i for t in rest):
         return None
-    if c.root.lemma_ == "be" and not any(t.dep_ in ("attr", "acomp") for t in c.root.rights):
-        return None  # "X is that ...": nothing to name
+    if c.root.lemma_ == "be" and not any(t.dep_ == "attr" for t in c.root.rights):
+        return None  # "X is that ...", "X is so general that ...": nothing to name
     finite = c.auxes[0] if c.auxes else c.root
     if finite.tag_ == "VBP" and finite.lemma_ not in ("be", "have"):
         return None  # "What help the controller ...?": the verb would need the singular
@@ -468,6 +471,7 @@ def is_body_statement(doc: Any) -> bool:
         or doc[-1].text not in (".", "!")
         or MATH.search(doc.text)
         or _ASIDE_BRACES.search(doc.text)
+        or any(t.dep_ == "advmod" and t.lower_ in _CONNECTIVES for t in doc)  # "X also did Y"
     ):
         return False
     c = _Clause(doc, 0)
