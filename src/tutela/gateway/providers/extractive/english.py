@@ -40,7 +40,13 @@ _MAX_CLOZE_WORDS = 5  # characters: longer sentences make unreadable stems
 # Words that tie a sentence to its writer, its reader or the sentence before: such a sentence is not parsed.
 _TIED = re.compile(
     r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|I)\b|^(?:He|She|It|They|This|These|Those|There|Here|Such|As a)\b"
-    r"|\b(?:[Ff]ig(?:ure)?s?\.?\s*\d|[Tt]able\s+\d|[Ee]quation\s+\d|above|below|following|latter|former)\b"
+    r"|(?:\b[Ff]i|\bﬁ)g(?:ure)?s?\.?\s*\d|\b(?:[Tt]able\s+\d|[Ee]quation\s+\d|above|below|following|latter|former)\b"
+)
+# Licence and rights boilerplate (a rights page, a licence appended to a book) is never material for a quiz.
+_BOILERPLATE = re.compile(
+    r"\b(?:Project Gutenberg|licen[cs]e[sd]?|trademarks?|copyrights?|warrant(?:y|ies)|liabilit(?:y|ies)|"
+    r"royalt(?:y|ies)|all rights reserved)\b",
+    re.IGNORECASE,
 )
 _CONTENT = re.compile(r"[a-z][a-z'-]{3,}")
 _WH_WORDS = frozenset(
@@ -120,6 +126,8 @@ class EnglishWriter:
             text = _without_article(ent.text)
             if kind == "year":
                 self.years.append(text)
+            elif not _proper(tokens, kind):
+                continue  # a tagger's slip ("Lengths", "integer", "fig") would be a wrong option of no kind
             elif kind in ("person", "organization", "group"):
                 self.pools[kind][text] += 1
             elif kind == "place":
@@ -259,9 +267,24 @@ class EnglishWriter:
         return p.negation
 
 
+def _proper(tokens: list[Any], kind: str) -> bool:
+    """A name as names are written: proper nouns with capitals, not only capitalized by the sentence start."""
+    names = [t for t in tokens if t.pos_ == "PROPN"]
+    if not names or any(t.is_alpha and not t.text[:1].isupper() for t in names):
+        return False
+    if kind == "person" and all(t.is_upper and len(t) > 1 for t in names):
+        return False  # "ABC" is no person
+    return tokens[0].i > 0 or len(names) > 1
+
+
 def _candidate(text: str) -> bool:
     """Worth parsing: short enough, no glued note number, not tied to its writer or the sentence before."""
-    if len(text) > _MAX_CANDIDATE or wh.has_glued_note(text) or NOTE.search(text):
+    if (
+        len(text) > _MAX_CANDIDATE
+        or wh.has_glued_note(text)
+        or NOTE.search(text)
+        or _BOILERPLATE.search(text)
+    ):
         return False
     return _TIED.search(text) is None
 

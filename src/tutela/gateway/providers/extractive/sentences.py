@@ -216,9 +216,10 @@ def is_usable(sentence: str) -> bool:
 # sentence, asked about alone, dangles ("But it ...", "Also, ..."). Per language of Tutela's templates.
 _DEPENDENT_STARTS = {
     "en": "and but or so yet also however thus therefore moreover furthermore then hence he she it they his "
-    "her its their this these those such there here instead nevertheless meanwhile",
+    "her its their this these those such there here instead nevertheless meanwhile indeed still now again "
+    "besides finally next later nor",
     "de": "und aber oder doch auch jedoch also daher deshalb dann er sie es ihr ihre sein seine dies diese "
-    "dieser dieses dort hier trotzdem außerdem",
+    "dieser dieses dort hier trotzdem außerdem sei seien betrachte betrachten",
     "fr": "et mais ou donc aussi cependant puis il elle ils elles ce cette ces cela ceci",
     "es": "y pero o también sin embargo entonces él ella ellos ellas este esta estos estas eso esto",
     "it": "e ma o anche però quindi poi lui lei essi esse questo questa questi queste ciò",
@@ -251,6 +252,8 @@ NOTE = re.compile(
 )
 
 
+# A heading run into the sentence after it ("THE ABSTRACT NATURE OF MATHEMATICS The study of ...").
+_GLUED_HEADING = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]{2,}){2,}\b")
 _LABELLED = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)?:\s")
 
 
@@ -259,7 +262,7 @@ def stands_alone(text: str, language: str) -> bool:
     first = re.sub(r"^\W+|\W+$", "", text.split(" ", 1)[0]).casefold()
     if first in _DEPENDENT.get(language, frozenset()):
         return False
-    if _LABELLED.match(text):
+    if _LABELLED.match(text) or len(MATH.findall(text)) > 0 or _GLUED_HEADING.search(text):
         return False  # "Beweis: ...", "Hint: ...": a label, not a statement
     if not _POINTING.get(language, frozenset()).isdisjoint(w.casefold() for w in re.findall(r"\w+", text)):
         return False

@@ -471,6 +471,7 @@ def is_body_statement(doc: Any) -> bool:
         or doc[-1].text not in (".", "!")
         or MATH.search(doc.text)
         or _ASIDE_BRACES.search(doc.text)
+        or _ASIDE.search(doc.text)
         or any(t.dep_ == "advmod" and t.lower_ in _CONNECTIVES for t in doc)  # "X also did Y"
     ):
         return False
