@@ -15,7 +15,7 @@ import pytest
 
 from tests.gateway.providers.extractive.grounding import grounded_questions
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import parse_source, render_passages, split_document
+from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
 from tutela.authoring.ingest.limits import IngestLimits
 from tutela.authoring.ingest.pdf import extract_pdf
 from tutela.gateway.providers.extractive import fill, nlp, wh
@@ -233,3 +233,24 @@ def _changed_words(source: str, statement: str) -> int:
     while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
         end += 1
     return max(len(a), len(b)) - start - end
+
+
+TOWNS = ["Leeds", "York", "Bath", "Derby", "Exeter", "Durham", "Chester", "Lincoln", "Norwich", "Oxford"]
+
+
+def test_questions_are_spread_over_the_whole_document() -> None:
+    pages = [
+        Passage(
+            page=n,
+            text=(
+                f"The council of {TOWNS[n % 10]} opened a public library with {200 + 10 * n} books in "
+                f"{1850 + n}. Readers borrowed novels, sermons and almanacs from the reading room."
+            ),
+        )
+        for n in range(1, 41)
+    ]
+    out = schemas.QuestionSet.model_validate(fill("question_set", pages, "Write 8 questions.", language="en"))
+    cited = sorted(q.citation.page for q in out.questions)
+    assert len(cited) == 8
+    quarters = {(page - 1) // 10 for page in cited}
+    assert quarters == {0, 1, 2, 3}, cited  # not the first eight pages only

@@ -48,6 +48,7 @@ _MAX_QUOTE = 900
 _WINDOW_REACH = 8  # sentences after the first that a statement list may take
 # A sentence serves each form of question once: the two cloze types blank the same term.
 _FORM = {"fill_in_blank": "cloze", "single_choice": "cloze"}
+_GOLDEN = 0.6180339887498949
 _SAFE_SWAPS = ("year", "percent", "number", "acronym")
 _NO_TOPIC = (
     "year",
@@ -315,15 +316,22 @@ def _ranked(corpus: Corpus) -> list[int]:
 
 
 def _by_page(corpus: Corpus, statements: list[int]) -> list[int]:
-    """Order sentences so that the best of every page comes before the second best of any."""
+    """Order sentences so that the best of every page comes before the second best of any.
+
+    Within one round the pages come in a spread order (golden-ratio steps through the document), so that
+    the first questions of a long book, however few, are drawn from all over it rather than its first pages:
+    each chapter gets questions in proportion to its pages of body text.
+    """
     scores = salience(corpus, statements)
     by_page: dict[int, list[int]] = defaultdict(list)
     for i in sorted(statements, key=lambda i: (-scores[i], i)):
         by_page[corpus.sentences[i].page].append(i)
+    pages = [group for _, group in sorted(by_page.items())]
+    spread = [pages[k] for k in sorted(range(len(pages)), key=lambda k: (k * _GOLDEN) % 1.0)]
     ranked: list[int] = []
     depth = 0
     while len(ranked) < len(statements):
-        ranked.extend(group[depth] for _, group in sorted(by_page.items()) if depth < len(group))
+        ranked.extend(group[depth] for group in spread if depth < len(group))
         depth += 1
     return ranked
 
