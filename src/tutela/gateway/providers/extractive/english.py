@@ -33,7 +33,7 @@ from tutela.gateway.providers.extractive.distractors import (
 from tutela.gateway.providers.extractive.sentences import NOTE, stands_alone
 from tutela.gateway.providers.extractive.terms import fold
 
-_PER_QUESTION = 4  # candidate sentences parsed per wanted question
+_PER_QUESTION = 3  # candidate sentences parsed per wanted question
 _MIN_CANDIDATES = 40
 _MAX_CANDIDATE = 220
 _MAX_CLOZE_WORDS = 5  # characters: longer sentences make unreadable stems
@@ -41,6 +41,7 @@ _MAX_CLOZE_WORDS = 5  # characters: longer sentences make unreadable stems
 _TIED = re.compile(
     r"\b(?:[Ww]e|[Oo]ur|us|[Yy]ou|[Yy]our|I)\b|^(?:He|She|It|They|This|These|Those|There|Here|Such|As a)\b"
     r"|(?:\b[Ff]i|\bﬁ)g(?:ure)?s?\.?\s*\d|\b(?:[Tt]able\s+\d|[Ee]quation\s+\d|above|below|following|latter|former)\b"
+    r"|\bthe (?:figure|diagram|table|example)\b"
 )
 # Licence and rights boilerplate (a rights page, a licence appended to a book) is never material for a quiz.
 _BOILERPLATE = re.compile(
@@ -98,7 +99,7 @@ class EnglishWriter:
         chosen = [i for i in ranked if _candidate(corpus.sentences[i].text)]
         self._parse(chosen[: max(_MIN_CANDIDATES, _PER_QUESTION * target)])
         # Statement lists need neighbouring sentences, parsed on demand within this budget.
-        self._budget = max(_MIN_CANDIDATES, _PER_QUESTION * target)
+        self._budget = max(_MIN_CANDIDATES // 2, 2 * target)
 
     def _parse(self, indices: list[int]) -> None:
         docs = nlp.parse(self.corpus.sentences[i].text for i in indices)

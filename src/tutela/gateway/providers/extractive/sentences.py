@@ -217,7 +217,7 @@ def is_usable(sentence: str) -> bool:
 _DEPENDENT_STARTS = {
     "en": "and but or so yet also however thus therefore moreover furthermore then hence he she it they his "
     "her its their this these those such there here instead nevertheless meanwhile indeed still now again "
-    "besides finally next later nor",
+    "besides finally next later nor anyhow anyway",
     "de": "und aber oder doch auch jedoch also daher deshalb dann er sie es ihr ihre sein seine dies diese "
     "dieser dieses dort hier trotzdem außerdem sei seien betrachte betrachten",
     "fr": "et mais ou donc aussi cependant puis il elle ils elles ce cette ces cela ceci",

@@ -54,6 +54,7 @@ _CONNECTIVES = frozenset(
         "similarly",
         "otherwise",
         "anyway",
+        "anyhow",
         "finally",
         "further",
         "additionally",
@@ -96,7 +97,7 @@ _DEMONSTRATIVES = frozenset(["this", "that", "these", "those", "such"])
 _ANAPHORIC = re.compile(
     r"\b(?:that|the same|the following|the next|the previous|the latter|the former|this) "
     r"(?:year|month|day|week|decade|century|time|period|season|one|ones)\b"
-    r"|\b(?:the latter|the former|the other)\b",
+    r"|\b(?:the latter|the former|the other|the two|the three|the four|both of them)\b",
     re.IGNORECASE,
 )
 _WH_PREPOSITIONS = frozenset(["in", "on", "during", "at"])
@@ -104,9 +105,12 @@ _PLACE_PREPOSITIONS = frozenset(["in", "at", "near"])
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _MAX_ANSWER_TOKENS = 12
 _ASIDE_BRACES = re.compile(r"[{}\[\]]")
+_QUANTIFIERS = frozenset(
+    ["most", "many", "some", "all", "each", "every", "several", "few", "various", "other"]
+)
 _MAX_STEM = 170
 _MAX_STEM_WORDS = 26
-_ASIDE = re.compile(r"[();\[\]]|\b(?:e\.g|i\.e|cf|etc)\b\.?")  # asides and lists make stems unreadable
+_ASIDE = re.compile(r"[():;\[\]]|\b(?:e\.g|i\.e|cf|etc)\b\.?")  # asides and lists make stems unreadable
 # Verbs whose subject is a person: a one-word name the entity tagger calls an organization is asked "Who".
 _HUMAN_VERBS = frozenset(
     [
@@ -325,7 +329,9 @@ def _span_text(span: list[Token]) -> str:
 
 
 def _content(span: list[Token]) -> bool:
-    """An answer worth asking for: a name, a number, or a phrase with two content words."""
+    """An answer worth asking for: a name, a number, or a phrase with two content words (not "most X")."""
+    if any(t.dep_ in ("det", "amod") and t.lower_ in _QUANTIFIERS for t in span):
+        return False
     if any(t.ent_type_ for t in span):
         return True
     return sum(t.pos_ in ("NOUN", "PROPN", "ADJ") for t in span) >= 2
