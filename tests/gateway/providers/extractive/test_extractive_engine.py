@@ -54,13 +54,19 @@ def test_every_output_validates_and_every_quote_is_on_its_page(language: str, sc
 def test_questions_cover_all_types_and_answers_are_in_the_quote(language: str) -> None:
     output = fill("question_set", passages_of(language), "Please write 12 questions.", language=language)
     questions = schemas.QuestionSet.model_validate(output).questions
-    assert {q.type for q in questions} == set(schemas.QUESTION_TYPES)
+    # Without a parse (German), a false statement swaps only a figure or a name; this sample has one
+    # figure, too few for a statement list (swapped nouns made word salad: "mindestens 14 Anzahl").
+    expected = set(schemas.QUESTION_TYPES) - ({"multiple_choice"} if language == "de" else set())
+    assert {q.type for q in questions} == expected
     for q in questions:
         quote = clean(q.citation.quote)
+        folded = (
+            quote.casefold()
+        )  # as the pipeline checks: a phrase starting its sentence is asked in lower case
         if q.type in ("fill_in_blank", "short_answer", "single_choice", "multiple_choice"):
-            assert all(answer in quote for answer in q.answer), q
+            assert all(answer.casefold() in folded for answer in q.answer), q
         if q.type == "single_choice":
-            assert sum(option in quote for option in q.options) == 1, q
+            assert sum(option.casefold() in folded for option in q.options) == 1, q
         if q.type == "fill_in_blank":
             assert q.stem.count(schemas.BLANK) == 1
             assert q.answer[0] not in q.stem

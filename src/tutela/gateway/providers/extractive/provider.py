@@ -43,12 +43,13 @@ from pydantic import Field
 from tutela.authoring.generation.exceptions import MalformedPassages
 from tutela.authoring.generation.passages import Passage, parse_source
 from tutela.gateway.providers.base import DeploymentConfig, Provider, ProviderOptions
-from tutela.gateway.providers.extractive import terms
+from tutela.gateway.providers.extractive import nlp, terms
 from tutela.gateway.providers.extractive.corpus import guess_language
 from tutela.gateway.providers.extractive.engine import SCHEMA_NAMES, fill, question_types
 from tutela.gateway.providers.extractive.exceptions import (
     EmbeddingModelUnavailable,
     NoUsableText,
+    ParserUnavailable,
     UnknownSchema,
 )
 from tutela.gateway.providers.extractive.sentences import clean, is_instruction_like, split_spans
@@ -210,8 +211,9 @@ class ExtractiveProvider(Provider):
         self._embedder_failed = False
 
     async def start(self) -> None:
-        """Load the embedding model now, so the first request does not pay for it."""
+        """Load the embedding model and the English parser now, so the first request does not pay for them."""
         await asyncio.to_thread(self._load_embedder)
+        await asyncio.to_thread(_load_parser)
 
     def _load_embedder(self) -> Embedder | None:
         """The shared embedder, or None (logged once) when it cannot be loaded."""
@@ -572,6 +574,14 @@ def _usage(prompt_tokens: int, outputs: list[_Output], tokens: _Tokens) -> Usage
     return Usage(
         prompt_tokens=prompt_tokens, completion_tokens=completion, total_tokens=prompt_tokens + completion
     )
+
+
+def _load_parser() -> None:
+    """Load the English parser of question writing, or log once why English questions fall back."""
+    try:
+        nlp.load()
+    except ParserUnavailable as exc:
+        log.warning("extractive: English parser unavailable, writing key-term questions only: %s", exc)
 
 
 def _pieces(text: str) -> list[str]:

@@ -16,6 +16,7 @@ types; true/false and statement lists need statements.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 from collections import defaultdict
@@ -24,19 +25,39 @@ from typing import Any
 
 from tutela.gateway.providers.extractive import content_words
 from tutela.gateway.providers.extractive.corpus import Corpus, salience, widen
-from tutela.gateway.providers.extractive.distractors import KeyTerm, key_term, occurrences
-from tutela.gateway.providers.extractive.sentences import clean
+from tutela.gateway.providers.extractive.distractors import (
+    KeyTerm,
+    distractors,
+    key_term,
+    occurrences,
+    shifted_numbers,
+    shifted_years,
+)
+from tutela.gateway.providers.extractive.english import EnglishWriter
+from tutela.gateway.providers.extractive.exceptions import ParserUnavailable
+from tutela.gateway.providers.extractive.sentences import clean, stands_alone
 from tutela.gateway.providers.extractive.statements import MAX_STATEMENT, is_question
 from tutela.gateway.providers.extractive.templates import mid_sentence, say
 from tutela.gateway.providers.extractive.terms import fold
+
+log = logging.getLogger(__name__)
 
 BLANK = "_____"  # must equal tutela.authoring.generation.schemas.BLANK (a test checks it)
 TRUE, FALSE = "true", "false"  # must equal schemas.TRUE_FALSE_OPTIONS
 TYPE_CYCLE = ("fill_in_blank", "single_choice", "true_false", "short_answer", "multiple_choice")
 _MAX_QUOTE = 900
+_WINDOW_REACH = 8  # sentences after the first that a statement list may take
 # A sentence serves each form of question once: the two cloze types blank the same term.
 _FORM = {"fill_in_blank": "cloze", "single_choice": "cloze"}
-_NO_TOPIC = ("year", "percent", "number", content_words.KIND)  # kinds that do not name what a page is about
+_GOLDEN = 0.6180339887498949
+_SAFE_SWAPS = ("year", "percent", "number", "acronym")
+_NO_TOPIC = (
+    "year",
+    "percent",
+    "number",
+    "phrase",
+    content_words.KIND,
+)  # kinds that do not name what a page is about
 
 
 def default_count(corpus: Corpus) -> int:
@@ -65,6 +86,8 @@ class _Builder:
         self.stems: set[str] = set()
         self.polarity = seed % 2
         self.vocabulary: content_words.Vocabulary | None = None
+        self.english: EnglishWriter | None = None  # the parser-based writer, for English text
+        self.lists: list[set[int]] = []  # the sentences of each statement list made
 
     def widen(self, corpus: Corpus) -> None:
         """Go on with a widened corpus: its terms differ, so key terms are chosen anew; stems stay taken."""
@@ -102,41 +125,82 @@ class _Builder:
         }
 
     def fill_in_blank(self, i: int) -> dict[str, Any] | None:
-        term, text = self.key(i), self.corpus.sentences[i].text
-        if term is None:
-            return None
-        stem = say(self.lang, "fill_in_blank", cloze=_swap(text, term.text, BLANK))
+        text = self.corpus.sentences[i].text
+        if self.english is not None:
+            found = self.english.cloze(i)
+            if found is None:
+                return None
+            clause, answer = found
+        else:
+            term = self.key(i)
+            if term is None:
+                return None
+            clause, answer = text, term.text
+        stem = say(self.lang, "fill_in_blank", cloze=_swap(clause, answer, BLANK))
         return self._question(
             "fill_in_blank",
             stem,
             [],
-            [term.text],
+            [answer],
             say(self.lang, "explain", sentence=text),
             _citation(self.corpus, i, i),
         )
 
     def single_choice(self, i: int) -> dict[str, Any] | None:
-        term, text = self.key(i), self.corpus.sentences[i].text
-        if term is None or len(term.distractors) < 2:
-            return None
-        options = [term.text, *term.distractors]
+        text = self.corpus.sentences[i].text
+        if self.english is not None:
+            found = self.english.choice(i)
+            if found is None:
+                return None
+            ask, wrong = found
+            stem, answer = ask.stem, ask.answer
+        else:
+            term = self.key(i)
+            if term is None or len(term.distractors) < 2:
+                return None
+            stem = say(self.lang, "single_choice", cloze=_swap(text, term.text, BLANK))
+            answer, wrong = term.text, term.distractors
+        options = [answer, *wrong]
         self.rng.shuffle(options)
-        stem = say(self.lang, "single_choice", cloze=_swap(text, term.text, BLANK))
         return self._question(
             "single_choice",
             stem,
             options,
-            [term.text],
+            [answer],
             say(self.lang, "explain", sentence=text),
             _citation(self.corpus, i, i),
         )
 
+    def _false_variant(self, i: int) -> str | None:
+        """The sentence made false: a same-kind swap or a negation (English), else a key-term swap."""
+        if self.english is not None:
+            return self.english.falsify(i)
+        # Without a parse only a figure, an acronym or a name can be swapped and still read as a claim; a
+        # swapped noun or phrase ("14 Anzahl") turns the sentence into word salad.
+        swappable = _SAFE_SWAPS + (("name",) if self.lang != "de" else ())
+        text = self.corpus.sentences[i].text
+        s = self.corpus.sentences[i]
+        for c in self.corpus.sentence_terms.get(i, []):
+            if c.kind in swappable and c.key in self.corpus.terms and len(occurrences(c.text, text)) == 1:
+                if c.kind == "year":
+                    wrong = shifted_years(c.text, [], text, self.rng, 1)
+                elif c.kind in ("number", "percent"):
+                    wrong = shifted_numbers(c.text, text, self.rng, 1)
+                else:
+                    wrong = distractors(self.corpus, c, text, s.section, self.rng, 1)
+                if wrong:
+                    return _swap(text, c.text, wrong[0])
+        return None
+
     def true_false(self, i: int) -> dict[str, Any] | None:
-        term, text = self.key(i), self.corpus.sentences[i].text
-        if term is None or is_question(text):
+        text = self.corpus.sentences[i].text
+        if is_question(text) or (self.english is not None and self.english.statement(i) is None):
+            return None
+        false = self._false_variant(i) if not self.polarity else None  # the next statement is false
+        if false is None and not self.polarity:
             return None
         self.polarity ^= 1  # alternate, so that about half the statements are false
-        statement = _swap(text, term.text, term.distractors[0]) if self.polarity else text
+        statement = false if self.polarity else text
         answer = FALSE if self.polarity else TRUE
         explanation = say(self.lang, "explain_false" if self.polarity else "explain", sentence=text)
         stem = say(self.lang, "true_false", statement=statement)
@@ -146,22 +210,26 @@ class _Builder:
 
     def short_answer(self, i: int) -> dict[str, Any] | None:
         d = self.corpus.definitions.get(i)
-        if d is None or len(d.answer) > 250:
-            return None
-        subject = mid_sentence(d.subject)
-        key = {
-            "is": "short_is",
-            "refers": "short_refers",
-            "called": "short_called",
-            "called_if": "short_called_if",
-        }
-        stem = say(self.lang, key[d.form], subject=subject, verb=d.verb, term=d.term)
         text = self.corpus.sentences[i].text
+        english = self.english
+        if d is not None and len(d.answer) <= 250 and (english is None or english.stands_alone(i)):
+            key = {
+                "is": "short_is",
+                "refers": "short_refers",
+                "called": "short_called",
+                "called_if": "short_called_if",
+            }
+            stem = say(self.lang, key[d.form], subject=mid_sentence(d.subject), verb=d.verb, term=d.term)
+            answer = d.answer
+        elif self.english is not None and (ask := self.english.open_question(i)) is not None:
+            stem, answer = ask.stem, ask.answer
+        else:
+            return None
         return self._question(
             "short_answer",
             stem,
             [],
-            [d.answer],
+            [answer],
             say(self.lang, "explain", sentence=text),
             _citation(self.corpus, i, i),
         )
@@ -169,22 +237,30 @@ class _Builder:
     def multiple_choice(self, i: int, usable: set[int]) -> tuple[dict[str, Any] | None, list[int]]:
         if is_question(self.corpus.sentences[i].text):
             return None, []
+        if self.english is not None:
+            if self.english.statement(i) is None:
+                return None, []
+            self.english.prepare(range(i + 1, i + _WINDOW_REACH))
         window = self._window(i, usable)
-        falsifiable = [j for j in window if self.key(j) is not None]
+        if any(len(set(window) & taken) >= 2 for taken in self.lists):
+            return None, []  # the same statements again, under another heading
+        variants = {j: v for j in window if (v := self._false_variant(j)) is not None}
+        falsifiable = list(variants)
         if len(window) < 3 or not falsifiable:
             return None, []
         wrong = set(falsifiable[: 2 if len(window) == 4 and len(falsifiable) >= 2 else 1])
         options, answer = [], []
         for j in window:
             text = self.corpus.sentences[j].text
-            term = self.key(j)
-            if j in wrong and term is not None:
-                options.append(_swap(text, term.text, term.distractors[0]))
+            if j in wrong:
+                options.append(variants[j])
             else:
                 options.append(text)
                 answer.append(text)
         self.rng.shuffle(options)
-        topic = self.key(window[0]) or self.key(falsifiable[0])
+        self.lists.append(set(window))
+        # An English topic would be a key term the parse did not check ("College"): name the page instead.
+        topic = None if self.english is not None else self.key(window[0]) or self.key(falsifiable[0])
         stem = (
             say(self.lang, "multiple_choice_topic", topic=topic.text)
             if topic is not None and topic.kind not in _NO_TOPIC
@@ -213,10 +289,20 @@ class _Builder:
             s = self.corpus.sentences[j]
             if s.passage != first.passage or s.start + len(s.raw) - first.start > _MAX_QUOTE:
                 break
-            if j in usable and len(s.text) <= 220 and not is_question(s.text):
+            body = self.english is None or self.english.statement(j) is not None
+            if j in usable and body and len(s.text) <= 220 and not is_question(s.text):
                 window.append(j)
             j += 1
         return window
+
+
+def _english(corpus: Corpus, target: int, rng: random.Random) -> EnglishWriter | None:
+    """The parser-based writer, or None (logged) when the English parser cannot be loaded."""
+    try:
+        return EnglishWriter(corpus, _ranked(corpus), target, rng)
+    except ParserUnavailable as exc:
+        log.debug("extractive: English parser unavailable (logged at start): %s", exc)
+        return None
 
 
 def _ranked(corpus: Corpus) -> list[int]:
@@ -231,15 +317,22 @@ def _ranked(corpus: Corpus) -> list[int]:
 
 
 def _by_page(corpus: Corpus, statements: list[int]) -> list[int]:
-    """Order sentences so that the best of every page comes before the second best of any."""
+    """Order sentences so that the best of every page comes before the second best of any.
+
+    Within one round the pages come in a spread order (golden-ratio steps through the document), so that
+    the first questions of a long book, however few, are drawn from all over it rather than its first pages:
+    each chapter gets questions in proportion to its pages of body text.
+    """
     scores = salience(corpus, statements)
     by_page: dict[int, list[int]] = defaultdict(list)
     for i in sorted(statements, key=lambda i: (-scores[i], i)):
         by_page[corpus.sentences[i].page].append(i)
+    pages = [group for _, group in sorted(by_page.items())]
+    spread = [pages[k] for k in sorted(range(len(pages)), key=lambda k: (k * _GOLDEN) % 1.0)]
     ranked: list[int] = []
     depth = 0
     while len(ranked) < len(statements):
-        ranked.extend(group[depth] for _, group in sorted(by_page.items()) if depth < len(group))
+        ranked.extend(group[depth] for group in spread if depth < len(group))
         depth += 1
     return ranked
 
@@ -275,6 +368,9 @@ def _fill(
 ) -> None:
     """Add questions from the builder's corpus until there are `target`, cycling through the types."""
     ranked = _ranked(builder.corpus)
+    if builder.english is None:
+        # Without a parse, a sentence tied to the one before it cannot be made to stand alone: skip it.
+        ranked = [i for i in ranked if stands_alone(builder.corpus.sentences[i].text, builder.lang)]
     usable = set(ranked)
     # First every sentence serves one question; when the text is scarce (formula-heavy pages), a sentence
     # may serve a second question of another type.
@@ -305,6 +401,11 @@ def build_questions(
     used_pairs: set[tuple[int, str]] = set()
     questions: list[tuple[int, dict[str, Any]]] = []
     kinds = types or TYPE_CYCLE
+    if corpus.language == "en":
+        builder.english = _english(corpus, target, builder.rng)
+        if builder.english is not None:
+            _fill(builder, target, questions, used, used_pairs, kinds)
+            builder.english = None  # what the parse could not ask, plain key-term questions may
     _fill(builder, target, questions, used, used_pairs, kinds)
     if len(questions) < target:
         wide = widen(corpus)

@@ -210,3 +210,60 @@ def is_usable(sentence: str) -> bool:
     if any(m[1].lower() not in _ABBREVIATIONS for m in _RUN_ON.finditer(sentence)):
         return False  # "tracing. heuristic selects": two columns or a caption run into each other
     return not LEADER.search(sentence) and not is_instruction_like(sentence)
+
+
+# First words that tie a sentence to the one before it (a connective, a pronoun, a demonstrative): such a
+# sentence, asked about alone, dangles ("But it ...", "Also, ..."). Per language of Tutela's templates.
+_DEPENDENT_STARTS = {
+    "en": "and but or so yet also however thus therefore moreover furthermore then hence he she it they his "
+    "her its their this these those such there here instead nevertheless meanwhile indeed still now again "
+    "besides finally next later nor anyhow anyway",
+    "de": "und aber oder doch auch jedoch also daher deshalb dann er sie es ihr ihre sein seine dies diese "
+    "dieser dieses dort hier trotzdem außerdem sei seien betrachte betrachten",
+    "fr": "et mais ou donc aussi cependant puis il elle ils elles ce cette ces cela ceci",
+    "es": "y pero o también sin embargo entonces él ella ellos ellas este esta estos estas eso esto",
+    "it": "e ma o anche però quindi poi lui lei essi esse questo questa questi queste ciò",
+    "pt": "e mas ou também porém então ele ela eles elas este esta estes estas isso isto",
+    "nl": "en maar of ook echter dus dan hij zij ze het dit deze die dat",
+}
+_DEPENDENT = {lang: frozenset(words.split()) for lang, words in _DEPENDENT_STARTS.items()}
+# Demonstratives anywhere in the sentence point to something said before ("die Elemente dieser Familie").
+_DEMONSTRATIVES = {
+    "en": "this these those",
+    "de": "dies diese dieser dieses diesem diesen",
+    "fr": "cette ces cela ceci",
+    "es": "este esta estos estas ese esa esos esas",
+    "it": "questo questa questi queste quello quella",
+    "pt": "este esta estes estas esse essa esses essas",
+    "nl": "deze dit",
+}
+_POINTING = {lang: frozenset(words.split()) for lang, words in _DEMONSTRATIVES.items()}
+_ANAPHORA = re.compile(
+    r"\b(?:that|the same|the following|the previous) (?:year|month|day|time)\b|\b(?:the latter|the former)\b",
+    re.IGNORECASE,
+)
+NOTE_GLUED = re.compile(r"(?<=[a-z][.,;:!?”\"’)])\d{1,3}(?=\s|$)|(?<=[a-z]{4})\d{1,2}(?=[\s.,;:]|$)")
+
+
+# An endnote or footnote: numbered, citing ("Ibid.", "op. cit.", "p. 23"), or pointing elsewhere ("See ...").
+NOTE = re.compile(
+    r"^\d{1,3}\.?\s+(?:See|Cf|Ibid|Id|For|On|In|The|This|Quoted|Cited)\b|\b(?:Ibid|op\. cit|loc\. cit)\b|"
+    r"\bpp?\. \d|^(?:See|Cf\.) "
+)
+
+
+# A heading run into the sentence after it ("THE ABSTRACT NATURE OF MATHEMATICS The study of ...").
+_GLUED_HEADING = re.compile(r"\b[A-Z]{2,}(?:\s+[A-Z]{2,}){2,}\b")
+_LABELLED = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)?:\s")
+
+
+def stands_alone(text: str, language: str) -> bool:
+    """Tell whether a sentence reads on its own: no leading connective or pronoun, no glued note number."""
+    first = re.sub(r"^\W+|\W+$", "", text.split(" ", 1)[0]).casefold()
+    if first in _DEPENDENT.get(language, frozenset()):
+        return False
+    if _LABELLED.match(text) or len(MATH.findall(text)) > 0 or _GLUED_HEADING.search(text):
+        return False  # "Beweis: ...", "Hint: ...": a label, not a statement
+    if not _POINTING.get(language, frozenset()).isdisjoint(w.casefold() for w in re.findall(r"\w+", text)):
+        return False
+    return _ANAPHORA.search(text) is None and NOTE_GLUED.search(text) is None and NOTE.search(text) is None
