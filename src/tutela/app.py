@@ -73,6 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.status_code, exc.message, code=exc.code, param=exc.param),
             status_code=exc.status_code,
+            headers=exc.headers or None,
         )
 
     @app.exception_handler(GatewayError)

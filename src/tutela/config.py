@@ -58,8 +58,24 @@ class JobSettings(BaseModel):
     run_in_process: bool = True
 
 
+class ThrottleSettings(BaseModel):
+    """Failed authentications: how many are free, then how long each further one waits (doubling)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Sign-in: per account (organization + email, or staff email) and per client address.
+    account_free_failures: int = Field(default=5, ge=1, le=1000)
+    address_free_failures: int = Field(default=30, ge=1, le=100_000)
+    # Wrong or malformed API keys, API tokens and session tokens, per client address.
+    credential_free_failures: int = Field(default=20, ge=1, le=100_000)
+    first_delay_seconds: float = Field(default=1.0, gt=0, le=3600)
+    max_delay_seconds: float = Field(default=900.0, gt=0, le=24 * 3600)
+    # A counter with no failure for this long starts again from zero.
+    forget_after_seconds: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
+
+
 class AuthSettings(BaseModel):
-    """Sign-in and token lifetimes."""
+    """Sign-in, token lifetimes and the throttling of failed authentications."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -70,6 +86,7 @@ class AuthSettings(BaseModel):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     secure_cookies: bool = False
+    throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
 
 
 class ServerSettings(BaseModel):
