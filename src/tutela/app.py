@@ -116,13 +116,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from tutela.storage import jobs
 
-        consumer = jobs.start_in_process(runtime)
+        in_process = jobs.start_in_process(runtime)
         try:
             yield
         finally:
             await app.state.gateway.close()
-            if consumer is not None:
-                consumer.stop(graceful=True)
+            if in_process is not None:
+                in_process.stop()
 
     app = FastAPI(title="Tutela", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime

@@ -56,6 +56,20 @@ class JobSettings(BaseModel):
     queue_name: str = Field(default="tutela", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     workers: int = Field(default=2, ge=1, le=64)
     run_in_process: bool = True
+    # A running job's worker renews its lease every heartbeat; a lease not renewed for lease_seconds means
+    # the worker died, and within reap_seconds more the job is retried (up to max_attempts) or failed.
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
+    reap_seconds: float = Field(default=15.0, gt=0, le=600)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    # A queued job no worker claimed for this long is put on the queue again (its message may have been lost).
+    requeue_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> JobSettings:
+        if self.heartbeat_seconds * 2 > self.lease_seconds:
+            raise ValueError("jobs.heartbeat_seconds must be at most half of jobs.lease_seconds")
+        return self
 
 
 class ThrottleSettings(BaseModel):

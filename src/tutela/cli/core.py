@@ -76,9 +76,16 @@ def _settle() -> None:
 @main.command()
 @click.option("--workers", default=None, type=int, help="Worker threads (default from settings).")
 def worker(workers: int | None) -> None:
-    """Run a job worker for a scaled-out deployment (Redis or PostgreSQL queue)."""
+    """Run a job worker for a scaled-out deployment (Redis or PostgreSQL queue); it also retries or fails
+    the jobs of workers that died (their lease ran out)."""
+    from tutela.storage.jobs import Reaper
+
     runtime = open_runtime()
-    runtime.jobs.consumer(workers, embedded=False).run()
+    reaper = Reaper(runtime).start()
+    try:
+        runtime.jobs.consumer(workers, embedded=False).run()
+    finally:
+        reaper.stop()
 
 
 @main.group()

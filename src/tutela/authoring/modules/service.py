@@ -349,8 +349,9 @@ def create_module(
     model: str,
     template_id: str | None,
     template_version: int | None,
+    job_id: str | None = None,
 ) -> Module:
-    """A new draft from generated content, with its check report."""
+    """A new draft from generated content, with its check report (`job_id`: the job that made it)."""
     module = Module(
         org_id=org_id,
         title=content.title[:500],
@@ -362,6 +363,7 @@ def create_module(
         deployment=deployment,
         model=model,
         created_by=user_id,
+        job_id=job_id,
     )
     db.add(module)
     db.flush()
