@@ -110,7 +110,10 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Upload routes only (the largest upload plus multipart framing); the gateway has its own limit.
     max_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
+    # Every other route: JSON and form bodies (a whole module.json fits many times over).
+    max_json_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
 
 class GatewaySettings(BaseModel):
