@@ -15,10 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tutela.config import Settings
 from tutela.errors import TutelaError
 from tutela.gateway.wire.exceptions import GatewayError
-from tutela.middleware import BodyTooLarge, RequestContextMiddleware
+from tutela.middleware import BodyLimits, BodyTooLarge, RequestContextMiddleware
 from tutela.runtime import Runtime
 
 log = logging.getLogger("tutela.app")
+
+# The routes that take a document upload: the only ones allowed a body past server.max_json_body_bytes.
+UPLOAD_PATHS = frozenset({"/api/documents", "/author/new"})
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -73,6 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.status_code, exc.message, code=exc.code, param=exc.param),
             status_code=exc.status_code,
+            headers=exc.headers or None,
         )
 
     @app.exception_handler(GatewayError)
@@ -87,6 +91,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, BodyTooLarge):  # FastAPI wraps errors met while reading a body
+            body = error_body(413, str(exc.__cause__), code="payload_too_large")
+            return JSONResponse(body, status_code=413)
         code = "not_found" if exc.status_code == 404 else "http_error"
         message = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
         return JSONResponse(error_body(exc.status_code, message, code=code), status_code=exc.status_code)
@@ -115,13 +122,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from tutela.storage import jobs
 
-        consumer = jobs.start_in_process(runtime)
+        in_process = jobs.start_in_process(runtime)
         try:
             yield
         finally:
             await app.state.gateway.close()
-            if consumer is not None:
-                consumer.stop(graceful=True)
+            if in_process is not None:
+                in_process.stop()
 
     app = FastAPI(title="Tutela", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
@@ -132,5 +139,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     from tutela.routes import include_routers
 
     include_routers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=runtime.settings.server.max_body_bytes)
+    settings = runtime.settings
+    limits = BodyLimits(
+        upload=settings.server.max_body_bytes,
+        upload_paths=UPLOAD_PATHS,
+        gateway=settings.gateway.max_body_bytes,
+        gateway_prefixes=("/v1/", "/openai/"),
+        other=settings.server.max_json_body_bytes,
+    )
+    app.add_middleware(RequestContextMiddleware, limits=limits)
     return app

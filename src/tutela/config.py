@@ -60,10 +60,40 @@ class JobSettings(BaseModel):
     queue_name: str = Field(default="tutela", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     workers: int = Field(default=2, ge=1, le=64)
     run_in_process: bool = True
+    # A running job's worker renews its lease every heartbeat; a lease not renewed for lease_seconds means
+    # the worker died, and within reap_seconds more the job is retried (up to max_attempts) or failed.
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
+    reap_seconds: float = Field(default=15.0, gt=0, le=600)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    # A queued job no worker claimed for this long is put on the queue again (its message may have been lost).
+    requeue_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> JobSettings:
+        if self.heartbeat_seconds * 2 > self.lease_seconds:
+            raise ValueError("jobs.heartbeat_seconds must be at most half of jobs.lease_seconds")
+        return self
+
+
+class ThrottleSettings(BaseModel):
+    """Failed authentications: how many are free, then how long each further one waits (doubling)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Sign-in: per account (organization + email, or staff email) and per client address.
+    account_free_failures: int = Field(default=5, ge=1, le=1000)
+    address_free_failures: int = Field(default=30, ge=1, le=100_000)
+    # Wrong or malformed API keys, API tokens and session tokens, per client address.
+    credential_free_failures: int = Field(default=20, ge=1, le=100_000)
+    first_delay_seconds: float = Field(default=1.0, gt=0, le=3600)
+    max_delay_seconds: float = Field(default=900.0, gt=0, le=24 * 3600)
+    # A counter with no failure for this long starts again from zero.
+    forget_after_seconds: float = Field(default=3600.0, gt=0, le=7 * 24 * 3600)
 
 
 class AuthSettings(BaseModel):
-    """Sign-in and token lifetimes."""
+    """Sign-in, token lifetimes and the throttling of failed authentications."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,6 +104,7 @@ class AuthSettings(BaseModel):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     secure_cookies: bool = False
+    throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
 
 
 class ServerSettings(BaseModel):
@@ -83,7 +114,10 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Upload routes only (the largest upload plus multipart framing); the gateway has its own limit.
     max_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
+    # Every other route: JSON and form bodies (a whole module.json fits many times over).
+    max_json_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
 
 class GatewaySettings(BaseModel):

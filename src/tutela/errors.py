@@ -7,7 +7,8 @@
     ├── AuthenticationFailed    401
     ├── PermissionDenied        403
     ├── PayloadTooLarge         413
-    └── Unavailable             503
+    ├── TooManyAttempts         429 — with Retry-After
+    └── Unavailable             503 — with Retry-After when a retry later can succeed
 
 Each domain package subclasses these in its own `exceptions.py`. Routers never catch them: one handler in
 `tutela.app` turns them into JSON bodies (and, on gateway routes, OpenAI-shaped error bodies).
@@ -26,6 +27,8 @@ class TutelaError(Exception):
         super().__init__(message)
         self.message = message
         self.param = param
+        # Response headers the HTTP layer adds (Retry-After on 429 and 503).
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(TutelaError):
@@ -70,8 +73,25 @@ class PayloadTooLarge(TutelaError):
     code = "payload_too_large"
 
 
+class TooManyAttempts(TutelaError):
+    """Too many failed authentications from this account or address; retry after the delay given."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))
+        self.headers["Retry-After"] = str(self.retry_after)
+
+
 class Unavailable(TutelaError):
-    """A dependency (region database, key manager) cannot be reached."""
+    """A dependency (region database, key manager) cannot be reached, or a bounded line is full."""
 
     status_code = 503
     code = "unavailable"
+
+    def __init__(self, message: str, *, param: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, param=param)
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))

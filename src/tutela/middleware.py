@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request ids, time spent, body size limit, and content-free access logs.
+"""Pure ASGI middleware: request ids, time spent, body size limits per route, and content-free access logs.
 
 Pure ASGI rather than BaseHTTPMiddleware so streaming responses pass through untouched and the per-request
 cost stays in microseconds. Logs carry the request id, method, route, status, sizes and time — never a body.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,12 +24,35 @@ class BodyTooLarge(Exception):
     """Raised inside the app when the body passes the limit."""
 
 
-class RequestContextMiddleware:
-    """Adds `x-request-id` and the gateway time header to every response, and enforces the body limit."""
+@dataclass(frozen=True)
+class BodyLimits:
+    """How many body bytes a route may send: uploads the most, the gateway its own limit, the rest little.
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    A sign-in or any other JSON or form route is refused past `other` bytes (declared, or counted while the
+    body streams in), so nobody makes the server read 100 MB to be told their password is wrong.
+    """
+
+    upload: int
+    upload_paths: frozenset[str]
+    gateway: int
+    gateway_prefixes: tuple[str, ...]
+    other: int
+
+    def for_path(self, path: str) -> int:
+        """The limit of the route at `path`."""
+        if path in self.upload_paths:
+            return self.upload
+        if path.startswith(self.gateway_prefixes):
+            return self.gateway
+        return self.other
+
+
+class RequestContextMiddleware:
+    """Adds `x-request-id` and the gateway time header to every response, and enforces the body limits."""
+
+    def __init__(self, app: ASGIApp, *, limits: BodyLimits) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,9 +62,10 @@ class RequestContextMiddleware:
         request_id = f"req_{uuid.uuid4().hex}"
         scope.setdefault("state", {})["request_id"] = request_id
         state: dict[str, Any] = {"status": 0, "received": 0, "sent": 0}
+        limit = self.limits.for_path(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await _too_large(send, request_id, self.max_body_bytes)
+        if declared is not None and declared > limit:
+            await _too_large(send, request_id, limit)
             _log(scope, request_id, 413, declared, 0, started)
             return
 
@@ -48,8 +73,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
-                if state["received"] > self.max_body_bytes:
-                    raise BodyTooLarge(f"request body is over the limit of {self.max_body_bytes} bytes")
+                if state["received"] > limit:
+                    raise BodyTooLarge(f"request body is over the limit of {limit} bytes")
             return message
 
         async def stamping_send(message: Message) -> None:

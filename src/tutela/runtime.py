@@ -20,6 +20,7 @@ from tutela.storage.crypto.service_key import ProtectedTable
 from tutela.storage.db import Database
 
 if TYPE_CHECKING:
+    from tutela.core.auth.throttle import AuthThrottle
     from tutela.storage.blobs import BlobStore
     from tutela.storage.crypto.keymanagers import KeyManager
     from tutela.storage.jobs import Jobs
@@ -108,6 +109,19 @@ class Runtime:
 
         return Jobs(self)
 
+    @cached_property
+    def throttle(self) -> AuthThrottle:
+        """Throttling of failed authentications, over the failure store of the jobs backend."""
+        from tutela.core.auth.throttle import AuthThrottle
+        from tutela.storage.throttle import open_failure_store
+
+        return AuthThrottle(
+            open_failure_store(self.settings),
+            self.settings.auth.throttle,
+            self.clock,
+            secret=self.keyring.derive("tutela auth throttle v1"),
+        )
+
     def customer_key(self, spec: str | None) -> KeyManager | None:
         """The key manager for an organization's own key spec, opened once (a local key file: every time)."""
         if spec is None:
@@ -139,6 +153,8 @@ class Runtime:
         """Run the close callbacks, then dispose every engine."""
         while self._on_close:
             self._on_close.pop()()
+        if "throttle" in self.__dict__:
+            self.throttle.close()
         self._dispose()
 
     def _dispose(self) -> None:

@@ -175,3 +175,55 @@ def test_serve_with_demo_starts_a_usable_service(tmp_path: Path) -> None:
         output, _ = process.communicate(timeout=30)
     assert "Demo organization: demo" in output
     assert "demo password 123" in output  # printed so a newcomer can sign in
+
+
+def test_users_and_staff_unlock_clear_failed_sign_ins_shared_through_the_data_dir(tmp_path: Path) -> None:
+    from tutela.core.auth import signin
+    from tutela.errors import AuthenticationFailed, TooManyAttempts
+
+    password = "a long enough password"
+    run(tmp_path, "migrate")
+    run(tmp_path, "orgs", "create", "Lock Test", "--region", "local")
+    run(
+        tmp_path,
+        "users",
+        "create",
+        "--org",
+        "lock-test",
+        "--email",
+        "ann@example.com",
+        TUTELA_PASSWORD=password,
+    )
+    run(tmp_path, "staff", "create", "--email", "ops@example.com", "--role", "operator", "--location", "EEA",
+        TUTELA_PASSWORD=password)  # fmt: skip
+    runtime = Runtime(Settings(data_dir=tmp_path, auth={"argon2_time_cost": 1, "argon2_memory_kib": 8192}))  # type: ignore[arg-type]
+    user = {"organization": "lock-test", "email": "ann@example.com", "address": "192.0.2.7"}
+    staff = {"email": "ops@example.com", "address": "192.0.2.8"}
+    try:
+        for _ in range(5):
+            with pytest.raises(AuthenticationFailed):
+                signin.sign_in_user(runtime, password="wrong password", **user)
+            with pytest.raises(AuthenticationFailed):
+                signin.sign_in_staff(runtime, password="wrong password", **staff)
+        with pytest.raises(TooManyAttempts):
+            signin.sign_in_user(runtime, password=password, **user)
+        with pytest.raises(TooManyAttempts):
+            signin.sign_in_staff(runtime, password=password, **staff)
+        # Another process (the CLI) clears the counters this one wrote: both share data_dir/auth-failures.db.
+        assert (
+            "unlocked ann@example.com"
+            in run(tmp_path, "users", "unlock", "--org", "lock-test", "--email", "Ann@example.com").stdout
+        )
+        assert (
+            "unlocked ops@example.com"
+            in run(tmp_path, "staff", "unlock", "--email", "ops@example.com").stdout
+        )
+        assert signin.sign_in_user(runtime, password=password, **user).token
+        assert signin.sign_in_staff(runtime, password=password, **staff).token
+        missing = run(
+            tmp_path, "users", "unlock", "--org", "lock-test", "--email", "nobody@example.com", ok=False
+        )
+        assert missing.returncode == 1
+        assert "no user with email" in missing.stderr
+    finally:
+        runtime.close()

@@ -197,6 +197,10 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
         ({"user_id": b.user_id}, {"is_active": False}),
         ({"user_id": b.admin_id}, {"is_active": False}),
     ],
+    ("POST", "/api/users/{user_id}/unlock"): lambda a, b: [
+        ({"user_id": b.user_id}, None),
+        ({"user_id": b.admin_id}, None),
+    ],
     ("GET", "/api/groups/{group_id}"): lambda a, b: [({"group_id": b.group_id}, None)],
     ("GET", "/api/groups/{group_id}/members"): lambda a, b: [({"group_id": b.group_id}, None)],
     ("PUT", "/api/groups/{group_id}/members"): lambda a, b: [

@@ -81,3 +81,20 @@ def settings_for(
             regions=region_settings,
             **extra,  # type: ignore[arg-type]
         )
+
+
+REDIS_URL = os.environ.get("TUTELA_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def require_redis() -> None:
+    """Skip locally without Redis; in CI its absence is a failure, not a skip."""
+    import redis
+
+    try:
+        if redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping():
+            return
+    except redis.ConnectionError:
+        pass
+    if os.environ.get("CI"):
+        pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
+    pytest.skip("Redis on 127.0.0.1:6379 is not running")

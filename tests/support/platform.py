@@ -20,6 +20,13 @@ from tutela.storage.migrations import upgrade_all
 
 PASSWORD = "correct horse battery staple"
 FAST_AUTH = {"argon2_time_cost": 1, "argon2_memory_kib": 8192}  # cheap hashing keeps the suite fast
+# Every test client comes from 127.0.0.1 and a module's platform never moves its clock, so the shared
+# platforms count failures as usual but start delays late; tests/core/test_throttle.py uses the defaults.
+LENIENT_THROTTLE = {
+    "account_free_failures": 200,
+    "address_free_failures": 10_000,
+    "credential_free_failures": 10_000,
+}
 
 
 @contextmanager
@@ -71,7 +78,8 @@ class Platform:
 @contextmanager
 def running_platform(backend: str, data_dir: Path, **kwargs: object) -> Iterator[Platform]:
     """Settings → migrated runtime → live server on loopback."""
-    extra = {"jobs": {"backend": "immediate"}, "auth": FAST_AUTH} | dict(kwargs)
+    auth = FAST_AUTH | {"throttle": LENIENT_THROTTLE}
+    extra = {"jobs": {"backend": "immediate"}, "auth": auth} | dict(kwargs)
     with (
         settings_for(backend, data_dir, **extra) as settings,  # type: ignore[arg-type]
         open_runtime(settings) as runtime,

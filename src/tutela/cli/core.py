@@ -76,9 +76,16 @@ def _settle() -> None:
 @main.command()
 @click.option("--workers", default=None, type=int, help="Worker threads (default from settings).")
 def worker(workers: int | None) -> None:
-    """Run a job worker for a scaled-out deployment (Redis or PostgreSQL queue)."""
+    """Run a job worker for a scaled-out deployment (Redis or PostgreSQL queue); it also retries or fails
+    the jobs of workers that died (their lease ran out)."""
+    from tutela.storage.jobs import Reaper
+
     runtime = open_runtime()
-    runtime.jobs.consumer(workers, embedded=False).run()
+    reaper = Reaper(runtime).start()
+    try:
+        runtime.jobs.consumer(workers, embedded=False).run()
+    finally:
+        reaper.stop()
 
 
 @main.group()
@@ -174,6 +181,31 @@ def users_create(
     click.echo(f"created user {user.email} ({user.id}) as {role} in {group.name}")
 
 
+@users.command("unlock")
+@click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
+@click.option("--email", required=True)
+@domain_errors
+def users_unlock(org_name: str, email: str) -> None:
+    """Let a user whose failed sign-ins made them wait sign in again at once."""
+    from tutela.core.auth import signin
+    from tutela.core.organizations import service as organizations
+    from tutela.core.users import service as users_service
+    from tutela.errors import NotFound
+
+    runtime = open_runtime()
+    org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
+    with runtime.region_session(org_id) as db:
+        user = users_service.find_by_email(db, org_id=org_id, email=email)
+        if user is None:
+            raise NotFound(f"no user with email {email!r} in this organization")
+        org = organizations.get(db, org_id=org_id)
+        signin.unlock_user(runtime, organization_slug=org.slug, email=user.email)
+        organizations.record(
+            runtime, db, org_id=org_id, actor="cli", action="user.unlocked", target=f"user:{user.id}"
+        )
+    click.echo(f"unlocked {user.email}: they may sign in again now")
+
+
 @main.group()
 def staff() -> None:
     """Platform staff: operators, safety reviewers and managers."""
@@ -207,6 +239,18 @@ def staff_create(email: str, password: str | None, roles: tuple[str, ...], locat
             min_password_length=runtime.settings.auth.min_password_length,
         )
     click.echo(f"created staff member {member.email} ({member.id})")
+
+
+@staff.command("unlock")
+@click.option("--email", required=True)
+@domain_errors
+def staff_unlock(email: str) -> None:
+    """Let a staff member whose failed sign-ins made them wait sign in again at once."""
+    from tutela.core.auth import signin
+
+    runtime = open_runtime()
+    signin.unlock_staff(runtime, email=email)
+    click.echo(f"unlocked {email.strip().lower()}: they may sign in again now")
 
 
 @main.group()

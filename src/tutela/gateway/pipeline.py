@@ -43,6 +43,7 @@ class Gateway:
         self.runtime = runtime
         self.registry = registry or default_registry()
         self.access = AccessCache(runtime)
+        self.credentials = runtime.throttle.credentials  # wrong keys per client address
         # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path

@@ -3,11 +3,16 @@
 Jobs are plain functions taking the runtime first, registered with `@job`. The huey instance is built from
 settings at start-up (`Jobs(runtime)`), never at import, so one code base serves the in-process consumer of
 `tutela serve` and the separate `tutela worker` processes of a scaled-out deployment.
+
+A worker killed mid-job takes its dequeued message with it. Jobs that must survive that keep a lease in their
+own row, and register a `@recovery` function: every process that runs jobs calls each one every
+`jobs.reap_seconds` (`Reaper`), to retry or fail the jobs whose lease ran out.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,11 +29,19 @@ log = logging.getLogger("tutela.jobs")
 
 JobFunction = Callable[..., Any]
 _REGISTRY: dict[str, JobFunction] = {}
+RecoveryFunction = Callable[["Runtime"], int]
+_RECOVERIES: dict[str, RecoveryFunction] = {}
 
 
 def job(fn: JobFunction) -> JobFunction:
     """Register a job function `fn(runtime, **kwargs)` under its module-qualified name."""
     _REGISTRY[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
+def recovery(fn: RecoveryFunction) -> RecoveryFunction:
+    """Register `fn(runtime) -> jobs recovered`, called periodically by every process that runs jobs."""
+    _RECOVERIES[f"{fn.__module__}.{fn.__qualname__}"] = fn
     return fn
 
 
@@ -118,12 +131,64 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
         return None
 
 
-def start_in_process(runtime: Runtime) -> Consumer | None:
-    """Start a consumer inside this process when the settings ask for one (the embedded default)."""
+class Reaper:
+    """Calls every registered recovery every `jobs.reap_seconds`, in a daemon thread."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tutela-job-reaper", daemon=True)
+
+    def start(self) -> Reaper:
+        """Begin (the first pass runs at once: a restarted process recovers what its predecessor left)."""
+        from tutela.tasks import load_all
+
+        load_all()
+        self._thread.start()
+        return self
+
+    def run_once(self) -> int:
+        """One pass over every recovery; the number of jobs recovered."""
+        recovered = 0
+        for name, fn in list(_RECOVERIES.items()):
+            try:
+                recovered += fn(self.runtime)
+            except Exception:  # one failing recovery (a region down) must not stop the others
+                log.exception("job recovery %s failed", name)
+        return recovered
+
+    def _loop(self) -> None:
+        while True:
+            self.run_once()
+            if self._stop.wait(self.runtime.settings.jobs.reap_seconds):
+                return
+
+    def stop(self) -> None:
+        """Stop after the current pass."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+
+class InProcessJobs:
+    """The consumer and reaper `tutela serve` runs beside the web app."""
+
+    def __init__(self, consumer: Consumer, reaper: Reaper) -> None:
+        self.consumer = consumer
+        self.reaper = reaper
+
+    def stop(self) -> None:
+        """Stop reaping, then let running jobs finish."""
+        self.reaper.stop()
+        self.consumer.stop(graceful=True)
+
+
+def start_in_process(runtime: Runtime) -> InProcessJobs | None:
+    """Start a consumer and a reaper inside this process when the settings ask for them (the default)."""
     settings = runtime.settings.jobs
     if not settings.run_in_process or settings.backend == "immediate":
         return None
     consumer = runtime.jobs.consumer()
     consumer.start()
     log.info("in-process job consumer started (%s, %d workers)", settings.backend, settings.workers)
-    return consumer
+    return InProcessJobs(consumer, Reaper(runtime).start())

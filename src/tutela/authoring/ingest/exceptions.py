@@ -9,7 +9,8 @@
     ├── NoTextLayer
     ├── BrokenPdf
     ├── IngestTimeout
-    └── IngestMemoryExceeded
+    ├── IngestMemoryExceeded
+    └── ParserBusy              not the file's fault: every parse slot is taken and the line is full
 
 The parsing child reports a refusal by `code`; `error_for_code` rebuilds the same exception in the caller.
 """
@@ -101,6 +102,15 @@ class IngestMemoryExceeded(IngestError):
     def beyond(cls, limit: int) -> IngestMemoryExceeded:
         """Refusal naming the memory limit in MB."""
         return cls(f"Reading this PDF needed more than {limit / _MB:.0f} MB of memory and was stopped.")
+
+
+class ParserBusy(IngestError):
+    code = "busy"
+    default_message = "Too many documents are being read right now; try again in a minute."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 _BY_CODE: dict[str, type[IngestError]] = {

@@ -1,8 +1,10 @@
-"""Running the parser in a child process that the caller can always stop.
+"""Running the parser in a child process that the caller can always stop, a bounded number at a time.
 
 The child gets an address-space cap (RLIMIT_AS), a CPU cap, and a wall-clock deadline after which it is
 killed; its answer is read from a pipe up to a size bound. A crash or kill never propagates: it becomes an
-IngestError.
+IngestError. Children run through one pool per process (`ParsePool`): at most `limits.concurrency` at
+once, so parsing never takes more than concurrency × memory_bytes; up to `limits.queue` more callers wait
+in line, and past that (or after waiting too long) a caller gets ParserBusy at once instead of piling up.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from .exceptions import BrokenPdf, IngestError, IngestMemoryExceeded, IngestTimeout
+from .exceptions import BrokenPdf, IngestError, IngestMemoryExceeded, IngestTimeout, ParserBusy
 from .limits import IngestLimits
 from .worker import EXIT_MEMORY
 
@@ -129,8 +135,53 @@ def _failure(status: int, peak_rss: int, limits: IngestLimits, stderr_tail: byte
     return BrokenPdf()
 
 
+class ParsePool:
+    """At most `size` parses at once; at most `queue` callers waiting, each for at most `wait_seconds`."""
+
+    def __init__(self, *, size: int, queue: int, wait_seconds: float) -> None:
+        self.size = size
+        self.queue = queue
+        self.wait_seconds = wait_seconds
+        self.running = 0
+        self.waiting = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one parse slot for the block, waiting in line for it; ParserBusy when the line is full."""
+        with self._changed:
+            if self.running >= self.size:
+                if self.waiting >= self.queue:
+                    raise ParserBusy(retry_after=self.wait_seconds / 2)
+                self.waiting += 1
+                try:
+                    free = self._changed.wait_for(lambda: self.running < self.size, timeout=self.wait_seconds)
+                finally:
+                    self.waiting -= 1
+                if not free:
+                    raise ParserBusy(retry_after=self.wait_seconds / 2)
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.running -= 1
+                self._changed.notify()
+
+
+@cache
+def parse_pool(size: int, queue: int, wait_seconds: float) -> ParsePool:
+    """The process-wide pool for these bounds."""
+    return ParsePool(size=size, queue=queue, wait_seconds=wait_seconds)
+
+
 def run_isolated(request: bytes, limits: IngestLimits) -> bytes:
-    """Run the worker on `request` within `limits`; its answer bytes, or an IngestError."""
+    """Run the worker on `request` within `limits` once the pool has a slot; its answer, or an IngestError."""
+    with parse_pool(limits.concurrency, limits.queue, limits.queue_wait_seconds).slot():
+        return _run_child(request, limits)
+
+
+def _run_child(request: bytes, limits: IngestLimits) -> bytes:
     cpu_seconds = max(1, int(limits.timeout_seconds) + 1)
     process = subprocess.Popen(  # noqa: S603 - fixed argv: this interpreter and our own module
         [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutela.errors import Conflict, InvalidInput, PayloadTooLarge
+from tutela.errors import Conflict, InvalidInput, PayloadTooLarge, Unavailable
 
 
 class DocumentRefused(InvalidInput):
@@ -39,3 +39,9 @@ class SourceUnavailable(Conflict):
     """The source document (or its PDF) has been deleted."""
 
     code = "source_deleted"
+
+
+class ReadingBusy(Unavailable):
+    """Every parse slot is taken and the line of waiting uploads is full: try again after Retry-After."""
+
+    code = "busy"

@@ -1,7 +1,8 @@
 """The generation job: an extracted document in, a draft module with its check report out.
 
 Progress (stage and percentage) is written to the job row as the pipeline reports it, at most once per
-percent, so the API and UI can follow it.
+percent, so the API and UI can follow it. The job holds a lease while it runs (leases.py): if its process
+dies, another process retries it from the start or fails it with a message, and it never makes two modules.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from tutela.authoring.generation.pipeline import generate_module
 from tutela.authoring.generation.schemas import Module as ModuleContent
-from tutela.authoring.modules import service
+from tutela.authoring.modules import leases, service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
@@ -20,7 +21,7 @@ from tutela.errors import NotFound, TutelaError
 from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 from tutela.storage.db import utcnow
-from tutela.storage.jobs import job
+from tutela.storage.jobs import job, recovery
 from tutela.storage.tenancy import get_owned
 
 log = logging.getLogger("tutela.authoring.jobs")
@@ -30,49 +31,51 @@ def _job(db: Any, org_id: str, job_id: str) -> AuthoringJob:
     return get_owned(db, AuthoringJob, job_id, org_id=org_id, what="job")
 
 
-def _update(runtime: Runtime, org_id: str, job_id: str, **values: Any) -> None:
-    with runtime.region_session(org_id) as db:
-        row = _job(db, org_id, job_id)
-        for name, value in values.items():
-            setattr(row, name, value)
-
-
 @job
 def generate_job(runtime: Runtime, *, org_id: str, job_id: str) -> str | None:
-    """Generate a module for a queued job; returns the module id (None when it failed)."""
+    """Generate a module for a queued job; returns the module id (None when it failed, or is not ours)."""
+    lease = leases.claim(runtime, org_id=org_id, job_id=job_id)
+    if lease is None:
+        return None  # another worker has it, or it ended: a message enqueued twice runs once
     try:
-        return _generate(runtime, org_id=org_id, job_id=job_id)
+        return _generate(runtime, lease)
+    except leases.LeaseLost:
+        log.warning("generation job %s: taken over after its lease ran out; this attempt stops", job_id)
     except TutelaError as exc:
-        _fail(runtime, org_id, job_id, code=exc.code, message=exc.message)
+        _fail(lease, code=exc.code, message=exc.message)
     except Exception:
         log.exception("generation job %s failed", job_id)
         _fail(
-            runtime,
-            org_id,
-            job_id,
+            lease,
             code="internal_error",
             message="generation failed unexpectedly; quote the job id to your operator",
         )
     return None
 
 
-def _fail(runtime: Runtime, org_id: str, job_id: str, *, code: str, message: str) -> None:
-    with contextlib.suppress(NotFound):  # the job was deleted meanwhile, with its module or document
-        _update(
-            runtime,
-            org_id,
-            job_id,
-            status="failed",
-            error_code=code[:64],
-            error_message=message[:1000],
-            finished_at=utcnow(),
-        )
+@recovery
+def recover_generation_jobs(runtime: Runtime) -> int:
+    """Retry or fail the generation jobs of workers that died (called by every job-running process)."""
+
+    def enqueue(org_id: str, job_id: str) -> None:
+        runtime.jobs.enqueue(generate_job, org_id=org_id, job_id=job_id)
+
+    return leases.recover(runtime, enqueue=enqueue)
 
 
-def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
+def _fail(lease: leases.Lease, *, code: str, message: str) -> None:
+    # Not ours any more, or deleted meanwhile with its module or document: nothing to record.
+    with contextlib.suppress(NotFound, leases.LeaseLost):
+        lease.renew(
+            status="failed", error_code=code[:64], error_message=message[:1000], finished_at=utcnow(),
+            lease_owner=None, lease_expires_at=None,
+        )  # fmt: skip
+
+
+def _generate(runtime: Runtime, lease: leases.Lease) -> str:
+    org_id, job_id = lease.org_id, lease.job_id
     with runtime.region_session(org_id) as db:
         row = _job(db, org_id, job_id)
-        row.status, row.stage, row.percent = "running", "reading", 1
         params = dict(row.params)
         user_id = row.created_by
         doc = service.get_document(db, org_id=org_id, document_id=row.document_id or "")
@@ -92,25 +95,28 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
         percent = min(99, int(fraction * 100))
         if percent != last[0]:
             last[0] = percent
-            _update(runtime, org_id, job_id, stage=stage, percent=percent)
+            lease.renew(stage=stage, percent=percent)  # LeaseLost stops a worker that is not the owner
 
     left_out: list[str] = []
-    content: ModuleContent = run_with_gateway(
-        runtime,
-        lambda gateway: generate_module(
-            gateway=gateway,
-            caller=caller,
-            document=extraction,
-            deployment=deployment,
-            instructions=instructions,
-            progress=progress,
-            left_out=left_out,
-            question_types=wanted_types,
-        ),
-    )
+    with lease.kept():  # a heartbeat renews the lease between progress writes
+        content: ModuleContent = run_with_gateway(
+            runtime,
+            lambda gateway: generate_module(
+                gateway=gateway,
+                caller=caller,
+                document=extraction,
+                deployment=deployment,
+                instructions=instructions,
+                progress=progress,
+                left_out=left_out,
+                question_types=wanted_types,
+            ),
+        )
     with runtime.region_session(org_id) as db:
+        # Written first: the row stays locked, so no one can take the job over until this commits, and the
+        # module is rolled back with the job if the lease is no longer ours.
+        lease.write(db, stage="checks", percent=99)
         row = _job(db, org_id, job_id)
-        row.stage, row.percent = "checks", 99
         doc = service.get_document(db, org_id=org_id, document_id=row.document_id or "")
         module = service.create_module(
             runtime,
@@ -124,8 +130,10 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             model=model,
             template_id=template[0],
             template_version=template[1],
+            job_id=job_id,
         )
-        row.module_id = module.id
-        row.warnings = left_out
-        row.status, row.stage, row.percent, row.finished_at = "succeeded", "done", 100, utcnow()
+        lease.finish(
+            db, module_id=module.id, warnings=left_out, status="succeeded", stage="done", percent=100,
+            finished_at=utcnow(),
+        )  # fmt: skip
         return module.id

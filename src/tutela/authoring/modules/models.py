@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutela.storage.db import ID_LENGTH, IdMixin, RegionBase, TimestampMixin, UTCDateTime, utcnow
@@ -41,6 +41,7 @@ class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     """A training module: draft → in_review → published → archived."""
 
     __tablename__ = "authoring_modules"
+    __table_args__ = (Index("ix_authoring_modules_job_id", "job_id", unique=True),)
 
     title: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(8))
@@ -66,6 +67,8 @@ class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     overridden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    # The generation job that made it: unique, so a job can never make two modules, even if two workers race.
+    job_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
 
 
 class ModuleGroup(RegionBase, IdMixin, TenantMixin, TimestampMixin):
@@ -116,9 +119,14 @@ class Attempt(RegionBase, IdMixin, TenantMixin, TimestampMixin):
 
 
 class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):
-    """A generation running as a background job: its stage and percentage, then its module or its error."""
+    """A generation running as a background job: its stage and percentage, then its module or its error.
+
+    A running job holds a lease (owner, expiry) that its worker renews; an expired lease means the worker
+    died, and the job is retried or failed (see leases.py).
+    """
 
     __tablename__ = "authoring_jobs"
+    __table_args__ = (Index("ix_authoring_jobs_status_lease", "status", "lease_expires_at"),)
 
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|succeeded|failed
@@ -137,3 +145,6 @@ class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     # What a succeeded job left out and why, for the author (page numbers only, never document text).
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -17,9 +17,15 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tutela.authoring.generation.schemas import Module as ModuleContent
-from tutela.authoring.ingest import ExtractedDocument, IngestError, IngestLimits, PdfTooLarge, extract_pdf
+from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
+from tutela.authoring.modules import settings
 from tutela.authoring.modules.checks import Report, run_checks
-from tutela.authoring.modules.exceptions import DocumentRefused, SourceUnavailable, UploadTooLarge
+from tutela.authoring.modules.exceptions import (
+    DocumentRefused,
+    ReadingBusy,
+    SourceUnavailable,
+    UploadTooLarge,
+)
 from tutela.authoring.modules.models import (
     Attempt,
     AuthoringJob,
@@ -148,7 +154,10 @@ def upload(
     if size > max_bytes:
         raise UploadTooLarge(PdfTooLarge.for_size(size, max_bytes).message, param="file")
     try:
-        document = extract_pdf(data, password=password, limits=IngestLimits(max_bytes=max_bytes))
+        limits = settings.current().ingest_limits(max_bytes=max_bytes)
+        document = extract_pdf(data, password=password, limits=limits)
+    except ParserBusy as exc:
+        raise ReadingBusy(exc.message, retry_after=exc.retry_after) from None
     except IngestError as exc:
         raise DocumentRefused(
             exc.message, code=exc.code, status_code=_STATUS_OF_REFUSAL.get(exc.code, 422)
@@ -349,8 +358,9 @@ def create_module(
     model: str,
     template_id: str | None,
     template_version: int | None,
+    job_id: str | None = None,
 ) -> Module:
-    """A new draft from generated content, with its check report."""
+    """A new draft from generated content, with its check report (`job_id`: the job that made it)."""
     module = Module(
         org_id=org_id,
         title=content.title[:500],
@@ -362,6 +372,7 @@ def create_module(
         deployment=deployment,
         model=model,
         created_by=user_id,
+        job_id=job_id,
     )
     db.add(module)
     db.flush()

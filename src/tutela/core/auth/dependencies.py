@@ -12,6 +12,7 @@ from tutela.core.auth import secrets
 from tutela.core.auth.principal import StaffPrincipal, UserPrincipal
 from tutela.core.auth.staff import resolve_staff_token
 from tutela.core.users import service as users
+from tutela.core.users.exceptions import WrongCredentials
 from tutela.errors import AuthenticationFailed, NotFound, PermissionDenied
 from tutela.runtime import Runtime
 
@@ -41,20 +42,43 @@ def presented_token(request: Request) -> str:
     raise AuthenticationFailed("sign in first: no token or session was presented")
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: as uvicorn's --proxy-headers set it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _parsed(request: Request, runtime: Runtime, address: str) -> secrets.ParsedToken:
+    """The presented token's parts; a malformed one counts as a failed attempt from the address."""
+    raw = presented_token(request)
+    try:
+        return secrets.parse_token(raw)
+    except AuthenticationFailed:
+        runtime.throttle.credentials.failed(address)
+        raise
+
+
 def current_user(request: Request, runtime: RuntimeDep) -> UserPrincipal:
-    """The signed-in organization user, checked against their region's database."""
-    parsed = secrets.parse_token(presented_token(request))
+    """The signed-in organization user, checked against their region's database. Wrong tokens are
+    throttled per client address (429 with Retry-After)."""
+    address = client_address(request)
+    runtime.throttle.credentials.refuse_if_blocked(address)
+    parsed = _parsed(request, runtime, address)
     if parsed.kind != "user":
         raise AuthenticationFailed("this endpoint needs a user token, not an API key or staff token")
     try:
         region = runtime.region_of(parsed.org_id)
     except NotFound:
+        runtime.throttle.credentials.failed(address)
         raise AuthenticationFailed("invalid token") from None
-    with region.db.session() as db:
-        user, token = users.resolve_token(db, parsed=parsed, now=runtime.clock.now())
-        principal = UserPrincipal(
-            org_id=user.org_id, user_id=user.id, token_id=token.id, token_kind=token.kind
-        )
+    try:
+        with region.db.session() as db:
+            user, token = users.resolve_token(db, parsed=parsed, now=runtime.clock.now())
+            principal = UserPrincipal(
+                org_id=user.org_id, user_id=user.id, token_id=token.id, token_kind=token.kind
+            )
+    except WrongCredentials:
+        runtime.throttle.credentials.failed(address)
+        raise
     request.state.principal = principal
     return principal
 
@@ -72,12 +96,18 @@ RegionDB = Annotated[Session, Depends(region_db, scope="function")]  # commit be
 
 
 def current_staff(request: Request, runtime: RuntimeDep) -> StaffPrincipal:
-    """The signed-in platform staff member."""
-    parsed = secrets.parse_token(presented_token(request))
+    """The signed-in platform staff member (wrong tokens throttled per client address, as for users)."""
+    address = client_address(request)
+    runtime.throttle.credentials.refuse_if_blocked(address)
+    parsed = _parsed(request, runtime, address)
     if parsed.kind != "staff":
         raise PermissionDenied("this endpoint is for platform staff")
-    with runtime.directory.session() as ddb:
-        principal = resolve_staff_token(ddb, parsed=parsed, now=runtime.clock.now())
+    try:
+        with runtime.directory.session() as ddb:
+            principal = resolve_staff_token(ddb, parsed=parsed, now=runtime.clock.now())
+    except WrongCredentials:
+        runtime.throttle.credentials.failed(address)
+        raise
     request.state.principal = principal
     return principal
 

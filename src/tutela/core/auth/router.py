@@ -4,48 +4,41 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from tutela.core import schemas
-from tutela.core.auth.dependencies import SESSION_COOKIE, CurrentUser, RegionDB, RuntimeDep
-from tutela.core.directory import service as directory
+from tutela.core.auth import signin
+from tutela.core.auth.dependencies import SESSION_COOKIE, CurrentUser, RegionDB, RuntimeDep, client_address
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission, Role
 from tutela.core.users import service as users
-from tutela.core.users.exceptions import WrongCredentials
-from tutela.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.post("/auth/login", response_model=schemas.TokenIssued)
-def login(body: schemas.LoginCreate, runtime: RuntimeDep, response: Response) -> schemas.TokenIssued:
-    """Sign in with organization, email and password; returns a session token and sets the session cookie."""
-    try:
-        with runtime.directory.session() as ddb:
-            placement = directory.find_by_slug(ddb, slug=directory.slugify(body.organization))
-    except (NotFound, InvalidInput):
-        raise WrongCredentials("wrong organization, email or password") from None
-    now = runtime.clock.now()
-    with runtime.region_session(placement.id) as db:
-        user = users.authenticate(db, org_id=placement.id, email=body.email, password=body.password)
-        expires = now + timedelta(hours=runtime.settings.auth.session_hours)
-        token, raw = users.issue_token(
-            db, org_id=placement.id, user_id=user.id, kind="session", expires_at=expires
-        )
-        organizations.record(
-            runtime, db, org_id=placement.id, actor=f"user:{user.id}", action="auth.signed_in"
-        )
+def login(
+    body: schemas.LoginCreate, request: Request, runtime: RuntimeDep, response: Response
+) -> schemas.TokenIssued:
+    """Sign in with organization, email and password; returns a session token and sets the session cookie.
+    Repeated failures for an account or from an address get 429 with Retry-After, growing each time."""
+    session = signin.sign_in_user(
+        runtime,
+        organization=body.organization,
+        email=body.email,
+        password=body.password,
+        address=client_address(request),
+    )
     response.set_cookie(
         SESSION_COOKIE,
-        raw,
+        session.token,
         httponly=True,
         samesite="lax",
         secure=runtime.settings.auth.secure_cookies,
         max_age=runtime.settings.auth.session_hours * 3600,
     )
-    return schemas.TokenIssued(id=token.id, token=raw, expires_at=expires)
+    return schemas.TokenIssued(id=session.token_id, token=session.token, expires_at=session.expires_at)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

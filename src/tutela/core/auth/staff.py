@@ -43,7 +43,10 @@ def create_staff(
 def sign_in(db: Session, *, email: str, password: str, now: datetime, hours: int) -> tuple[StaffMember, str]:
     """Check a staff password and open a session token."""
     member = directory.find_staff(db, email=email)
-    if member is None or not member.is_active or not secrets.verify_password(member.password_hash, password):
+    if member is None:
+        secrets.verify_nothing(password)  # a missing member costs as much time as a wrong password
+        raise WrongCredentials("wrong email or password")
+    if not secrets.verify_password(member.password_hash, password) or not member.is_active:
         raise WrongCredentials("wrong email or password")
     secret, secret_hash = secrets.new_secret()
     token = StaffToken(

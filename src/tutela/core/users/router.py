@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from tutela.core import schemas
+from tutela.core.auth import signin
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.groups import service as groups
 from tutela.core.organizations import service as organizations
@@ -94,3 +95,25 @@ def update_user(
         target=f"user:{user_id}",
     )
     return schemas.UserRead.model_validate(user)
+
+
+@router.post("/{user_id}/unlock", status_code=status.HTTP_204_NO_CONTENT)
+def unlock_user(user_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
+    """Let a user whose failed sign-ins made them wait sign in again at once."""
+    permissions.require(
+        db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.MANAGE_USERS
+    )
+    permissions.require_admin_for_admins(
+        db, org_id=principal.org_id, user_id=principal.user_id, target_user_id=user_id
+    )
+    user = users.get(db, org_id=principal.org_id, user_id=user_id)
+    org = organizations.get(db, org_id=principal.org_id)
+    signin.unlock_user(runtime, organization_slug=org.slug, email=user.email)
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="user.unlocked",
+        target=f"user:{user_id}",
+    )

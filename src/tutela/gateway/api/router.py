@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from tutela.errors import TooManyAttempts
 from tutela.gateway.access import Caller
 from tutela.gateway.api.routing import LeanRoute
 from tutela.gateway.pipeline import Gateway
@@ -23,7 +24,12 @@ from tutela.gateway.wire import (
     sse_stream,
 )
 from tutela.gateway.wire.common import ResponseModel
-from tutela.gateway.wire.exceptions import AuthenticationError, InvalidRequestError, PayloadTooLargeError
+from tutela.gateway.wire.exceptions import (
+    AuthenticationError,
+    InvalidRequestError,
+    PayloadTooLargeError,
+    RateLimitError,
+)
 from tutela.gateway.wire.parsing import WireLimits
 from tutela.gateway.wire.sse import MEDIA_TYPE
 
@@ -57,7 +63,22 @@ def authenticated(request: Request, *, azure: bool = False) -> tuple[Caller, Gat
     than the check itself.
     """
     gateway = _gateway(request)
-    who = gateway.access.authenticate(_presented_key(request))
+    guard = gateway.credentials
+    address = request.client.host if request.client is not None else "unknown"
+    try:
+        guard.refuse_if_blocked(address)  # the one throttle check a good key pays: a dictionary lookup
+        key = _presented_key(request)
+        try:
+            who = gateway.access.authenticate(key)
+        except AuthenticationError:
+            guard.failed(address)  # only failures reach the shared store
+            raise
+    except TooManyAttempts as exc:
+        raise RateLimitError(
+            f"Too many requests with a wrong API key from this address; retry after {exc.retry_after} "
+            "seconds.",
+            retry_after=exc.retry_after,
+        ) from None
     if azure:
         _api_version(request)
     return who, gateway

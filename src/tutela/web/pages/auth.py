@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from tutela.core import schemas
-from tutela.core.auth import secrets, staff
-from tutela.core.auth.dependencies import SESSION_COOKIE, RuntimeDep
-from tutela.core.directory import service as directory
-from tutela.core.organizations import service as organizations
+from tutela.core.auth import secrets, signin, staff
+from tutela.core.auth.dependencies import SESSION_COOKIE, RuntimeDep, client_address
 from tutela.core.users import service as users
 from tutela.core.users.exceptions import WrongCredentials
-from tutela.errors import AuthenticationFailed, InvalidInput, NotFound
+from tutela.errors import AuthenticationFailed, NotFound, TooManyAttempts
 from tutela.runtime import Runtime
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.templating import render, sentence
@@ -67,6 +63,20 @@ def _login_page(
     )
 
 
+def _throttled(
+    request: Request, exc: TooManyAttempts, *, staff_login: bool, values: dict[str, str]
+) -> Response:
+    page = _login_page(
+        request,
+        staff_login=staff_login,
+        errors={"form": sentence(exc.message)},
+        values=values,
+        status_code=429,
+    )
+    page.headers.update(exc.headers)
+    return page
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
     """The sign-in form."""
@@ -85,25 +95,19 @@ def login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
         errors, status_code = refusal(exc)
         return _login_page(request, staff_login=False, errors=errors, values=values, status_code=status_code)
     try:
-        with runtime.directory.session() as ddb:
-            placement = directory.find_by_slug(ddb, slug=directory.slugify(body.organization))
-        now = runtime.clock.now()
-        with runtime.region_session(placement.id) as db:
-            user = users.authenticate(db, org_id=placement.id, email=body.email, password=body.password)
-            _, raw = users.issue_token(
-                db,
-                org_id=placement.id,
-                user_id=user.id,
-                kind="session",
-                expires_at=now + timedelta(hours=runtime.settings.auth.session_hours),
-            )
-            organizations.record(
-                runtime, db, org_id=placement.id, actor=f"user:{user.id}", action="auth.signed_in"
-            )
-    except (NotFound, InvalidInput, WrongCredentials):
+        session = signin.sign_in_user(
+            runtime,
+            organization=body.organization,
+            email=body.email,
+            password=body.password,
+            address=client_address(request),
+        )
+    except TooManyAttempts as exc:
+        return _throttled(request, exc, staff_login=False, values=values)
+    except WrongCredentials:
         return _login_page(request, staff_login=False, errors={"form": WRONG}, values=values, status_code=401)
     response = RedirectResponse(safe_next(values["next"], "/"), status_code=303)
-    _set_session(response, runtime, raw)
+    _set_session(response, runtime, session.token)
     return response
 
 
@@ -150,14 +154,11 @@ def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
         errors, status_code = refusal(exc)
         return _login_page(request, staff_login=True, errors=errors, values=values, status_code=status_code)
     try:
-        with runtime.directory.session() as ddb:
-            _, raw = staff.sign_in(
-                ddb,
-                email=body.email,
-                password=body.password,
-                now=runtime.clock.now(),
-                hours=runtime.settings.auth.session_hours,
-            )
+        session = signin.sign_in_staff(
+            runtime, email=body.email, password=body.password, address=client_address(request)
+        )
+    except TooManyAttempts as exc:
+        return _throttled(request, exc, staff_login=True, values=values)
     except WrongCredentials as exc:
         return _login_page(
             request,
@@ -167,7 +168,7 @@ def staff_login(request: Request, form: Form, runtime: RuntimeDep) -> Response:
             status_code=401,
         )
     response = RedirectResponse(safe_next(values["next"], "/platform"), status_code=303)
-    _set_session(response, runtime, raw)
+    _set_session(response, runtime, session.token)
     return response
 
 
