@@ -1,7 +1,7 @@
 """organizations.authoring_document_filter: how strictly authoring screens the organization's documents
 
 Revision ID: 5d1c0e7a9b42
-Revises: 0790fda7ef1b
+Revises: 5c1e2a9d7b40
 Create Date: 2026-12-06 20:10:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '5d1c0e7a9b42'
-down_revision: str | Sequence[str] | None = '0790fda7ef1b'
+down_revision: str | Sequence[str] | None = '5c1e2a9d7b40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

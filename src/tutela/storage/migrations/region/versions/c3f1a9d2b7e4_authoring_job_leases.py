@@ -1,7 +1,7 @@
 """authoring job leases, and one module per job
 
 Revision ID: c3f1a9d2b7e4
-Revises: 0790fda7ef1b
+Revises: 5d1c0e7a9b42
 Create Date: 2026-12-06 20:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c3f1a9d2b7e4'
-down_revision: str | Sequence[str] | None = '0790fda7ef1b'
+down_revision: str | Sequence[str] | None = '5d1c0e7a9b42'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
