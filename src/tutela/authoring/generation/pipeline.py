@@ -188,7 +188,7 @@ def _nothing_written(reasons: list[str], page_count: int) -> str:
             f"Nothing could be generated: the content filter refused the text of every section (pages "
             f"1-{page_count}). {ADMIN_HINT}."
         )
-    worst = max(set(reasons), key=reasons.count) if reasons else "no section had usable text"
+    worst = max(set(reasons), key=reasons.count)
     return (
         f"Nothing could be generated: for every section, {worst}. Try again, or generate with another "
         "deployment (a model that follows JSON schemas)."
@@ -249,6 +249,8 @@ async def generate_module(
         pairs = [(s, lesson) for s in chapter.sections if (lesson := next(lessons)) is not None]
         if pairs:
             written.append((chapter, [_lesson(le, seen) for _, le in pairs], [s for s, _ in pairs]))
+    if not written and not run.reasons:
+        raise NothingToTeach("The document has no section with enough text to write a lesson from.")
     if not written:
         raise NothingGenerated(_nothing_written(run.reasons, document.page_count))
     # What the summary (and a second outline) may see: the sections whose lessons could be written.
