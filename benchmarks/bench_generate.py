@@ -13,7 +13,7 @@ pypdfium2's plain text extraction of the same file; the ratio says how much the 
 reading the text.
 
 --long-book renders the whole of Mill's "Considerations on Representative Government" as a book of about 350
-pages (scripts/make_test_pdfs.py, needs the dev extra) and adds it to the documents. --filter off turns the
+pages (scripts/test_pdfs, needs the dev extra) and adds it to the documents. --filter off turns the
 content filter's categories off for the built-in deployment (the screening itself still runs). --cli also
 times `tutela generate` on the long book in a fresh process and data directory: process start, migrations,
 model load, ingest, generation, checks and files, with its CPU time and peak memory. Python sources are
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import resource
 import subprocess
@@ -82,16 +81,14 @@ def _peak_mb() -> float:
 
 
 def _render_long_book(directory: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("make_test_pdfs", ROOT / "scripts/make_test_pdfs.py")
-    assert spec is not None
-    assert spec.loader is not None
-    maker = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = maker  # its dataclasses look their module up
-    spec.loader.exec_module(maker)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from test_pdfs.book import LONG_BOOK_SIZE, build_book
+    from test_pdfs.source import read_source
+
     out = directory / "mill-representative-government.pdf"
     started = time.perf_counter()
-    source = maker.read_source()
-    pages = maker.build_book(source, out, source.chapters, maker.LONG_BOOK_SIZE)
+    source = read_source()
+    pages = build_book(source, out, source.chapters, LONG_BOOK_SIZE)
     print(f"rendered {out.name}: {pages} pages in {time.perf_counter() - started:.1f} s")
     return out
 
