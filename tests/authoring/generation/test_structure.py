@@ -131,6 +131,11 @@ def test_book_with_front_and_back_matter() -> None:
             "copyright page",
         ),
         (
+            "In 1848 the revolutions spread. By 1849 most had failed; in 1851 Louis Napoleon took power and "
+            "in 1852 became emperor. The years 1853 to 1856 saw the Crimean War, and 1859 the war in Italy.",
+            None,
+        ),
+        (
             "All speculations concerning forms of government bear the impress, more or less exclusive, of "
             "two conflicting theories respecting political institutions in 1861 and 1862.",
             None,

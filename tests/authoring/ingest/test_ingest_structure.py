@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
-from tutela.authoring.ingest.headings import chapter_label, numbering_depth
+from tutela.authoring.ingest.blocks import Block
+from tutela.authoring.ingest.headings import chapter_label, infer_heading_levels, numbering_depth
 from tutela.authoring.ingest.lines import Line
 from tutela.authoring.ingest.notes import strip_note_markers
 from tutela.authoring.ingest.paragraphs import drop_running_lines
@@ -141,3 +142,25 @@ def test_a_short_chapters_running_head_goes_when_it_repeats_a_heading() -> None:
     kept = drop_running_lines([opening, next_page, body, body, body], [792.0] * 5)
     assert [line.text for line in kept[1]] == [body[0].text]
     assert len(kept[0]) == 3
+
+
+def _block(text: str, size: float = 10.0, *, lines: int = 1) -> Block:
+    return Block(page=1, lines=[_line(text, size, 700.0 - 14 * i) for i in range(lines)], text=text)
+
+
+def test_numbered_headings_at_the_body_size() -> None:
+    prose = "Running text of the page, set at the body size of the book, long enough to be a paragraph."
+    blocks = [
+        _block("2 Method", 12.0),
+        _block(prose, lines=4),
+        _block("2.1 Design of the study"),
+        _block(prose, lines=4),
+        _block("III. RESULTS"),
+        _block(prose, lines=4),
+        _block("1. Preheat the oven"),
+        _block("II. The court held"),
+        _block(prose, lines=4),
+    ]
+    levels = infer_heading_levels(blocks)
+    assert set(levels) == {0, 2, 4}
+    assert levels[0] < levels[2]

@@ -58,6 +58,10 @@ _FURNITURE = re.compile(
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,4}(?:[-–]\d{1,4})?(?![\w.])")
 _DOT_LEADERS = re.compile(r"(?:\.\s?){4,}\s*\d{1,4}\b")
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)[a-z]?\b")
+_CITATION = re.compile(
+    r"\(\d{4}[a-z]?\)|\bpp?\.\s?\d|\bvol\.|\bdoi\b|\bet al\.|\b(?:Press|Journal|Proceedings)\b|"
+    r"\b[A-Z][a-z]+, [A-Z]\.|\b[A-Z][a-z]+: [A-Z][a-z]+"  # "Mill, J." and "London: Longman"
+)
 _AFFILIATION = re.compile(
     r"\b(universit(y|ät|é|à|ad|eit)|institute?|college|school|academy|centre|center|hospital|"
     r"laborator(y|ies))\b",
@@ -121,7 +125,9 @@ def page_kind(text: str) -> str | None:
         return "index"
     if len(_DOT_LEADERS.findall(text)) >= 4:
         return "contents"
-    if len(_YEAR.findall(text)) >= max(5, 0.04 * words):
+    years = len(_YEAR.findall(text))
+    # Years alone could be a page of history: a reference list also reads like citations.
+    if years >= max(5, 0.04 * words) and len(_CITATION.findall(text)) >= max(3, 0.3 * years):
         return "references"
     if len(_AFFILIATION.findall(text)) >= max(4, 0.08 * words):
         return "editorial board"
@@ -160,7 +166,6 @@ def _body_words(section: Section) -> dict[int, int]:
 
 class _Planner:
     def __init__(self, document: ExtractedDocument) -> None:
-        self.document = document
         self.page_kinds = {page.number: page_kind(page.text) for page in document.pages}
         self.set_aside: list[SetAside] = []
 
@@ -186,8 +191,8 @@ class _Planner:
                 continue
             passages: list[Passage] = []
             for passage in section.passages:
-                if page_kind_ := self.page_kinds.get(passage.page):
-                    self.put_aside(page_kind_, passage.page, passage.page)
+                if kind := self.page_kinds.get(passage.page):
+                    self.put_aside(kind, passage.page, passage.page)
                 else:
                     passages.extend(_without_furniture(passage))
             if passages:

@@ -88,7 +88,8 @@ def _heading_key(block: Block, body: float) -> tuple[float, int] | None:
     """A sort key for the block's heading rank (bigger is higher), or None for running text.
 
     Size ranks first; at the same size, numbering ranks "2 Method" above "2.1 Design". A numbered label on
-    its own line ("CHAPTER ONE", "Article 5") is a heading even when set at the body size.
+    its own line ("CHAPTER ONE", "Article 5") or a subsection number ("2.1 Design") makes a heading even at
+    the body size.
     """
     if len(block.lines) > 3 or not _looks_like_heading_text(block.text) or body <= 0:
         return None
@@ -101,7 +102,19 @@ def _heading_key(block: Block, body: float) -> tuple[float, int] | None:
         return body, rank  # bold at body size ranks below every larger size
     if chapter_label(block.text) and block.size >= body * 0.95 and len(block.lines) == 1:
         return body, rank
+    if one_line and block.size >= body * 0.95 and _numbered_title(block.text):
+        return body, rank
     return None
+
+
+def _numbered_title(text: str) -> bool:
+    """A short line numbered like a subsection ("2.1 Method") or a capitalised roman-numbered heading
+    ("III. RESULTS"): a heading even at the body size, where "1. Preheat the oven" is a list item."""
+    found = _NUMBERED.match(text.strip())
+    if not found or len(text.split()) > 10 or not found["title"][:1].isupper():
+        return False
+    number = found["number"].rstrip(".")
+    return "." in number or (number[:1] in "IVXLC" and found["title"].isupper())
 
 
 def infer_heading_levels(blocks: Sequence[Block]) -> dict[int, int]:
