@@ -54,10 +54,11 @@ _MULTIWORD_CONNECTIVES = (
     "zum beispiel",
 )
 # Words that point outside the sentence when it starts with them (the referent is in an earlier sentence).
+# Not German "Sie"/"Ihr": at a sentence start they are as often the reader ("you") as a pronoun.
 _POINTING_STARTS = {
     "en": "he she it they this these that those his her its their him them such",
     "fr": "il elle ils elles ce cet cette ces celui celle ceux celles cela ça leur leurs son sa ses",
-    "de": "er sie dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
+    "de": "er dies diese dieser dieses jene jener jenes sein seine dessen deren dort",
     "es": "él ella ellos ellas este esta estos estas ese esa esos esas eso esto su sus aquel aquella",
 }
 _POINTING_PHRASES = re.compile(

@@ -64,6 +64,11 @@ def test_dangling_reference(text: str, flagged: bool) -> None:
     assert qd.dangling_reference(text) is flagged
 
 
+def test_dangling_reference_in_german_spares_the_reader() -> None:
+    assert qd.dangling_reference("Diese Einstellung gilt für alle Benutzer.", "de")
+    assert not qd.dangling_reference("Sie können das Paket mit apt installieren.", "de")
+
+
 @pytest.mark.parametrize(
     ("stem", "flagged"),
     [

@@ -19,9 +19,10 @@ _CONNECTIVES = {
     "car sinon également",
     "es": "pero también y además así pues entonces luego asimismo o igualmente",
 }
+# Not German "Sie"/"Ihr": at a sentence start they are as often the reader ("you") as a pronoun.
 _POINTING = {
     "en": "he she it they this these that those his her its their such",
-    "de": "er sie dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
+    "de": "er dies diese dieser dieses jene jener jenes sein seine dessen deren dort",
     "fr": "il elle ils elles ce cet cette ces celui celle ceux celles cela ça leur leurs son sa ses",
     "es": "él ella ellos ellas este esta estos estas ese esa esos esas eso esto su sus aquel aquella",
 }
