@@ -28,7 +28,8 @@ _POINTING = {
 }
 _OPENING_PHRASES = re.compile(
     r"^(for (example|instance)|in addition|on the other hand|as a result|in contrast|by contrast|"
-    r"in this (way|case|paper|chapter|section)|at this point|de plus|par ailleurs|en outre|par exemple|"
+    r"in this (way|case|paper|chapter|section)|at this point|the (latter|former)|de plus|par ailleurs|"
+    r"en outre|par exemple|"
     r"sin embargo|por ejemplo|por (lo )?tanto|zum beispiel|im gegensatz dazu)\b",
     re.IGNORECASE,
 )
