@@ -81,6 +81,13 @@ def test_a_sentence_that_leans_on_the_one_before_comes_with_it_and_never_opens_a
             assert position > 0 and said[position - 1] == order[order.index(sentence) - 1], said
 
 
+def test_the_latter_and_the_former_lean_on_the_sentence_before() -> None:
+    assert leans_back("The latter subject is a short one.", "en")
+    assert leans_back("Also, the monitor counts crossings.", "en")
+    assert not leans_back("It is possible to record a trace twice.", "en")
+    assert not leans_back("Trace trees record hot loops.", "en")
+
+
 def test_a_sentence_pointing_to_a_figure_is_left_out_of_lessons_and_summaries() -> None:
     lesson = fill("lesson", side_exits(POINTING), language="en")
     summary = fill("summary", side_exits(POINTING), language="en")

@@ -8,7 +8,8 @@ be checked on:
 - "List the stages of compilation." when the document names the steps, stages or phases of the topic;
 - "Compare X with Y." when a sentence sets the topic against another central topic;
 - "Define X." when the document defines the topic.
-A topic with none of these gets no objective: a vague one ("Explain X.") tells a learner nothing.
+A topic with none of these gets no objective: a vague one ("Explain X.") tells a learner nothing. Objectives
+are worded in English, German, French and Spanish; a document in another language gets none.
 """
 
 from __future__ import annotations
@@ -251,7 +252,9 @@ def _contrast(corpus: Corpus, topic: _Topic, others: list[_Topic]) -> str | None
 
 def build_objectives(corpus: Corpus, headings: list[str]) -> list[str]:
     """Up to MAX_OBJECTIVES observable outcomes about the document's central topics."""
-    wording = _WORDING.get(corpus.language, _WORDING["en"])
+    wording = _WORDING.get(corpus.language)
+    if wording is None:
+        return []  # no wording in this language: better none than an English sentence around its words
     topics = _topics(corpus, headings)
     defined = {fold(d.term) for d in corpus.definitions.values()}
     objectives = [wording["steps"].format(steps=k, term=t) for k, t in _enumerations(corpus)][:2]
