@@ -6,7 +6,7 @@ For each document of the corpus (benchmarks/corpus_pdfs.py: every real PDF the p
 public-domain and free texts typeset as books), the main job runs as `tutela generate` runs it: ingest,
 then `generate_module` through the in-process gateway on the built-in extractive model, asked for as many
 questions as the pipeline would choose by itself ("Write N questions."). Every question, lesson, objective
-and module is then checked by the detectors in quality_detectors.py, one per defect class:
+and module is then checked by the detectors in quality_detectors.py and lesson_detectors.py, one per class:
 
     cloze    a blank in a copied sentence whose key is not a term with one answer
     conn     the stem (or a statement) opens with a connective: "But", "Also,", "However"
@@ -50,7 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus_pdfs import CorpusDocument, corpus_documents  # noqa: E402
 
-from benchmarks import quality_detectors as qd  # noqa: E402 (needs the repository root on the path)
+from benchmarks import lesson_detectors as ld  # noqa: E402 (needs the repository root on the path)
+from benchmarks import quality_detectors as qd  # noqa: E402
 from tutela.authoring.generation.pipeline import generate_module  # noqa: E402
 from tutela.authoring.generation.schemas import Module, Question  # noqa: E402
 from tutela.authoring.ingest import IngestError, IngestLimits, extract_pdf  # noqa: E402
@@ -202,8 +203,8 @@ def check_module(
     for name in QUESTION_CLASSES:
         tally.checked[name] += len(module.questions)
     lessons = [lesson.content for chapter in module.chapters for lesson in chapter.lessons]
-    repeated = qd.duplicated_across(lessons)
-    lesson_flags = [bool(qd.broken_lesson(text, language)) for text in lessons]
+    repeated = ld.duplicated_across(lessons)
+    lesson_flags = [bool(ld.broken_lesson(text, language)) for text in lessons]
     footnoted = [qd.glued_footnote(text, source) for text in lessons]
     tally.flagged["lesson"] += min(len(lessons), sum(lesson_flags) + repeated)
     tally.flagged["foot"] += sum(footnoted)
@@ -213,13 +214,13 @@ def check_module(
     tally.units_flagged += min(
         len(lessons), sum(a or b for a, b in zip(lesson_flags, footnoted, strict=True)) + repeated
     )
-    vague = sum(qd.vague_objective(o, source) for o in module.learning_objectives)
+    vague = sum(ld.vague_objective(o, source) for o in module.learning_objectives)
     tally.flagged["obj"] += vague
     tally.checked["obj"] += len(module.learning_objectives)
     tally.units += len(module.learning_objectives) + 2
     tally.units_flagged += vague
     silent = len(module.questions) < requested and not any("question" in w.casefold() for w in warnings)
-    bad_title = qd.file_name_title(module.title)
+    bad_title = ld.file_name_title(module.title)
     tally.flagged["count"] += silent
     tally.flagged["title"] += bad_title
     tally.checked["count"] += 1

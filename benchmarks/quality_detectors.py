@@ -9,9 +9,9 @@ Classes, with the unit each rate is counted over:
     questions  cloze_not_key_term, leading_connective, dangling_reference, malformed_wh, distractor_kind,
                distractor_true, statement_not_sentence, word_salad, front_back_matter, footnote_glued,
                key_unsupported
-    lessons    lesson_broken (fragments, dangling references, duplicated paragraphs), footnote_glued
-    objectives vague_objective
-    documents  count_unmet_silent, module_title
+    lessons    footnote_glued; lesson_broken (lesson_detectors.py)
+    objectives vague_objective (lesson_detectors.py)
+    documents  count_unmet_silent (bench_quality.py), module_title (lesson_detectors.py)
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 BLANK = "_____"
+
+
+def _word_list(text: str) -> list[str]:
+    return text.split()
+
 
 CONNECTIVES = {
     "en": "but also however and thus therefore so yet moreover furthermore hence then still nevertheless "
@@ -54,13 +59,14 @@ _MULTIWORD_CONNECTIVES = (
     "zum beispiel",
 )
 # Words that point outside the sentence when it starts with them (the referent is in an earlier sentence).
+# Not German "Sie"/"Ihr": at a sentence start they are as often the reader ("you") as a pronoun.
 _POINTING_STARTS = {
     "en": "he she it they this these that those his her its their him them such",
     "fr": "il elle ils elles ce cet cette ces celui celle ceux celles cela ça leur leurs son sa ses",
-    "de": "er sie es dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
+    "de": "er dies diese dieser dieses jene jener jenes sein seine dessen deren dort",
     "es": "él ella ellos ellas este esta estos estas ese esa esos esas eso esto su sus aquel aquella",
 }
-_POINTING_PHRASES = re.compile(
+POINTING_PHRASES = re.compile(
     r"\b(that year|the same year|this year|that time|at that time|the latter|the former|"
     r"the above|see above|see below|as shown (above|below|in (table|figure|fig\.|section|chapter))|"
     r"(this|the following|the preceding|the previous) (figure|table|example|section|chapter|listing)|"
@@ -80,79 +86,12 @@ _WH = re.compile(
     r"dónde|por qué|cómo|cuánt[oa]s?)\b",
     re.IGNORECASE,
 )
-_SUBORDINATORS = [
-    "whether",
-    "that",
-    "which",
-    "because",
-    "if",
-    "although",
-    "though",
-    "since",
-    "while",
-    "when",
-    "as",
-]
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-    "januar",
-    "februar",
-    "märz",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "dezember",
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
-_VAGUE_VERBS = re.compile(
-    r"^(understand|know|learn|appreciate|be aware of|become familiar with|comprendre|connaître|"
-    r"verstehen|kennen|comprender|conocer)\b",
-    re.IGNORECASE,
-)
-_TEMPLATE_OBJECTIVE = re.compile(
-    r"^(explain|describe the role of|expliquer|décrire le rôle de|erklären|die rolle von|explicar|"
-    r"describir el papel de)\s+[«„“\"]?\s*(?P<object>[^.»“”\"]+?)\s*[»“”\"]?\s*"
-    r"(erklären können|beschreiben können)?\.?$",
-    re.IGNORECASE,
+_SUBORDINATORS = _word_list("whether that which because if although though since while when as")
+_MONTHS = _word_list(
+    "january february march april may june july august september october november december janvier "
+    "février mars avril mai juin juillet août septembre octobre novembre décembre januar februar "
+    "märz april mai juni juli august september oktober november dezember enero febrero marzo abril "
+    "mayo junio julio agosto septiembre octubre noviembre diciembre"
 )
 _BACK_MATTER_HEADINGS = re.compile(
     r"^\s*(\d+[.\s]*)?(notes|endnotes|footnotes|references|bibliography|works cited|literature cited|"
@@ -183,76 +122,15 @@ _INDEX_LINE = re.compile(r"^[\w’'()\- ]{2,50},\s*\d+([-–]\d+)?(,\s*\d+([-–
 _GLUED_AFTER_PUNCT = re.compile(r"\b([^\W\d_]{3,})[.,;:”’\")\]](\d{1,3})(?=\s|$)")
 _GLUED_TO_WORD = re.compile(r"\b([^\W\d_]{4,})(\d{1,2})(?=[\s.,;:]|$)")
 _FUNCTION_WORDS = set(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "before",
-        "after",
-        "and",
-        "or",
-        "but",
-        "than",
-        "as",
-        "per",
-        "into",
-        "over",
-        "under",
-        "about",
-        "de",
-        "la",
-        "le",
-        "les",
-        "des",
-        "du",
-        "et",
-        "ou",
-        "à",
-        "au",
-        "aux",
-        "en",
-        "pour",
-        "par",
-        "avec",
-        "der",
-        "die",
-        "das",
-        "den",
-        "dem",
-        "des",
-        "und",
-        "oder",
-        "in",
-        "im",
-        "zu",
-        "von",
-        "mit",
-        "für",
-        "el",
-        "los",
-        "las",
-        "del",
-        "y",
-        "o",
-        "en",
-        "por",
-        "para",
-        "con",
-    ]
+    _word_list(
+        "a an the of in on at to for from by with before after and or but than as per into over under "
+        "about de la le les des du et ou à au aux en pour par avec der die das den dem des und oder in "
+        "im zu von mit für el los las del y o en por para con"
+    )
 )
 _KEYWORD_LINE = re.compile(
     r"^(keywords?|key words|index terms|schlüsselwörter|mots[- ]clés|palabras clave)\b", re.IGNORECASE
 )
-_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- [a-z]{2,}\b")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
@@ -294,7 +172,7 @@ def leading_connective(text: str, language: str = "en") -> bool:
 
 def dangling_reference(text: str, language: str = "en") -> bool:
     """The statement starts with a pronoun, or names "that year", "this figure", "see above": no referent."""
-    if _POINTING_PHRASES.search(text):
+    if POINTING_PHRASES.search(text):
         return True
     if _IMPERSONAL.match(text.strip()):
         return False
@@ -405,17 +283,22 @@ class Source:
         return bool(wanted) and f" {wanted} " in f" {self.text} "
 
     def closest(self, sentence: str) -> tuple[float, str]:
-        """The source sentence most like this one, and how alike they are (0..1)."""
+        """The source sentence that covers most of this one, and the share of its words in order (0..1).
+
+        Page text does not always split where the generator split (a heading glued to a sentence), so a
+        longer source sentence that contains this one counts as covering it.
+        """
         wanted = words(sentence)
         vocabulary = set(wanted)
-        best = (0.0, "")
+        best = (0.0, 0, "")
         for candidate in self.sentences:
             tokens = words(candidate)
             if len(vocabulary & set(tokens)) < len(vocabulary) / 2:
                 continue
-            ratio = difflib.SequenceMatcher(None, wanted, tokens, autojunk=False).ratio()
-            best = max(best, (ratio, candidate))
-        return best
+            blocks = difflib.SequenceMatcher(None, wanted, tokens, autojunk=False).get_matching_blocks()
+            coverage = sum(b.size for b in blocks) / max(1, len(wanted))
+            best = max(best, (coverage, -len(tokens), candidate))
+        return best[0], best[2]
 
 
 def page_kind(text: str, number: int = 0) -> str:
@@ -537,8 +420,12 @@ def word_salad(variant: str, source: Source, tagger: Tagger | None = None) -> bo
     theirs = words(original)
     if sorted(theirs) == sorted(tokens) and theirs != tokens:
         return True
-    matcher = difflib.SequenceMatcher(None, theirs, tokens, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    operations = difflib.SequenceMatcher(None, theirs, tokens, autojunk=False).get_opcodes()
+    while operations and operations[0][0] == "delete":
+        operations = operations[1:]  # the source sentence went on before this one started
+    while operations and operations[-1][0] == "delete":
+        operations = operations[:-1]  # or after it ended
+    for op, a1, a2, b1, b2 in operations:
         if op == "delete" and a2 - a1 >= 2:
             return True  # words dropped from the middle of the sentence: a fragment, not a claim
         if op != "replace":
@@ -573,67 +460,3 @@ def key_unsupported(kind: str, stem: str, answer: list[str], options: list[str],
     if kind == "multiple_choice" and options:
         return any(normalized(a) not in said for a in answer)
     return normalized(answer[0]) not in said
-
-
-def vague_objective(objective: str, source: Source) -> bool:
-    """An objective that is vague ("Understand X", "Explain Commons.", "Describe the role of Python.") or
-    not about the document (its topic is rare in the text)."""
-    text = objective.strip()
-    if _VAGUE_VERBS.match(text):
-        return True
-    template = _TEMPLATE_OBJECTIVE.match(text)
-    if template:
-        topic = template.group("object")
-        if not re.match(r"^(how|why|what|when|the (difference|relation|steps|stages))\b", topic, re.I):
-            return True
-    content = [w for w in words(text)[1:] if len(w) > 3]
-    if not content:
-        return True
-    rare = [w for w in content if f" {w}" not in f" {source.text}"]
-    return len(rare) > len(content) / 2
-
-
-def broken_lesson(content: str, language: str = "en") -> list[str]:
-    """What is wrong with a lesson's text: fragments, dangling references, broken words, doubled
-    paragraphs. Empty when it reads well."""
-    problems: list[str] = []
-    paragraphs = [p.strip() for p in content.split("\n\n") if p.strip()]
-    seen: set[str] = set()
-    for paragraph in paragraphs:
-        key = normalized(paragraph)
-        if key in seen:
-            problems.append("duplicated paragraph")
-        seen.add(key)
-        if paragraph[:1].islower() or not paragraph.endswith((".", "!", "?", ".”", '."', ":", "»", ".)")):
-            problems.append("fragment")
-        if _HYPHEN_BREAK.search(paragraph):
-            problems.append("broken word")
-        if _POINTING_PHRASES.search(paragraph):
-            problems.append("dangling reference")
-        elif leading_connective(paragraph, language) or dangling_reference(paragraph, language):
-            problems.append("opens on a missing sentence")
-    return problems
-
-
-def duplicated_across(lessons: list[str]) -> int:
-    """How many lessons repeat a paragraph already given in an earlier lesson."""
-    seen: set[str] = set()
-    repeated = 0
-    for content in lessons:
-        keys = {normalized(p) for p in content.split("\n\n") if len(p.split()) >= 8}
-        if keys & seen:
-            repeated += 1
-        seen |= keys
-    return repeated
-
-
-def file_name_title(title: str) -> bool:
-    """A module title that is a file name, a page range or a URL rather than the document's title."""
-    text = title.strip()
-    return bool(
-        re.search(r"\.(pdf|html?|docx?|odt|txt|tex|indd|qxd)\b", text, re.I)
-        or re.match(r"^(pages?|seiten?|páginas?|pagine?)\s+\d", text, re.I)
-        or re.match(r"^(https?://|www\.)", text)
-        or (" " not in text and ("_" in text or re.search(r"\d{3,}", text)))
-        or re.match(r"^(microsoft word|untitled|unbenannt|sans titre)\b", text, re.I)
-    )

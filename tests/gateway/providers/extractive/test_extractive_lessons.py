@@ -81,6 +81,13 @@ def test_a_sentence_that_leans_on_the_one_before_comes_with_it_and_never_opens_a
             assert position > 0 and said[position - 1] == order[order.index(sentence) - 1], said
 
 
+def test_the_latter_and_the_former_lean_on_the_sentence_before() -> None:
+    assert leans_back("The latter subject is a short one.", "en")
+    assert leans_back("Also, the monitor counts crossings.", "en")
+    assert not leans_back("It is possible to record a trace twice.", "en")
+    assert not leans_back("Trace trees record hot loops.", "en")
+
+
 def test_a_sentence_pointing_to_a_figure_is_left_out_of_lessons_and_summaries() -> None:
     lesson = fill("lesson", side_exits(POINTING), language="en")
     summary = fill("summary", side_exits(POINTING), language="en")
@@ -128,3 +135,22 @@ def test_the_module_title_is_the_documents_title_never_a_file_name() -> None:
         outline = fill("module_outline", sections, title=file_name, language="en")
         assert outline["title"] != file_name
         assert not re.search(r"\.(html|docx|pdf)$|_", outline["title"])
+
+
+def test_an_objective_needs_a_verb_that_agrees_with_its_topic() -> None:
+    text = (
+        "JavaScript object values are mappings of names to values. Every browser runs JavaScript. "
+        "JavaScript runs untyped code quickly on every page. Pages load JavaScript from many servers."
+    )
+    objectives = fill("module_outline", [Passage(page=1, text=text)], language="en")["learning_objectives"]
+    assert "Explain how JavaScript runs untyped code quickly on every page." in objectives
+    assert not any("JavaScript object" in o for o in objectives)
+
+
+def test_an_untranslated_english_paragraph_gives_no_objective_in_a_french_document() -> None:
+    text = (
+        "Linux gère les périphériques comme des fichiers. Linux console can only display limited characters. "
+        "Linux console can show colours on request. Le noyau Linux charge ses modules au démarrage."
+    )
+    objectives = fill("module_outline", [Passage(page=1, text=text)], language="fr")["learning_objectives"]
+    assert not any(" can " in o or " the " in o for o in objectives), objectives

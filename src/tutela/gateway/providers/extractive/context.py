@@ -19,15 +19,17 @@ _CONNECTIVES = {
     "car sinon également",
     "es": "pero también y además así pues entonces luego asimismo o igualmente",
 }
+# Not German "Sie"/"Ihr": at a sentence start they are as often the reader ("you") as a pronoun.
 _POINTING = {
     "en": "he she it they this these that those his her its their such",
-    "de": "er sie dies diese dieser dieses jene jener jenes sein seine ihr ihre dessen deren dort",
+    "de": "er dies diese dieser dieses jene jener jenes sein seine dessen deren dort",
     "fr": "il elle ils elles ce cet cette ces celui celle ceux celles cela ça leur leurs son sa ses",
     "es": "él ella ellos ellas este esta estos estas ese esa esos esas eso esto su sus aquel aquella",
 }
 _OPENING_PHRASES = re.compile(
     r"^(for (example|instance)|in addition|on the other hand|as a result|in contrast|by contrast|"
-    r"in this (way|case|paper|chapter|section)|at this point|de plus|par ailleurs|en outre|par exemple|"
+    r"in this (way|case|paper|chapter|section)|at this point|the (latter|former)|de plus|par ailleurs|"
+    r"en outre|par exemple|"
     r"sin embargo|por ejemplo|por (lo )?tanto|zum beispiel|im gegensatz dazu)\b",
     re.IGNORECASE,
 )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tutela.gateway.providers.extractive.context import leans_back
 from tutela.gateway.providers.extractive.corpus import Corpus
+from tutela.gateway.providers.extractive.stopwords import stopwords
 from tutela.gateway.providers.extractive.terms import NOUNISH, VERBISH, fold
 
 MAX_OBJECTIVES = 6
@@ -71,6 +72,9 @@ _CLAUSE_END = re.compile(
 )
 _CODE_LIKE = re.compile(r"[_/\\(){}\[\]=<>#$@`]|::|\.\w|\w\.\w|^[a-z]+[A-Z]")
 _CODE_SENTENCE = re.compile(r"[{};=]|\(\)|::|->|\$ |#include|\bdef |\bfunction\b|\breturn\b")
+_ADVERBS = frozenset(["always", "often", "never", "also", "only", "usually", "typically", "generally"])
+# Present-tense endings of the third person in the languages whose word order keeps a "how" clause as is.
+_PRESENT = {"fr": r"(e|ent|t|d)$", "es": r"(a|e|an|en)$"}
 _ARTICLES = frozenset(
     [
         "the",
@@ -134,7 +138,7 @@ def _topics(corpus: Corpus, headings: list[str]) -> list[_Topic]:
             continue  # a name from a code sample
         in_heading = any(f" {key} " in f" {h} " for h in named)
         spread = len({corpus.sentences[i].section for i in where})
-        if not in_heading and (len(where) < 2 or (len(sections) > 2 and spread < 2)):
+        if not in_heading and (len(where) < 2 or (len(sections) > 2 and spread < 2 and len(where) < 3)):
             continue
         score = corpus.weight(key) * math.log(1 + len(where)) * (1 + spread) * (1.5 if in_heading else 1.0)
         ranked.append((score, term.text, _Topic(key, term.text, where)))
@@ -148,40 +152,64 @@ def _topics(corpus: Corpus, headings: list[str]) -> list[_Topic]:
     return topics
 
 
-def _how_clause(corpus: Corpus, topic: _Topic) -> str | None:
-    """A short subject-verb clause from a sentence opening with the topic: "trace trees record hot loops"."""
+def _opening(corpus: Corpus, topic: _Topic) -> tuple[str, str] | None:
+    """What a sentence opening with the topic supports: ("how", "trace trees record hot loops") when a verb
+    follows it, ("define", "") when "is a ..." does; None when no sentence opens with it."""
+    size = len(topic.key.split())
     for i in topic.sentences:
         text = corpus.sentences[i].text
         if leans_back(text, corpus.language):
             continue
         tokens = text.rstrip(".!?").split()
-        start = 1 if tokens and tokens[0].casefold() in _ARTICLES else 0
-        size = len(topic.text.split())
-        if fold(" ".join(tokens[start : start + size])) != topic.key or len(tokens) <= start + size:
+        folded = [fold(t) for t in tokens]
+        # The topic among the first words, after an article or a modifier or two ("Modern mathematics").
+        at = next((k for k in range(4) if " ".join(folded[k : k + size]) == topic.key), None)
+        if at is None or not all(t.isalpha() for t in tokens[:at]):
             continue
-        verb = tokens[start + size]
-        following = tokens[start + size + 1] if start + size + 1 < len(tokens) else ""
-        if not _verb_like(verb, following, corpus):
+        if any(f in corpus.stop and f not in _ARTICLES for f in folded[:at]):
             continue
-        clause = " ".join(tokens[: start + size + 1 + _CLAUSE_WORDS])
+        rest = at + size
+        if rest < len(tokens) and folded[rest] in _ADVERBS:
+            rest += 1
+        if rest + 1 >= len(tokens):
+            continue
+        verb, following = tokens[rest], folded[rest + 1]
+        if folded[rest] in _BE and following in _ARTICLES:
+            return ("define", "")
+        if not _verb_like(verb, following, corpus, plural=topic.key.endswith("s")):
+            continue
+        clause = " ".join(tokens[: rest + 1 + _CLAUSE_WORDS])
         head = _CLAUSE_END.split(clause, maxsplit=1)[0].strip()
-        if len(head.split()) < start + size + 2 or len(head.split()) > start + size + _CLAUSE_WORDS:
+        if not rest + 2 <= len(head.split()) <= rest + _CLAUSE_WORDS or _foreign(corpus, head):
             continue
-        proper = corpus.terms[topic.key].kind in ("name", "acronym", "noun")
-        return head if proper and not start else head[:1].lower() + head[1:]
+        proper = at == 0 and corpus.terms[topic.key].kind in ("name", "acronym", "noun")
+        return ("how", head if proper else head[:1].lower() + head[1:])
     return None
 
 
-def _verb_like(word: str, following: str, corpus: Corpus) -> bool:
-    """Roughly, without a tagger: a lowercase word that is no function word and no noun by its ending; a
-    form of "to be" only before a participle ("is recorded"), never before an article (a definition)."""
-    if not (word.isalpha() and word.islower()):
+def _foreign(corpus: Corpus, clause: str) -> bool:
+    """A clause in English inside a document in another language (an untranslated paragraph)."""
+    if corpus.language == "en":
+        return False
+    tokens = [fold(t) for t in clause.split()]
+    english = stopwords("en") - corpus.stop
+    return sum(t in english for t in tokens) > sum(t in corpus.stop for t in tokens)
+
+
+def _verb_like(word: str, following: str, corpus: Corpus, *, plural: bool) -> bool:
+    """Roughly, without a tagger: a verb in the present tense agreeing with the topic; a form of "to be"
+    only before a participle ("is recorded")."""
+    if not (word.isalpha() and word.islower()) or (word in corpus.stop and word not in _BE):
         return False
     if word in _BE:
         return corpus.language == "en" and following.endswith("ed")
-    if word in corpus.stop:
-        return False
-    return corpus.language != "en" or VERBISH.search(word) is not None or not NOUNISH.search(word)
+    if corpus.language != "en":
+        return re.search(_PRESENT.get(corpus.language, "$^"), word) is not None
+    if VERBISH.search(word):
+        return True
+    if word.endswith("s") and not word.endswith("ss"):
+        return not plural and not NOUNISH.search(word[:-1])
+    return plural and not NOUNISH.search(word)
 
 
 def _steps(corpus: Corpus, topic: _Topic) -> str | None:
@@ -228,16 +256,16 @@ def build_objectives(corpus: Corpus, headings: list[str]) -> list[str]:
     defined = {fold(d.term) for d in corpus.definitions.values()}
     objectives = [wording["steps"].format(steps=k, term=t) for k, t in _enumerations(corpus)][:2]
     for topic in topics[: MAX_OBJECTIVES * 4]:
-        clause = _how_clause(corpus, topic) if wording["how"] else None
+        opening = _opening(corpus, topic)
         steps = _steps(corpus, topic)
         other = _contrast(corpus, topic, topics[: MAX_OBJECTIVES * 2])
-        if clause:
-            objective = wording["how"].format(clause=clause)
+        if opening is not None and opening[0] == "how" and wording["how"]:
+            objective = wording["how"].format(clause=opening[1])
         elif steps:
             objective = wording["steps"].format(steps=steps, term=topic.text)
         elif other:
             objective = wording["compare"].format(term=topic.text, other=other)
-        elif topic.key in defined:
+        elif topic.key in defined or (opening is not None and opening[0] == "define"):
             objective = wording["define"].format(term=topic.text)
         else:
             continue
