@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -24,10 +23,9 @@ def extracted(name: str) -> ExtractedDocument:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["GeoTopo-komprimiert.pdf", "tracemonkey.pdf"])
-def test_a_whole_module_is_generated_fast_and_every_citation_checks_out(name: str) -> None:
+def test_a_whole_module_is_generated_and_every_citation_checks_out(name: str) -> None:
     doc = extracted(name)
     nlp.load()  # once per process, at the provider's start (ExtractiveProvider.start), not per request
-    started = time.perf_counter()
     sections = split_document(doc, max_chars=12_000)
     passages = parse_source(render_passages([p for s in sections for p in s.passages])).passages
     outline = schemas.ModuleOutline.model_validate(fill("module_outline", passages, title=doc.title))
@@ -40,9 +38,9 @@ def test_a_whole_module_is_generated_fast_and_every_citation_checks_out(name: st
         lessons.append(schemas.Lesson.model_validate(lesson))
     quiz = schemas.QuestionSet.model_validate(fill("question_set", passages, language=doc.language))
     summary = schemas.Summary.model_validate(fill("summary", passages, language=doc.language))
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 5.0  # the target is well under 10 s with extraction, on 2 cores
+    # Speed is measured by benchmarks/bench_generate.py and bench_questions.py, not asserted here: a
+    # wall-clock bound fails on a loaded machine whatever the code does.
     assert len(quiz.questions) >= doc.page_count / 2
     assert {q.type for q in quiz.questions} == set(schemas.QUESTION_TYPES)
     assert len(outline.chapters) >= 5

@@ -70,13 +70,16 @@ def distractors(
     return tuple(chosen)
 
 
-def key_term(corpus: Corpus, index: int, rng: random.Random) -> KeyTerm | None:
-    """Choose the most characteristic term of a sentence that occurs in it exactly once, with distractors."""
+def key_term(corpus: Corpus, index: int, rng: random.Random, *, skip: tuple[str, ...] = ()) -> KeyTerm | None:
+    """Choose the most characteristic term of a sentence that occurs in it exactly once, with distractors.
+
+    `skip` leaves out kinds of term (a lowercase "phrase" where no tagger tells a noun phrase from a verb's).
+    """
     sentence = corpus.sentences[index]
     definition = corpus.definitions.get(index)
     ranked: list[tuple[float, Candidate]] = []
     for c in corpus.sentence_terms.get(index, []):
-        if c.key not in corpus.terms or len(occurrences(c.text, sentence.text)) != 1:
+        if c.key not in corpus.terms or c.kind in skip or len(occurrences(c.text, sentence.text)) != 1:
             continue
         # An inflected second occurrence ("Raum ... Raumes") would give the blanked answer away.
         if len(re.findall(rf"(?<![\w-]){re.escape(c.text[:5])}", sentence.text, re.IGNORECASE)) > 1:

@@ -37,6 +37,7 @@ from tutela.gateway.providers.extractive.english import EnglishWriter
 from tutela.gateway.providers.extractive.exceptions import ParserUnavailable
 from tutela.gateway.providers.extractive.sentences import clean, stands_alone
 from tutela.gateway.providers.extractive.statements import MAX_STATEMENT, is_question
+from tutela.gateway.providers.extractive.stopwords import in_language
 from tutela.gateway.providers.extractive.templates import mid_sentence, say
 from tutela.gateway.providers.extractive.terms import fold
 
@@ -50,7 +51,7 @@ _WINDOW_REACH = 8  # sentences after the first that a statement list may take
 # A sentence serves each form of question once: the two cloze types blank the same term.
 _FORM = {"fill_in_blank": "cloze", "single_choice": "cloze"}
 _GOLDEN = 0.6180339887498949
-_SAFE_SWAPS = ("year", "percent", "number", "acronym")
+_SAFE_SWAPS = ("year", "percent", "number")
 _NO_TOPIC = (
     "year",
     "percent",
@@ -97,7 +98,10 @@ class _Builder:
 
     def key(self, i: int) -> KeyTerm | None:
         if i not in self.keys:
-            term = key_term(self.corpus, i, self.rng)
+            # Without a parse, a lowercase run of words in French or Spanish is as often a verb and its
+            # object ("pouvez effectuer") as a term: only English and German keep phrase keys.
+            skip = () if self.lang in ("en", "de") else ("phrase",)
+            term = key_term(self.corpus, i, self.rng, skip=skip)
             if term is None and self.vocabulary is not None:
                 term = content_words.key_word(self.corpus, self.vocabulary, i, self.rng)
             self.keys[i] = term
@@ -175,9 +179,9 @@ class _Builder:
         """The sentence made false: a same-kind swap or a negation (English), else a key-term swap."""
         if self.english is not None:
             return self.english.falsify(i)
-        # Without a parse only a figure, an acronym or a name can be swapped and still read as a claim; a
-        # swapped noun or phrase ("14 Anzahl") turns the sentence into word salad.
-        swappable = _SAFE_SWAPS + (("name",) if self.lang != "de" else ())
+        # Without a parse only a figure can be swapped and still read as a claim: a swapped noun ("14
+        # Anzahl"), name ("distribution officielle de Access") or acronym reads as word salad.
+        swappable = _SAFE_SWAPS
         text = self.corpus.sentences[i].text
         s = self.corpus.sentences[i]
         for c in self.corpus.sentence_terms.get(i, []):
@@ -370,7 +374,12 @@ def _fill(
     ranked = _ranked(builder.corpus)
     if builder.english is None:
         # Without a parse, a sentence tied to the one before it cannot be made to stand alone: skip it.
-        ranked = [i for i in ranked if stands_alone(builder.corpus.sentences[i].text, builder.lang)]
+        ranked = [
+            i
+            for i in ranked
+            if stands_alone(builder.corpus.sentences[i].text, builder.lang)
+            and in_language(builder.corpus.sentences[i].text, builder.lang)
+        ]
     usable = set(ranked)
     # First every sentence serves one question; when the text is scarce (formula-heavy pages), a sentence
     # may serve a second question of another type.

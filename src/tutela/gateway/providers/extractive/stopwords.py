@@ -7,6 +7,8 @@ conjunctions, the commonest adverbs and auxiliaries, and words that label parts 
 
 from __future__ import annotations
 
+import re
+
 _ENGLISH = """
 a about above after again against all also although am an and any are as at be because been before being
 below between both but by can could did do does doing down during each either else etc even ever every few
@@ -131,3 +133,18 @@ def stopwords(language: str) -> frozenset[str]:
     if language in STOPWORDS:
         return STOPWORDS[language]
     return STOPWORDS["en"] | STOPWORDS["de"]
+
+
+def in_language(text: str, language: str) -> bool:
+    """Tell whether a sentence of a non-English document is written in that language, not in English.
+
+    Manuals and translations leave passages in English; questions worded in French around an English
+    sentence read badly and its word runs are not terms of the document's language.
+    """
+    if language == "en" or language not in STOPWORDS:
+        return True
+    own, english = STOPWORDS[language], STOPWORDS["en"]
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)]
+    return sum(w in own and w not in english for w in words) >= sum(
+        w in english and w not in own for w in words
+    )

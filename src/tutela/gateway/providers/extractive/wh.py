@@ -21,141 +21,29 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tutela.gateway.providers.extractive.english_words import (
+    ANAPHORIC,
+    CONNECTIVE_PHRASES,
+    CONNECTIVES,
+    DEMONSTRATIVES,
+    HUMAN_VERBS,
+    PERSONAL,
+    PRONOUNS,
+    QUANTIFIERS,
+)
 from tutela.gateway.providers.extractive.sentences import MATH
 from tutela.gateway.providers.extractive.sentences import NOTE_GLUED as _GLUED_NOTE
 
 Token = Any  # spacy.tokens.Token; spaCy's types are not needed at this seam
 
-_CONNECTIVES = frozenset(
-    [
-        "and",
-        "but",
-        "or",
-        "so",
-        "yet",
-        "also",
-        "however",
-        "thus",
-        "therefore",
-        "moreover",
-        "furthermore",
-        "besides",
-        "then",
-        "still",
-        "hence",
-        "nevertheless",
-        "nonetheless",
-        "instead",
-        "meanwhile",
-        "consequently",
-        "accordingly",
-        "indeed",
-        "likewise",
-        "similarly",
-        "otherwise",
-        "anyway",
-        "anyhow",
-        "finally",
-        "further",
-        "additionally",
-    ]
-)
-_CONNECTIVE_PHRASES = (
-    "for example",
-    "for instance",
-    "in addition",
-    "in contrast",
-    "as a result",
-    "on the other hand",
-    "in other words",
-    "in particular",
-    "of course",
-    "in fact",
-    "as a result",
-)
-_PRONOUNS = frozenset(
-    [
-        "he",
-        "she",
-        "it",
-        "they",
-        "him",
-        "her",
-        "them",
-        "his",
-        "its",
-        "their",
-        "hers",
-        "theirs",
-        "himself",
-        "herself",
-        "itself",
-    ]
-)
-_PERSONAL = frozenset(["i", "we", "you", "me", "us", "my", "our", "your", "mine", "ours", "yours"])
-_DEMONSTRATIVES = frozenset(["this", "that", "these", "those", "such"])
-_ANAPHORIC = re.compile(
-    r"\b(?:that|the same|the following|the next|the previous|the latter|the former|this) "
-    r"(?:year|month|day|week|decade|century|time|period|season|one|ones)\b"
-    r"|\b(?:the latter|the former|the other|the two|the three|the four|both of them)\b",
-    re.IGNORECASE,
-)
 _WH_PREPOSITIONS = frozenset(["in", "on", "during", "at"])
 _PLACE_PREPOSITIONS = frozenset(["in", "at", "near"])
 _PLACE_LABELS = frozenset(["GPE", "LOC", "FAC"])
 _MAX_ANSWER_TOKENS = 12
 _ASIDE_BRACES = re.compile(r"[{}\[\]]")
-_QUANTIFIERS = frozenset(
-    ["most", "many", "some", "all", "each", "every", "several", "few", "various", "other"]
-)
 _MAX_STEM = 170
 _MAX_STEM_WORDS = 26
 _ASIDE = re.compile(r"[():;\[\]]|\b(?:e\.g|i\.e|cf|etc)\b\.?")  # asides and lists make stems unreadable
-# Verbs whose subject is a person: a one-word name the entity tagger calls an organization is asked "Who".
-_HUMAN_VERBS = frozenset(
-    [
-        "argue",
-        "say",
-        "write",
-        "claim",
-        "believe",
-        "think",
-        "suggest",
-        "propose",
-        "describe",
-        "explain",
-        "state",
-        "note",
-        "work",
-        "live",
-        "marry",
-        "die",
-        "publish",
-        "recall",
-        "insist",
-        "admit",
-        "deny",
-        "reply",
-        "tell",
-        "ask",
-        "wonder",
-        "wish",
-        "hope",
-        "fear",
-        "love",
-        "hate",
-        "know",
-        "learn",
-        "study",
-        "teach",
-        "paint",
-        "compose",
-        "sing",
-        "play",
-        "join",
-        "leave",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +72,11 @@ def clause_start(doc: Any) -> int | None:
     """Index of the first token after a leading connective ("But", "Also,"); None if nothing is left."""
     i = 0
     lead = doc[:4].text.casefold()
-    for phrase in _CONNECTIVE_PHRASES:
+    for phrase in CONNECTIVE_PHRASES:
         if lead.startswith(phrase + " ,") or lead.startswith(phrase + ","):
             i = len(phrase.split())
     while i < len(doc) and (
-        (doc[i].lower_ in _CONNECTIVES and doc[i].dep_ in ("cc", "advmod", "discourse")) or doc[i].text == ","
+        (doc[i].lower_ in CONNECTIVES and doc[i].dep_ in ("cc", "advmod", "discourse")) or doc[i].text == ","
     ):
         i += 1
     if i >= len(doc) - 2 or not doc[i].text[:1].isalnum():
@@ -199,17 +87,17 @@ def clause_start(doc: Any) -> int | None:
 def self_contained(tokens: list[Token]) -> bool:
     """Tell whether words needing an outside referent are absent (or their referent comes first)."""
     text = " ".join(t.text for t in tokens)
-    if _ANAPHORIC.search(text):
+    if ANAPHORIC.search(text):
         return False
     seen_name = False
     for t in tokens:
         word = t.lower_
-        if word in _PERSONAL and t.tag_.startswith("PRP"):
+        if word in PERSONAL and t.tag_.startswith("PRP"):
             return False
-        if word in _PRONOUNS and t.tag_.startswith("PRP") and not seen_name:
+        if word in PRONOUNS and t.tag_.startswith("PRP") and not seen_name:
             return False
         if (
-            word in _DEMONSTRATIVES
+            word in DEMONSTRATIVES
             and t.tag_ == "DT"
             and t.dep_ in ("det", "nsubj", "nsubjpass", "dobj", "pobj")
         ):
@@ -264,7 +152,7 @@ class _Clause:
 
     def __init__(self, doc: Any, start: int) -> None:
         # A connective inside the clause ("are then copied", "is also used") leans on the sentence before.
-        inner = {t.i for t in doc[start:] if t.dep_ == "advmod" and t.lower_ in _CONNECTIVES}
+        inner = {t.i for t in doc[start:] if t.dep_ == "advmod" and t.lower_ in CONNECTIVES}
         self.tokens = _ends([t for t in doc[start:] if t.i not in inner])
         root = doc[start:].root
         self.root = root
@@ -330,7 +218,7 @@ def _span_text(span: list[Token]) -> str:
 
 def _content(span: list[Token]) -> bool:
     """An answer worth asking for: a name, a number, or a phrase with two content words (not "most X")."""
-    if any(t.dep_ in ("det", "amod") and t.lower_ in _QUANTIFIERS for t in span):
+    if any(t.dep_ in ("det", "amod") and t.lower_ in QUANTIFIERS for t in span):
         return False
     if any(t.ent_type_ for t in span):
         return True
@@ -342,9 +230,11 @@ def _subject_ask(c: _Clause) -> Ask | None:
     if not _content(span) or len(span) > _MAX_ANSWER_TOKENS:
         return None
     kind, label = answer_kind(span)
-    human = kind == "organization" and c.root.lemma_ in _HUMAN_VERBS and len(span) == 1
+    human = kind == "organization" and c.root.lemma_ in HUMAN_VERBS and len(span) == 1
     wh = "Who" if kind == "person" or human else "What"
     rest = [t for t in c.tokens if t.i > span[-1].i]
+    if sum(t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ") for t in rest) < 2:
+        return None  # "What have no effect?": too little left to tell what is asked
     if not any(t.i == c.root.i for t in rest):
         return None
     if c.root.lemma_ == "be" and not any(t.dep_ == "attr" for t in c.root.rights):
@@ -466,7 +356,14 @@ def _readable(ask: Ask) -> bool:
         return False
     if "," in ask.answer and ask.kind != "cause":
         return False  # an enumeration or an aside ("type conversions, such as ...") makes a poor option
+    if _ASIDE.search(ask.answer) or any(_unbalanced(text) for text in (stem, ask.answer)):
+        return False  # a cut quotation or bracket: '"m" action over "Tasks'
     return not has_glued_note(ask.answer) and ask.answer.casefold() not in stem.casefold()
+
+
+def _unbalanced(text: str) -> bool:
+    straight = text.count('"') % 2 == 1
+    return straight or text.count("“") != text.count("”") or text.count("‘") > text.count("’")
 
 
 def is_body_statement(doc: Any) -> bool:
@@ -478,7 +375,7 @@ def is_body_statement(doc: Any) -> bool:
         or MATH.search(doc.text)
         or _ASIDE_BRACES.search(doc.text)
         or _ASIDE.search(doc.text)
-        or any(t.dep_ == "advmod" and t.lower_ in _CONNECTIVES for t in doc)  # "X also did Y"
+        or any(t.dep_ == "advmod" and t.lower_ in CONNECTIVES for t in doc)  # "X also did Y"
     ):
         return False
     c = _Clause(doc, 0)
