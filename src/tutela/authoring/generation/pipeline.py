@@ -289,6 +289,7 @@ async def generate_module(
     instructions: str = "",
     progress: Progress | None = None,
     left_out: list[str] | None = None,
+    with_questions: bool = True,
 ) -> Module:
     """Write a module (outline, lessons, questions, summary) from a document through the gateway.
 
@@ -334,7 +335,7 @@ async def generate_module(
         raise NothingToTeach("The document has no section with enough text to write a lesson from.")
 
     total = prompts.requested_question_count(instructions) or max(5, math.ceil(0.6 * document.page_count))
-    batches = _question_batches(chapters, total)
+    batches = _question_batches(chapters, total) if with_questions else []
     sets = await run.gather(
         [
             run.questions_from(

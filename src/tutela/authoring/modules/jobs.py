@@ -16,6 +16,7 @@ from tutela.authoring.modules import service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
+from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
 from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
@@ -24,6 +25,9 @@ from tutela.storage.jobs import job
 from tutela.storage.tenancy import get_owned
 
 log = logging.getLogger("tutela.authoring.jobs")
+
+
+QUESTIONS_PERMISSION = Permission.GENERATE_QUESTIONS.value
 
 
 def _job(db: Any, org_id: str, job_id: str) -> AuthoringJob:
@@ -84,6 +88,7 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
         wanted_types = set(version.question_types) if version is not None else set()
         template = (version.template_id, version.version) if version is not None else (None, None)
         deployment = str(params["deployment"])
+        with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
     caller = caller_for_org(runtime, org_id)
     last = [-1]
@@ -105,8 +110,11 @@ def _generate(runtime: Runtime, *, org_id: str, job_id: str) -> str:
             instructions=instructions,
             progress=progress,
             left_out=left_out,
+            with_questions=with_questions,
         ),
     )
+    if not with_questions:
+        left_out.append(f"No questions were written: whoever started the job lacks {QUESTIONS_PERMISSION!r}.")
     if wanted_types:
         kept = [q for q in content.questions if q.type in wanted_types]
         content = content.model_copy(update={"questions": kept})

@@ -473,9 +473,10 @@ def read_checks(module_id: str, principal: CurrentUser, db: RegionDB, runtime: R
 
 @router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
-    """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins)."""
+    """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins;
+    once published, reviewers and admins only)."""
     who = _viewer(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
-    service.require_editor(who, module)
+    service.require_deleter(who, module)
     service.delete_module(runtime, db, module=module)
     _audit(runtime, db, principal, "module.deleted", f"module:{module_id}")
