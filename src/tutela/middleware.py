@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, time spent, body size limit, and content-free access logs.
+"""Pure ASGI middleware: request ids, time spent, body size limit, content-free access logs, and the one
+answer to an unexpected error (500 with the request id, logged with its status).
 
 Pure ASGI rather than BaseHTTPMiddleware so streaming responses pass through untouched and the per-request
 cost stays in microseconds. Logs carry the request id, method, route, status, sizes and time — never a body.
@@ -66,6 +67,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, counting_receive, stamping_send)
+        except Exception:
+            if state["status"]:
+                raise  # the response had started: nothing can be sent any more
+            # Here rather than in an app exception handler: those run outside this middleware, so the
+            # answer would go out without the request id and be logged without its status.
+            log.exception("%s unhandled error", request_id)
+            await _internal_error(stamping_send, request_id)
         finally:
             _log(scope, request_id, state["status"], state["received"], state["sent"], started)
 
@@ -97,6 +105,16 @@ async def _too_large(send: Send, request_id: str, limit: int) -> None:
             ],
         }
     )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = (
+        b'{"error":{"message":"internal error; quote request id %s to your operator","type":"server_error",'
+        b'"param":null,"code":"internal_error"}}' % request_id.encode()
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from tutela.gateway.wire import json_body
 from tutela.gateway.wire.chat import ChatRequest
 from tutela.gateway.wire.common import RequestModel
 from tutela.gateway.wire.completions import CompletionRequest
@@ -34,11 +34,12 @@ DEFAULT_LIMITS = WireLimits()
 def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any]) -> RequestT:
     if isinstance(body, bytes | str):
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            data = json_body.loads(body)
+        except json_body.JsonRefused as exc:
             raise InvalidRequestError(
-                "We could not parse the JSON body of your request. Send valid JSON "
-                "and set the 'Content-Type: application/json' header."
+                f"We could not parse the JSON body of your request ({exc}). Send valid JSON "
+                "and set the 'Content-Type: application/json' header.",
+                code="invalid_json",
             ) from exc
     else:
         data = body
