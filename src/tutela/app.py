@@ -138,5 +138,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     from tutela.routes import include_routers
 
     include_routers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=runtime.settings.server.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=runtime.settings.server.max_body_bytes,
+        secure=runtime.settings.auth.secure_cookies,
+    )
     return app

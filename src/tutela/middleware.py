@@ -18,6 +18,14 @@ log = logging.getLogger("tutela.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
 ELAPSED_HEADER = b"x-tutela-processing-ms"
+# Every response, JSON and streams included, not only the HTML pages (which set their own stricter CSP).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class BodyTooLarge(Exception):
@@ -25,11 +33,13 @@ class BodyTooLarge(Exception):
 
 
 class RequestContextMiddleware:
-    """Adds `x-request-id` and the gateway time header to every response, and enforces the body limit."""
+    """Adds `x-request-id`, the gateway time header and the security headers to every response (HSTS too
+    when `secure` says the site is served over HTTPS), and enforces the body limit."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, secure: bool = False) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.security = (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +70,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 headers.append((ELAPSED_HEADER, f"{elapsed:.2f}".encode()))
+                _secure(headers, self.security)
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body":
                 state["sent"] += len(message.get("body", b""))
@@ -76,6 +87,14 @@ class RequestContextMiddleware:
             await _internal_error(stamping_send, request_id)
         finally:
             _log(scope, request_id, state["status"], state["received"], state["sent"], started)
+
+
+def _secure(headers: list[tuple[bytes, bytes]], security: tuple[tuple[bytes, bytes], ...]) -> None:
+    """Add the security headers the response does not set itself; JSON gets a CSP that allows nothing."""
+    present = {name.lower(): value for name, value in headers}
+    headers.extend(header for header in security if header[0] not in present)
+    if API_CSP[0] not in present and present.get(b"content-type", b"").startswith(b"application/json"):
+        headers.append(API_CSP)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -102,6 +121,8 @@ async def _too_large(send: Send, request_id: str, limit: int) -> None:
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER, request_id.encode()),
                 (ELAPSED_HEADER, b"0.00"),
+                *SECURITY_HEADERS,
+                API_CSP,
             ],
         }
     )

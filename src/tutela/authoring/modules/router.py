@@ -201,7 +201,9 @@ def download_document(
     doc = service.get_document(db, org_id=principal.org_id, document_id=document_id)
     if not service.pdf_visible(db, who=who, doc=doc):
         raise NotFound(f"document {document_id!r} not found")
-    return pdf_response(doc, service.read_pdf(runtime, db, doc=doc))
+    data = service.read_pdf(runtime, db, doc=doc)
+    _audit(runtime, db, principal, "document.downloaded", f"document:{doc.id}", bytes=len(data))
+    return pdf_response(doc, data)
 
 
 @documents_router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)

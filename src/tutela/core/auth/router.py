@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from tutela.core import schemas
-from tutela.core.auth.dependencies import SESSION_COOKIE, CurrentUser, RegionDB, RuntimeDep
+from tutela.core.auth.dependencies import SESSION_COOKIE, CurrentUser, RegionDB, RuntimeDep, bearer_only
 from tutela.core.directory import service as directory
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
@@ -48,7 +48,7 @@ def login(body: schemas.LoginCreate, runtime: RuntimeDep, response: Response) ->
     return schemas.TokenIssued(id=token.id, token=raw, expires_at=expires)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(bearer_only)])
 def logout(principal: CurrentUser, db: RegionDB, runtime: RuntimeDep, response: Response) -> None:
     """Revoke the token used for this request and clear the cookie."""
     users.revoke_token(
