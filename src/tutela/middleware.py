@@ -90,10 +90,15 @@ class RequestContextMiddleware:
 
 
 def _secure(headers: list[tuple[bytes, bytes]], security: tuple[tuple[bytes, bytes], ...]) -> None:
-    """Add the security headers the response does not set itself; JSON gets a CSP that allows nothing."""
-    present = {name.lower(): value for name, value in headers}
-    headers.extend(header for header in security if header[0] not in present)
-    if API_CSP[0] not in present and present.get(b"content-type", b"").startswith(b"application/json"):
+    """Add the security headers (no route sets them itself); JSON without a CSP gets one allowing nothing."""
+    has_csp = is_json = False
+    for name, value in headers:  # Starlette writes header names in lower case
+        if name == b"content-type":
+            is_json = value.startswith(b"application/json")
+        elif name == b"content-security-policy":
+            has_csp = True
+    headers.extend(security)
+    if is_json and not has_csp:
         headers.append(API_CSP)
 
 
