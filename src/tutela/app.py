@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +31,7 @@ ERROR_TYPES = {
     409: "conflict_error",
     410: "gone_error",
     413: "invalid_request_error",
+    415: "invalid_request_error",
     422: "invalid_request_error",
     429: "rate_limit_error",
     503: "service_unavailable_error",
@@ -50,9 +50,24 @@ def error_body(status: int, message: str, *, code: str, param: str | None = None
     }
 
 
-def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str | None]:
+# Why FastAPI could not read a JSON body (it raises one 400 "There was an error parsing the body" for all).
+_UNPARSABLE = {
+    RecursionError: "the request body is not valid JSON: it is nested too deeply",
+    UnicodeDecodeError: "the request body is not valid UTF-8",
+    ValueError: "the request body is not valid JSON: a number in it is too long",
+}
+
+
+def _is_json(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def _describe_validation(request: Request, exc: RequestValidationError) -> tuple[int, str, str | None]:
     errors = exc.errors()
     first = errors[0] if errors else {}
+    if tuple(first.get("loc", ())) == ("body",) and not _is_json(request) and request.method != "GET":
+        return 415, "send the request body as JSON with the header 'Content-Type: application/json'", None
     if first.get("type") == "json_invalid":
         return (
             400,
@@ -69,7 +84,7 @@ def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str | N
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map domain errors, validation errors and anything unexpected to the one error shape."""
+    """Map domain and validation errors to the one error shape (the unexpected: `middleware.py`)."""
 
     @app.exception_handler(TutelaError)
     async def _domain(request: Request, exc: TutelaError) -> JSONResponse:
@@ -85,8 +100,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message, param = _describe_validation(exc)
-        code = "invalid_json" if status == 400 else "invalid_value"
+        status, message, param = _describe_validation(request, exc)
+        code = {400: "invalid_json", 415: "unsupported_content_type"}.get(status, "invalid_value")
         return JSONResponse(error_body(status, message, code=code, param=param), status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
@@ -96,22 +111,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=413)
         code = "not_found" if exc.status_code == 404 else "http_error"
         message = "no such endpoint" if exc.status_code == 404 else str(exc.detail)
+        cause = type(exc.__cause__)
+        if exc.status_code == 400 and cause is not type(None):
+            reason = next((text for kind, text in _UNPARSABLE.items() if issubclass(cause, kind)), None)
+            code, message = ("invalid_json", reason) if reason else (code, message)
         return JSONResponse(error_body(exc.status_code, message, code=code), status_code=exc.status_code)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return JSONResponse(error_body(413, str(exc), code="payload_too_large"), status_code=413)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.scope.get("state", {}).get("request_id", "")
-        log.error("%s unhandled %s", request_id, type(exc).__name__, exc_info=exc)
-        return JSONResponse(
-            error_body(
-                500, f"internal error; quote request id {request_id} to your operator", code="internal_error"
-            ),
-            status_code=500,
-        )
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -147,5 +155,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         gateway_prefixes=("/v1/", "/openai/"),
         other=settings.server.max_json_body_bytes,
     )
-    app.add_middleware(RequestContextMiddleware, limits=limits)
+    app.add_middleware(RequestContextMiddleware, limits=limits, secure=settings.auth.secure_cookies)
     return app

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, time spent, body size limits per route, and content-free access logs.
+"""Pure ASGI middleware: request ids, time spent, body size limits per route, content-free access logs, and
+the one answer to an unexpected error (500 with the request id, logged with its status).
 
 Pure ASGI rather than BaseHTTPMiddleware so streaming responses pass through untouched and the per-request
 cost stays in microseconds. Logs carry the request id, method, route, status, sizes and time — never a body.
@@ -18,6 +19,14 @@ log = logging.getLogger("tutela.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
 ELAPSED_HEADER = b"x-tutela-processing-ms"
+# Every response, JSON and streams included, not only the HTML pages (which set their own stricter CSP).
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class BodyTooLarge(Exception):
@@ -48,11 +57,13 @@ class BodyLimits:
 
 
 class RequestContextMiddleware:
-    """Adds `x-request-id` and the gateway time header to every response, and enforces the body limits."""
+    """Adds `x-request-id`, the gateway time header and the security headers to every response (HSTS too
+    when `secure` says the site is served over HTTPS), and enforces the body limits."""
 
-    def __init__(self, app: ASGIApp, *, limits: BodyLimits) -> None:
+    def __init__(self, app: ASGIApp, *, limits: BodyLimits, secure: bool = False) -> None:
         self.app = app
         self.limits = limits
+        self.security = (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,6 +95,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 headers.append((ELAPSED_HEADER, f"{elapsed:.2f}".encode()))
+                _secure(headers, self.security)
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body":
                 state["sent"] += len(message.get("body", b""))
@@ -91,8 +103,28 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, counting_receive, stamping_send)
+        except Exception:
+            if state["status"]:
+                raise  # the response had started: nothing can be sent any more
+            # Here rather than in an app exception handler: those run outside this middleware, so the
+            # answer would go out without the request id and be logged without its status.
+            log.exception("%s unhandled error", request_id)
+            await _internal_error(stamping_send, request_id)
         finally:
             _log(scope, request_id, state["status"], state["received"], state["sent"], started)
+
+
+def _secure(headers: list[tuple[bytes, bytes]], security: tuple[tuple[bytes, bytes], ...]) -> None:
+    """Add the security headers (no route sets them itself); JSON without a CSP gets one allowing nothing."""
+    has_csp = is_json = False
+    for name, value in headers:  # Starlette writes header names in lower case
+        if name == b"content-type":
+            is_json = value.startswith(b"application/json")
+        elif name == b"content-security-policy":
+            has_csp = True
+    headers.extend(security)
+    if is_json and not has_csp:
+        headers.append(API_CSP)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -119,9 +151,21 @@ async def _too_large(send: Send, request_id: str, limit: int) -> None:
                 (b"content-length", str(len(body)).encode()),
                 (REQUEST_ID_HEADER, request_id.encode()),
                 (ELAPSED_HEADER, b"0.00"),
+                *SECURITY_HEADERS,
+                API_CSP,
             ],
         }
     )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = (
+        b'{"error":{"message":"internal error; quote request id %s to your operator","type":"server_error",'
+        b'"param":null,"code":"internal_error"}}' % request_id.encode()
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

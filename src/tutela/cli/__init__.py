@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from tutela.cli import authoring, core, gateway, monitoring
+from tutela.cli import authoring, core, doctor, gateway, monitoring
 from tutela.cli.common import main
 
 __all__ = ["main"]
-_COMMANDS = (authoring, core, gateway, monitoring)  # importing them registers their commands on `main`
+_COMMANDS = (
+    authoring,
+    core,
+    doctor,
+    gateway,
+    monitoring,
+)  # importing them registers their commands on `main`

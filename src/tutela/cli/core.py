@@ -48,6 +48,9 @@ def serve(host: str | None, port: int | None, demo: bool, run_migrations: bool) 
         click.echo(
             f"  password: {creds.password}" if creds.password else "  password: as set when first created"
         )
+    from tutela.doctor import log_report, report
+
+    log_report(report(runtime))  # an incomplete installation is named now, not by the first request
     settings = runtime.settings.server
     app = create_app(runtime=runtime)
     _settle()

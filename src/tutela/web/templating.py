@@ -64,9 +64,6 @@ def render(
     body = environment().get_template(template).render(values)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")  # the other security headers: middleware.py
     csrf.attach(request, response)
     return response

@@ -73,7 +73,7 @@ class World:
             )
             for _ in range(n)
         ]
-        assert service.write(self.runtime, snaps, keys=DayKeys()) == n
+        assert service.write(self.runtime, snaps, keys=DayKeys()).written == n
         return [s.request_id for s in snaps]
 
     def records(self, org_id: str) -> list[MonitoringRecord]:

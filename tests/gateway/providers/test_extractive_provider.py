@@ -28,6 +28,7 @@ from tutela.gateway.wire import (
 from tutela.gateway.wire.embeddings import decode_base64
 from tutela.gateway.wire.exceptions import (
     InvalidRequestError,
+    ModelUnavailableError,
     ProviderConfigurationError,
     UnsupportedOperationError,
 )
@@ -349,17 +350,21 @@ async def test_non_streamed_chat_carries_usage(provider: ExtractiveProvider) -> 
     assert response.model == "tutela-extractive-1" and response.id.startswith("chatcmpl-")
 
 
-async def test_without_the_embedding_model_chat_ranks_lexically(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_without_the_embedding_model_chat_fails_with_503_unless_lexical(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def unavailable() -> Embedder:
         raise EmbeddingModelUnavailable("not installed")
 
     monkeypatch.setattr(Embedder, "load", unavailable)
     bare = ExtractiveProvider()
     await bare.start()
-    response = await bare.chat_response(
-        ask("What does encryption protect?", max_tokens=4), deployment=DEPLOYMENT
-    )
+    question = ask("What does encryption protect?", max_tokens=4)
+    with pytest.raises(ModelUnavailableError, match="not installed") as caught:
+        await bare.chat_response(question, deployment=DEPLOYMENT)  # no silent fallback
+    assert caught.value.status_code == 503
+    response = await bare.chat_response(question, deployment=LEXICAL)  # lexical, as configured
     assert response.choices[0].message.content == "Encryption protects stored data"
     assert response.usage is not None and response.usage.completion_tokens == 4
-    with pytest.raises(ProviderConfigurationError):
+    with pytest.raises(ModelUnavailableError):
         await bare.embed(EmbeddingRequest.model_validate({"model": "m", "input": "x"}), deployment=DEPLOYMENT)

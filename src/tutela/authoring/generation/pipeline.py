@@ -205,6 +205,7 @@ async def generate_module(
     progress: Progress | None = None,
     left_out: list[str] | None = None,
     question_types: Sequence[QuestionType] = (),
+    with_questions: bool = True,
 ) -> Module:
     """Write a module (outline, lessons, questions, summary) from a document through the gateway.
 
@@ -278,7 +279,7 @@ async def generate_module(
 
     requested = prompts.requested_question_count(instructions)
     total = requested or max(5, math.ceil(0.6 * document.page_count))
-    batches = _question_batches(chapters, total)
+    batches = _question_batches(chapters, total) if with_questions else []
     # Each set is asked for a few more than its share: some may repeat another set's or be left out.
     sets = await run.gather(
         [
@@ -295,7 +296,7 @@ async def generate_module(
     )
     wanted = [[q for q in found if not question_types or q.type in question_types] for found in sets]
     questions = _pick(wanted, [share for _, share in batches], total)
-    if len(questions) < total and (requested or question_types):
+    if with_questions and len(questions) < total and (requested or question_types):
         run.left_out.append(_shortfall(len(questions), total, question_types, run.questions_left_out > 0))
 
     run.report("summary", 0.9)

@@ -17,6 +17,7 @@ from tutela.authoring.modules import leases, service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
+from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
 from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
@@ -25,6 +26,9 @@ from tutela.storage.jobs import job, recovery
 from tutela.storage.tenancy import get_owned
 
 log = logging.getLogger("tutela.authoring.jobs")
+
+
+QUESTIONS_PERMISSION = Permission.GENERATE_QUESTIONS.value
 
 
 def _job(db: Any, org_id: str, job_id: str) -> AuthoringJob:
@@ -87,6 +91,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         wanted_types = list(version.question_types) if version is not None else []
         template = (version.template_id, version.version) if version is not None else (None, None)
         deployment = str(params["deployment"])
+        with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
     caller = caller_for_org(runtime, org_id)
     last = [-1]
@@ -110,8 +115,11 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
                 progress=progress,
                 left_out=left_out,
                 question_types=wanted_types,
+                with_questions=with_questions,
             ),
         )
+    if not with_questions:
+        left_out.append(f"No questions were written: whoever started the job lacks {QUESTIONS_PERMISSION!r}.")
     with runtime.region_session(org_id) as db:
         # Written first: the row stays locked, so no one can take the job over until this commits, and the
         # module is rolled back with the job if the lease is no longer ours.

@@ -201,7 +201,9 @@ def download_document(
     doc = service.get_document(db, org_id=principal.org_id, document_id=document_id)
     if not service.pdf_visible(db, who=who, doc=doc):
         raise NotFound(f"document {document_id!r} not found")
-    return pdf_response(doc, service.read_pdf(runtime, db, doc=doc))
+    data = service.read_pdf(runtime, db, doc=doc)
+    _audit(runtime, db, principal, "document.downloaded", f"document:{doc.id}", bytes=len(data))
+    return pdf_response(doc, data)
 
 
 @documents_router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -473,9 +475,10 @@ def read_checks(module_id: str, principal: CurrentUser, db: RegionDB, runtime: R
 
 @router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
-    """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins)."""
+    """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins;
+    once published, reviewers and admins only)."""
     who = _viewer(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
-    service.require_editor(who, module)
+    service.require_deleter(who, module)
     service.delete_module(runtime, db, module=module)
     _audit(runtime, db, principal, "module.deleted", f"module:{module_id}")

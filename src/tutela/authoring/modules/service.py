@@ -114,6 +114,16 @@ def require_editor(who: Viewer, module: Module) -> None:
         raise PermissionDenied("only the module's author, a reviewer or an admin may change it")
 
 
+def require_deleter(who: Viewer, module: Module) -> None:
+    """A module that was ever published (learners may have seen it and answered its quiz) is deleted only
+    with publish rights; a draft that never was, by whoever may edit it."""
+    require_editor(who, module)
+    if module.published_at is not None and not (who.reviewer or who.admin):
+        raise PermissionDenied(
+            "only a reviewer (content.review_publish) or an admin may delete a module that was published"
+        )
+
+
 # --- encrypted JSON ---------------------------------------------------------------------------------
 
 
@@ -298,7 +308,11 @@ def start_generation(
     check_generation_allowed(db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES)
     doc = document_for(db, org_id=org_id, who=who, document_id=document_id)
     deployment_model(db, org_id=org_id, name=deployment)
-    params: dict[str, Any] = {"deployment": deployment, "instructions": instructions}
+    # Questions are written only for those the matrix lets generate them; the module comes without.
+    questions = permissions.allows(
+        db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_QUESTIONS
+    )
+    params: dict[str, Any] = {"deployment": deployment, "instructions": instructions, "questions": questions}
     if template_id is not None:
         version = prompts.version(db, org_id=org_id, template_id=template_id, number=template_version)
         params["template_version_id"] = version.id

@@ -49,6 +49,15 @@ def download_attachment(
     who = modules.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
     module = modules.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     doc, data = publishing.attachment_for(runtime, db, module=module, who=who)
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="document.downloaded",
+        target=f"document:{doc.id}",
+        details={"module": module.id, "bytes": len(data)},
+    )
     return pdf_response(doc, data)
 
 

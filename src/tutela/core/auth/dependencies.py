@@ -28,6 +28,24 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+class CookieSignOutRefused(PermissionDenied):
+    """A sign-out through the API that carried only the session cookie."""
+
+    code = "bearer_required"
+
+
+def bearer_only(request: Request) -> None:
+    """Refuse a call that carries no `Authorization` header (only, perhaps, the session cookie).
+
+    A cookie rides along with any same-site request a page could be tricked into making, so the API signs
+    out only the bearer token presented; web pages sign out through their CSRF-checked form (`/logout`).
+    """
+    if not request.headers.get("authorization"):
+        raise CookieSignOutRefused(
+            "send the token to sign out as 'Authorization: Bearer <token>' (pages use their sign-out form)"
+        )
+
+
 def presented_token(request: Request) -> str:
     """The bearer token from the Authorization header, else the session cookie."""
     header = request.headers.get("authorization", "")

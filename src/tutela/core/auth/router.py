@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from tutela.core import schemas
 from tutela.core.auth import signin
-from tutela.core.auth.dependencies import SESSION_COOKIE, CurrentUser, RegionDB, RuntimeDep, client_address
+from tutela.core.auth.dependencies import (
+    SESSION_COOKIE,
+    CurrentUser,
+    RegionDB,
+    RuntimeDep,
+    bearer_only,
+    client_address,
+)
+from tutela.core.directory import service as directory
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission, Role
@@ -41,7 +49,7 @@ def login(
     return schemas.TokenIssued(id=session.token_id, token=session.token, expires_at=session.expires_at)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(bearer_only)])
 def logout(principal: CurrentUser, db: RegionDB, runtime: RuntimeDep, response: Response) -> None:
     """Revoke the token used for this request and clear the cookie."""
     users.revoke_token(

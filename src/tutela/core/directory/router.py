@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 
 from tutela.core import schemas
 from tutela.core.auth import signin, staff
-from tutela.core.auth.dependencies import CurrentStaff, DirectoryDB, RuntimeDep, client_address
+from tutela.core.auth.dependencies import CurrentStaff, DirectoryDB, RuntimeDep, bearer_only, client_address
 from tutela.core.directory import service as directory
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions.roles import StaffRole
@@ -23,7 +23,7 @@ def staff_login(body: schemas.StaffLoginCreate, request: Request, runtime: Runti
     return schemas.TokenIssued(id=session.token_id, token=session.token, expires_at=session.expires_at)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(bearer_only)])
 def staff_logout(principal: CurrentStaff, db: DirectoryDB, runtime: RuntimeDep) -> None:
     """Sign out: the token used for this call stops working at once."""
     staff.revoke_token(db, token_id=principal.token_id, now=runtime.clock.now())

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutela.core.groups.models import Group, Membership
+from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Role
 from tutela.core.users import service as users
 from tutela.errors import Conflict, NotFound
@@ -49,6 +50,8 @@ def add_member(db: Session, *, org_id: str, group_id: str, user_id: str, role: R
         membership = Membership(org_id=org_id, group_id=group_id, user_id=user_id, role=role.value)
         db.add(membership)
     else:
+        if role != Role.ADMIN:
+            permissions.keep_an_active_admin(db, org_id=org_id, user_id=user_id, group_id=group_id)
         membership.role = role.value
     db.flush()
     return membership
@@ -65,6 +68,7 @@ def remove_member(db: Session, *, org_id: str, group_id: str, user_id: str) -> N
     ).one_or_none()
     if membership is None:
         raise NotFound(f"user {user_id!r} is not a member of group {group_id!r}")
+    permissions.keep_an_active_admin(db, org_id=org_id, user_id=user_id, group_id=group_id)
     db.delete(membership)
     db.flush()
 

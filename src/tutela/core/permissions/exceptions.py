@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutela.errors import PermissionDenied
+from tutela.errors import Conflict, PermissionDenied
 
 
 class NotAllowed(PermissionDenied):
@@ -21,3 +21,9 @@ class AIDisabled(PermissionDenied):
     """The organization has switched AI features off."""
 
     code = "ai_disabled"
+
+
+class LastAdmin(Conflict):
+    """The change would leave the organization without an active admin, and nobody could undo it."""
+
+    code = "last_admin"

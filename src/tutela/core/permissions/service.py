@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tutela.core.groups.models import Membership
-from tutela.core.permissions.exceptions import AdminOnly, NotAllowed
+from tutela.core.permissions.exceptions import AdminOnly, LastAdmin, NotAllowed
 from tutela.core.permissions.models import RolePermission
 from tutela.core.permissions.roles import DEFAULT_MATRIX, Permission, Role
+from tutela.core.users.models import User
 from tutela.storage.db import is_valid_id
 
 
@@ -92,3 +93,26 @@ def require_admin_for_admins(
     )
     if touches_admin:
         require_admin(db, org_id=org_id, user_id=user_id)
+
+
+def keep_an_active_admin(db: Session, *, org_id: str, user_id: str, group_id: str | None = None) -> None:
+    """Raise LastAdmin when the user's adminship (in one group, or everywhere) is all the admin left.
+
+    Called before a user is deactivated (no group: every membership of theirs stops counting) and before
+    an admin membership is changed to another role or removed (that group only): with no active admin the
+    organization could never change its settings, matrix or people again.
+    """
+    held = select(Membership.user_id).join(User, User.id == Membership.user_id)
+    held = held.where(
+        Membership.org_id == org_id, Membership.role == Role.ADMIN.value, User.is_active.is_(True)
+    )
+    if group_id is None:
+        losing = held.where(Membership.user_id == user_id)
+        remaining = held.where(Membership.user_id != user_id)
+    else:
+        losing = held.where(Membership.user_id == user_id, Membership.group_id == group_id)
+        remaining = held.where(or_(Membership.user_id != user_id, Membership.group_id != group_id))
+    if db.scalars(losing.limit(1)).first() is not None and db.scalars(remaining.limit(1)).first() is None:
+        raise LastAdmin(
+            "this would leave the organization without an active admin; make someone else admin first"
+        )

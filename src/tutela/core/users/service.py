@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutela.core.auth import secrets
+from tutela.core.permissions import service as permissions
 from tutela.core.users.exceptions import (
     EmailTaken,
     TokenExpired,
@@ -58,6 +59,8 @@ def list_users(db: Session, *, org_id: str) -> list[User]:
 def set_active(db: Session, *, org_id: str, user_id: str, active: bool, now: datetime) -> User:
     """Deactivate or reactivate a user; deactivation revokes their tokens."""
     user = get(db, org_id=org_id, user_id=user_id)
+    if not active:
+        permissions.keep_an_active_admin(db, org_id=org_id, user_id=user_id)
     user.is_active = active
     if not active:
         for token in db.scalars(scoped(UserToken, org_id).where(UserToken.user_id == user_id)):

@@ -143,7 +143,7 @@ def _request_id(request: Request) -> str | None:
 
 async def _chat(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
-    body = parse_chat_request(await read_body(request, gateway), limits=_limits(gateway))
+    body = parse_chat_request(await read_body(request, gateway), limits=_limits(gateway), model=deployment)
     rid = _request_id(request)
     if body.stream:
         return _stream(await gateway.chat_stream(who, body, deployment=deployment, request_id=rid))
@@ -152,7 +152,9 @@ async def _chat(request: Request, deployment: str | None) -> Response:
 
 async def _complete(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
-    body = parse_completion_request(await read_body(request, gateway), limits=_limits(gateway))
+    body = parse_completion_request(
+        await read_body(request, gateway), limits=_limits(gateway), model=deployment
+    )
     rid = _request_id(request)
     if body.stream:
         return _stream(await gateway.complete_stream(who, body, deployment=deployment, request_id=rid))
@@ -161,7 +163,9 @@ async def _complete(request: Request, deployment: str | None) -> Response:
 
 async def _embed(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
-    body = parse_embedding_request(await read_body(request, gateway), limits=_limits(gateway))
+    body = parse_embedding_request(
+        await read_body(request, gateway), limits=_limits(gateway), model=deployment
+    )
     return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
 
 
@@ -185,7 +189,7 @@ async def embeddings(request: Request) -> Response:
 
 @router.post("/openai/deployments/{deployment}/chat/completions")
 async def azure_chat_completions(request: Request, deployment: str) -> Response:
-    """Azure OpenAI chat completions."""
+    """Azure OpenAI chat completions; the deployment in the path is enough (`model` may be left out)."""
     return await _chat(request, deployment)
 
 

@@ -5,6 +5,11 @@ daemon thread drains the queue in batches and writes one transaction per organiz
 the record is dropped and counted, never the response delayed. A crash between the response and the write
 loses the queued records only: a batch is one transaction, so the store never holds half a record.
 
+A record that could not be written (the database down or refusing it; `service.write` isolates it from the
+others of its batch) is tried again after RETRY_DELAYS; once they are spent it is lost. Every loss — queue
+full or retries spent — is counted in `stats()` (served to operators at `GET /api/platform/monitoring/
+recorder`) and logged as an error naming the request ids, so an operator is alerted, never left guessing.
+
 The same thread schedules the purge job (`jobs.purge_expired`) every `purge_every` seconds through the job
 queue; `tutela monitoring purge` does the same by hand or from cron.
 """
@@ -17,6 +22,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tutela.gateway.monitoring import service
@@ -32,6 +38,19 @@ QUEUE_CAPACITY = 10_000
 BATCH = 500
 LINGER_SECONDS = 0.25
 PURGE_EVERY_SECONDS = 600.0
+RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0)  # seconds before each new attempt at records that failed
+
+
+@dataclass(frozen=True)
+class RecorderStats:
+    """What this process's recorder did since it started."""
+
+    written: int
+    dropped: int  # the queue was full
+    retried: int  # attempts again at records that had failed
+    lost: int  # failed on every attempt
+    queued: int
+    retrying: int
 
 
 class MonitoringRecorder:
@@ -43,13 +62,19 @@ class MonitoringRecorder:
         *,
         capacity: int = QUEUE_CAPACITY,
         purge_every: float | None = PURGE_EVERY_SECONDS,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.runtime = runtime
         self.keys = DayKeys()
         self.purge_every = purge_every
         self.capacity = capacity
+        self.retry_delays = retry_delays
         self.dropped = 0
         self.written = 0
+        self.retried = 0
+        self.lost = 0
+        # Failed records: (when to try again, attempts made, snapshot); only the writer thread changes it.
+        self._retrying: list[tuple[float, int, Snapshot]] = []
         # A plain deque, not a queue.Queue: appending wakes no thread, so a request never hands the GIL to
         # the writer; the writer wakes on its own every LINGER_SECONDS (or at once for flush and close).
         self._pending: deque[Snapshot] = deque()
@@ -111,27 +136,79 @@ class MonitoringRecorder:
             while self._write_batch():
                 pass
             if self._stopping:
+                self._last_attempt()
                 return
             self._maybe_purge()
 
     def _write_batch(self) -> bool:
-        """Write up to BATCH pending records in one go; False when there was nothing to write."""
+        """Write up to BATCH pending records (and those due for another try); False when nothing was due."""
         with self._state:
-            if not self._pending:
+            now = time.monotonic()
+            due = [entry for entry in self._retrying if entry[0] <= now]
+            if not self._pending and not due:
                 self._state.notify_all()
                 return False
             self._busy = True
-        batch = [self._pending.popleft() for _ in range(min(BATCH, len(self._pending)))]
+        self._retrying = [entry for entry in self._retrying if entry[0] > now]
+        self.retried += len(due)
+        batch = [snap for _, _, snap in due]
+        batch += [self._pending.popleft() for _ in range(min(BATCH, len(self._pending)))]
         try:
-            self.written += service.write(self.runtime, batch, keys=self.keys)
-        except Exception:
-            self.dropped += len(batch)
-            log.exception("monitoring: a batch of %d records could not be written", len(batch))
+            failed = self._attempt(batch)
+            made = {id(snap): attempts for _, attempts, snap in due}
+            for snap in failed:
+                attempts = made.get(id(snap), 0) + 1
+                if attempts > len(self.retry_delays):
+                    self._lose([snap])
+                else:
+                    delay = self.retry_delays[attempts - 1]
+                    self._retrying.append((time.monotonic() + delay, attempts, snap))
         finally:
             with self._state:
                 self._busy = False
                 self._state.notify_all()
         return True
+
+    def _attempt(self, batch: list[Snapshot]) -> list[Snapshot]:
+        """Write a batch; the snapshots that could not be written."""
+        try:
+            result = service.write(self.runtime, batch, keys=self.keys)
+        except Exception:
+            log.exception("monitoring: a batch of %d records could not be written", len(batch))
+            return batch
+        self.written += result.written
+        return result.failed
+
+    def _last_attempt(self) -> None:
+        """On close: try the records waiting for a retry once more, now; what still fails is lost."""
+        if not self._retrying:
+            return
+        batch = [snap for _, _, snap in self._retrying]
+        self._retrying = []
+        self.retried += len(batch)
+        self._lose(self._attempt(batch))
+
+    def _lose(self, snapshots: list[Snapshot]) -> None:
+        if not snapshots:
+            return
+        self.lost += len(snapshots)
+        log.error(
+            "monitoring: %d records LOST after every attempt (%d lost since start): %s",
+            len(snapshots),
+            self.lost,
+            ", ".join(snap.request_id for snap in snapshots),
+        )
+
+    def stats(self) -> RecorderStats:
+        """Counters for operators: written, dropped, retried and lost records, and what is waiting."""
+        return RecorderStats(
+            written=self.written,
+            dropped=self.dropped,
+            retried=self.retried,
+            lost=self.lost,
+            queued=len(self._pending),
+            retrying=len(self._retrying),
+        )
 
     def _maybe_purge(self) -> None:
         if self.purge_every is None or time.monotonic() < self._next_purge:
@@ -145,12 +222,12 @@ class MonitoringRecorder:
             log.exception("monitoring: could not schedule the purge")
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until everything queued so far is written; True when done in time."""
+        """Wait until everything queued so far is written (or lost after its retries); True if in time."""
         deadline = time.monotonic() + timeout
-        if self._pending:
+        if self._pending or self._retrying:
             self._ensure_thread()
         with self._state:
-            while self._pending or self._busy:
+            while self._pending or self._busy or self._retrying:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

@@ -27,6 +27,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions.roles import StaffRole
 from tutela.errors import InvalidInput, NotFound, PermissionDenied
 from tutela.gateway.monitoring import service
+from tutela.gateway.monitoring.encoding import displayable
 from tutela.gateway.monitoring.exceptions import (
     AlreadyDecided,
     NoLiveGrant,
@@ -281,7 +282,8 @@ def read_content(runtime: Runtime, *, principal: StaffPrincipal, access_id: str)
             reviewer=row.reviewer_email,
             justification=row.justification,
         )
-    return Content(row, record, list(content.get("prompt", [])), list(content.get("completion", [])))
+    prompt = [displayable(t) for t in content.get("prompt", [])]
+    return Content(row, record, prompt, [displayable(t) for t in content.get("completion", [])])
 
 
 def record_outcome(

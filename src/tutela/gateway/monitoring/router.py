@@ -25,6 +25,7 @@ from tutela.errors import NotFound
 from tutela.gateway.monitoring import review, service
 from tutela.gateway.monitoring import schemas as s
 from tutela.gateway.monitoring.models import MonitoringRecord
+from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.resources import service as resources
 
 router = APIRouter(prefix="/api/monitoring", tags=["abuse monitoring"])
@@ -286,3 +287,10 @@ def purge(principal: Staff, runtime: RuntimeDep) -> s.PurgeRead:
     return s.PurgeRead(
         records=result.records, keys=result.keys, days=result.days, organizations=result.organizations
     )
+
+
+@platform_router.get("/recorder", response_model=s.RecorderRead)
+def recorder_stats(principal: Staff, runtime: RuntimeDep) -> s.RecorderRead:
+    """This process's monitoring writer: records written, dropped, retried, lost (operators)."""
+    require_role(principal, StaffRole.OPERATOR)
+    return s.RecorderRead.model_validate(recorder_for(runtime).stats(), from_attributes=True)

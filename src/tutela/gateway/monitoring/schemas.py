@@ -159,3 +159,14 @@ class PurgeRead(Read):
     keys: int
     days: int
     organizations: int
+
+
+class RecorderRead(Read):
+    """One process's monitoring writer since it started; `lost` above 0 means records are missing."""
+
+    written: int
+    dropped: int
+    retried: int
+    lost: int
+    queued: int
+    retrying: int

@@ -10,7 +10,6 @@ holds ciphertext nobody can decrypt any more.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.organizations.models import Organization
 from tutela.errors import InvalidInput
 from tutela.gateway.monitoring import flagging
+from tutela.gateway.monitoring.encoding import decode_content, encode_content
 from tutela.gateway.monitoring.exceptions import (
     AlreadyDecided,
     ContentUnavailable,
@@ -167,23 +167,44 @@ def _aad(*, org_id: str, resource_id: str, request_id: str, key_id: str) -> byte
     return content_aad(org_id=org_id, owner=f"monitoring:{resource_id}:{request_id}", key_id=key_id)
 
 
-def write(runtime: Runtime, snapshots: Iterable[Snapshot], *, keys: DayKeys | None = None) -> int:
-    """Store snapshots, one transaction per organization; returns how many records were written.
+@dataclass
+class WriteResult:
+    """What one `write` stored, and the snapshots it could not store (for the recorder to retry)."""
+
+    written: int = 0
+    failed: list[Snapshot] = field(default_factory=list)
+
+
+def write(runtime: Runtime, snapshots: Iterable[Snapshot], *, keys: DayKeys | None = None) -> WriteResult:
+    """Store snapshots, one transaction per organization; a failed transaction is redone record by record.
 
     The policy is read inside the writing transaction, so once an opt-out is approved nothing but metadata
-    is written, whatever was queued before. A failure loses that organization's batch, never half a record.
+    is written, whatever was queued before. Writing is idempotent (a request id already stored is skipped),
+    so when an organization's transaction fails each of its records is written again alone: one record that
+    cannot be stored costs only itself, and it comes back in `failed`, never half written.
     """
     keys = keys or DayKeys()
     by_org: dict[str, list[Snapshot]] = {}
     for snapshot in snapshots:
         by_org.setdefault(snapshot.org_id, []).append(snapshot)
-    written = 0
+    result = WriteResult()
     for org_id, batch in by_org.items():
         try:
-            written += _write_org(runtime, org_id, batch, keys)
+            result.written += _write_org(runtime, org_id, batch, keys)
+            continue
         except Exception:
-            log.exception("monitoring: %d records of organization %s were not written", len(batch), org_id)
-    return written
+            if len(batch) == 1:
+                log.exception("monitoring: record %s could not be written", batch[0].request_id)
+                result.failed.extend(batch)
+                continue
+            log.exception("monitoring: %d records of organization %s failed together", len(batch), org_id)
+        for snapshot in batch:
+            try:
+                result.written += _write_org(runtime, org_id, [snapshot], keys)
+            except Exception:
+                log.exception("monitoring: record %s could not be written", snapshot.request_id)
+                result.failed.append(snapshot)
+    return result
 
 
 def _write_org(runtime: Runtime, org_id: str, batch: list[Snapshot], keys: DayKeys) -> int:
@@ -234,10 +255,7 @@ def _write_org(runtime: Runtime, org_id: str, batch: list[Snapshot], keys: DayKe
             }
             if policy.content_logging and snap.content_logging:
                 handle = keys.get(runtime, region, org_id=org_id, day=day, spec=org.customer_key_spec)
-                body = json.dumps(
-                    {"prompt": list(snap.prompt_texts), "completion": list(snap.completion_texts)},
-                    ensure_ascii=False,
-                ).encode()
+                body = encode_content(prompt=snap.prompt_texts, completion=snap.completion_texts)
                 values["content_key_id"] = handle.id
                 values["sealed_content"] = seal(
                     handle.key,
@@ -314,8 +332,7 @@ def decrypt(runtime: Runtime, record: MonitoringRecord) -> dict[str, list[str]]:
         raise ContentUnavailable(
             f"the content of this request can no longer be decrypted: {exc.message}"
         ) from exc
-    parsed: dict[str, list[str]] = json.loads(body)
-    return parsed
+    return decode_content(body)
 
 
 # ------------------------------------------------------------------------------------------ purge

@@ -173,6 +173,14 @@ class ProviderConfigurationError(InternalServerError):
         return self.detail
 
 
+class ModelUnavailableError(GatewayError, Unavailable):
+    """A built-in model's files are missing or damaged: 503 with the reason, until the install is repaired."""
+
+    status_code = 503
+    error_type = "service_unavailable_error"
+    code = "model_unavailable"
+
+
 class UpstreamError(GatewayError):
     """The upstream failed in a way that is not the client's fault."""
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from tutela.gateway.wire import json_body
 from tutela.gateway.wire.chat import ChatRequest
 from tutela.gateway.wire.common import RequestModel
 from tutela.gateway.wire.completions import CompletionRequest
@@ -31,19 +31,22 @@ class WireLimits:
 DEFAULT_LIMITS = WireLimits()
 
 
-def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any]) -> RequestT:
+def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any], model: str | None) -> RequestT:
     if isinstance(body, bytes | str):
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            data = json_body.loads(body)
+        except json_body.JsonRefused as exc:
             raise InvalidRequestError(
-                "We could not parse the JSON body of your request. Send valid JSON "
-                "and set the 'Content-Type: application/json' header."
+                f"We could not parse the JSON body of your request ({exc}). Send valid JSON "
+                "and set the 'Content-Type: application/json' header.",
+                code="invalid_json",
             ) from exc
     else:
         data = body
     if not isinstance(data, Mapping):
         raise InvalidRequestError("The request body must be a JSON object.")
+    if model is not None and "model" not in data:
+        data = {**data, "model": model}  # Azure: the deployment in the path names the model
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
@@ -63,20 +66,23 @@ def _check_stop(stop: str | list[str] | None, limits: WireLimits) -> None:
 
 
 def parse_chat_request(
-    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> ChatRequest:
-    """Validate a chat completions body; raise ``InvalidRequestError`` naming the bad param."""
-    request = _parse(ChatRequest, body)
+    """Validate a chat completions body; raise ``InvalidRequestError`` naming the bad param.
+
+    `model` is the deployment of an Azure path, used when the body names no model (Azure's REST API
+    puts the deployment in the path only); the same holds for completions and embeddings."""
+    request = _parse(ChatRequest, body, model)
     _check_n(request.n, limits)
     _check_stop(request.stop, limits)
     return request
 
 
 def parse_completion_request(
-    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> CompletionRequest:
     """Validate a legacy completions body."""
-    request = _parse(CompletionRequest, body)
+    request = _parse(CompletionRequest, body, model)
     _check_n(request.n, limits)
     if request.best_of is not None and request.best_of > limits.max_n:
         raise InvalidRequestError(f"'best_of' must be at most {limits.max_n}.", param="best_of")
@@ -85,10 +91,10 @@ def parse_completion_request(
 
 
 def parse_embedding_request(
-    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> EmbeddingRequest:
     """Validate an embeddings body."""
-    request = _parse(EmbeddingRequest, body)
+    request = _parse(EmbeddingRequest, body, model)
     count = len(request.inputs)
     if count > limits.max_embedding_inputs:
         raise InvalidRequestError(

