@@ -17,8 +17,6 @@ from tutela.gateway.wire.exceptions import GatewayError
 from tutela.middleware import BodyLimits, BodyTooLarge, RequestContextMiddleware
 from tutela.runtime import Runtime
 
-log = logging.getLogger("tutela.app")
-
 # The routes that take a document upload: the only ones allowed a body past server.max_json_body_bytes.
 UPLOAD_PATHS = frozenset({"/api/documents", "/author/new"})
 

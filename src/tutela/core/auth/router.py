@@ -16,7 +16,6 @@ from tutela.core.auth.dependencies import (
     bearer_only,
     client_address,
 )
-from tutela.core.directory import service as directory
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission, Role
