@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -399,6 +399,26 @@ def _fill(
             turn += 1
 
 
+def _cover_kinds(
+    builder: _Builder,
+    target: int,
+    questions: list[tuple[int, dict[str, Any]]],
+    used: set[int],
+    used_pairs: set[tuple[int, str]],
+    kinds: Sequence[str],
+) -> None:
+    """Give each asked-for type the parse could not write (a cloze needs a term with one answer) one
+    key-term question, in place of the last question of the most frequent type, so the count stays."""
+    for kind in kinds:
+        if any(q["type"] == kind for _, q in questions):
+            continue
+        _fill(builder, len(questions) + 1, questions, used, used_pairs, (kind,))
+        if len(questions) > target:
+            counts = Counter(q["type"] for _, q in questions)
+            most = max(counts, key=lambda k: counts[k])
+            del questions[max(i for i, (_, q) in enumerate(questions) if q["type"] == most)]
+
+
 def build_questions(
     corpus: Corpus, *, count: int | None = None, seed: int = 0, types: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -415,6 +435,7 @@ def build_questions(
         if builder.english is not None:
             _fill(builder, target, questions, used, used_pairs, kinds)
             builder.english = None  # what the parse could not ask, plain key-term questions may
+            _cover_kinds(builder, target, questions, used, used_pairs, kinds)
     _fill(builder, target, questions, used, used_pairs, kinds)
     if len(questions) < target:
         wide = widen(corpus)
