@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from tests.support.databases import REDIS_URL, require_redis, settings_for
 from tests.support.platform import FAST_AUTH, PASSWORD, open_runtime
-from tests.support.processes import TutelaProcess, poll, serving, tutela_env, tutela_process
+from tests.support.processes import TutelaProcess, poll, serving, tutela_env, tutela_process, wait_serving
 from tests.support.server import serve
 from tutela.authoring.modules.models import Module
 from tutela.config import Settings
@@ -227,11 +227,12 @@ def test_a_job_whose_process_is_killed_is_retried_and_makes_one_module(
         in_process = {"TUTELA_JOBS__RUN_IN_PROCESS": "true" if killed == "serve" else "false"}
         env = _env_of(settings, jobs | in_process)
         with ExitStack() as stack:
-            first: TutelaProcess = stack.enter_context(serving(env, tmp_path / "serve-1.log"))
-            if killed == "worker":
+            first: TutelaProcess = stack.enter_context(serving(env, tmp_path / "serve-1.log", wait=False))
+            if killed == "worker":  # started side by side with the web process
                 victim = stack.enter_context(tutela_process(["worker"], env, tmp_path / "worker-1.log"))
             else:
                 victim = first
+            wait_serving(first)
             held.target = first.base_url
             token, job_id = _start_job(first.base_url, slug)
             poll(lambda: held.held >= 1, what="the job's first model request", timeout=180)

@@ -14,7 +14,7 @@ import httpx
 import openai
 import pytest
 
-from tests.support.platform import PASSWORD, Platform, running_platform
+from tests.support.platform import FAST_AUTH, PASSWORD, Platform, running_platform
 from tutela.clock import ManualClock
 from tutela.config import ThrottleSettings
 from tutela.core.permissions.roles import Role
@@ -22,21 +22,28 @@ from tutela.gateway.resources import service as resources
 
 DEFAULTS = ThrottleSettings()
 LOGIN = "/api/auth/login"
-# Real Argon2 work (a few tens of milliseconds) so that a skipped password check would show in the timing.
-TIMED_AUTH = {"argon2_time_cost": 2, "argon2_memory_kib": 16384}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """A platform with the default throttle settings (the shared fixture starts delays late)."""
     data_dir = tmp_path_factory.mktemp(f"throttle-{request.param}")
-    with running_platform(request.param, data_dir, auth=TIMED_AUTH) as running:
+    with running_platform(request.param, data_dir, auth=FAST_AUTH) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def timed_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """Argon2 as shipped (tens of milliseconds per check), so that a skipped password check would show."""
+    with running_platform("sqlite", tmp_path_factory.mktemp("throttle-timed"), auth={}) as running:
         yield running
 
 
 @pytest.fixture(autouse=True)
-def fresh_counters(platform: Platform) -> None:
+def fresh_counters(request: pytest.FixtureRequest) -> None:
     """Every test starts after the previous test's failures are forgotten (all clients are 127.0.0.1)."""
+    name = "timed_platform" if "timed_platform" in request.fixturenames else "platform"
+    platform: Platform = request.getfixturevalue(name)
     _clock(platform).advance(timedelta(seconds=DEFAULTS.forget_after_seconds + DEFAULTS.max_delay_seconds))
 
 
@@ -84,7 +91,8 @@ def test_an_account_waits_after_five_wrong_passwords_even_with_the_right_one(pla
         _assert_throttled(_login(client, org, "admin@example.com", PASSWORD), retry_after=1)
 
 
-def test_unknown_organizations_and_users_are_throttled_and_timed_the_same(platform: Platform) -> None:
+def test_unknown_organizations_and_users_are_throttled_and_timed_the_same(timed_platform: Platform) -> None:
+    platform = timed_platform
     org = _org(platform)
     cases = {
         "wrong password": (org, "admin@example.com", "wrong password!"),
@@ -213,3 +221,22 @@ def _org_id(platform: Platform, slug: str) -> str:
 
     with platform.runtime.directory.session() as ddb:
         return directory.find_by_slug(ddb, slug=slug).id
+
+
+def test_the_sign_in_form_waits_the_same_way(platform: Platform) -> None:
+    org = _org(platform)
+    with platform.client() as client:
+        client.get("/login")
+        form = {
+            "csrf_token": client.cookies["tutela_csrf"],
+            "organization": org,
+            "email": "admin@example.com",
+        }
+        for _ in range(DEFAULTS.account_free_failures):
+            assert client.post("/login", data=form | {"password": "wrong password!"}).status_code == 401
+        page = client.post("/login", data=form | {"password": PASSWORD})
+        assert page.status_code == 429
+        assert page.headers["retry-after"] == "1"
+        assert "Too many failed attempts; try again in 1 second." in page.text
+        _clock(platform).advance(timedelta(seconds=1))
+        assert client.post("/login", data=form | {"password": PASSWORD}).status_code == 303

@@ -13,7 +13,7 @@ import redis
 
 from tests.support.databases import REDIS_URL, postgres_databases, require_postgres, require_redis
 from tests.support.platform import FAST_AUTH, PASSWORD, open_runtime
-from tests.support.processes import serving, tutela_env
+from tests.support.processes import serving, tutela_env, wait_serving
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
 from tutela.gateway.resources import service as resources
@@ -70,7 +70,9 @@ def test_two_processes_share_failed_sign_ins_and_wrong_keys(
             assert resource is not None
             _, key = resources.create_key(db, org_id=org.id, resource_id=resource.id)
     env = tutela_env(variables)
-    with serving(env, tmp_path / "a.log") as a, serving(env, tmp_path / "b.log") as b:
+    with serving(env, tmp_path / "a.log", wait=False) as a, serving(env, tmp_path / "b.log", wait=False) as b:
+        wait_serving(a)
+        wait_serving(b)
         login = {"organization": "shared-counters", "email": "admin@example.com"}
         for n in range(5):  # the account's five free failures, split over both processes
             response = httpx.post(

@@ -73,27 +73,34 @@ def tutela_process(args: list[str], env: dict[str, str], log: Path) -> Iterator[
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path, *, timeout: float = 120) -> Iterator[TutelaProcess]:
-    """`tutela serve --no-migrate` on a free port, once it answers HTTP."""
+def serving(
+    env: dict[str, str], log: Path, *, wait: bool = True, timeout: float = 120
+) -> Iterator[TutelaProcess]:
+    """`tutela serve --no-migrate` on a free port, once it answers HTTP (or at once with wait=False: start
+    several, then `wait_serving` each, so they start side by side)."""
     port = free_port()
     with tutela_process(["serve", "--no-migrate", "--port", str(port)], env, log) as running:
         running.base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while True:
-            if running.process.poll() is not None:
-                raise RuntimeError(
-                    f"tutela serve ended with {running.process.returncode}:\n{running.output()}"
-                )
-            try:
-                httpx.get(f"{running.base_url}/api/me", timeout=5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"tutela serve did not answer in {timeout} s:\n{running.output()}"
-                    ) from None
-                time.sleep(0.1)
+        if wait:
+            wait_serving(running, timeout=timeout)
         yield running
+
+
+def wait_serving(running: TutelaProcess, *, timeout: float = 120) -> None:
+    """Wait until a started `tutela serve` answers HTTP."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"tutela serve ended with {running.process.returncode}:\n{running.output()}")
+        try:
+            httpx.get(f"{running.base_url}/api/me", timeout=5)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"tutela serve did not answer in {timeout} s:\n{running.output()}"
+                ) from None
+            time.sleep(0.1)
 
 
 def poll(

@@ -20,8 +20,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, case, delete, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, case, delete, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from tutela.storage.db import open_engine
 
@@ -93,7 +94,11 @@ class SqlFailureStore:
 
     def __init__(self, url: str) -> None:
         self.engine = open_engine(url)
-        _metadata.create_all(self.engine, checkfirst=True)
+        try:
+            _metadata.create_all(self.engine, checkfirst=True)
+        except DBAPIError:  # another process starting at the same moment created it first
+            if not inspect(self.engine).has_table(_failures.name):
+                raise
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         self._added = 0
 

@@ -21,7 +21,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -53,7 +53,8 @@ class Lease:
         self.owner = owner
         self.lost = threading.Event()
 
-    def _expiry(self) -> Any:
+    def expiry(self) -> datetime:
+        """When the lease ends unless renewed before."""
         return self.runtime.clock.now() + timedelta(seconds=self.runtime.settings.jobs.lease_seconds)
 
     def write(self, db: Session, **values: Any) -> None:
@@ -68,7 +69,7 @@ class Lease:
                 AuthoringJob.status == "running",
                 AuthoringJob.lease_owner == self.owner,
             )
-            .values({"lease_expires_at": self._expiry()} | values)
+            .values({"lease_expires_at": self.expiry()} | values)
             .execution_options(synchronize_session=False)
         )
         if db.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
@@ -131,7 +132,7 @@ def claim(runtime: Runtime, *, org_id: str, job_id: str) -> Lease | None:
             percent=1,
             attempts=AuthoringJob.attempts + 1,
             lease_owner=owner,
-            lease_expires_at=lease._expiry(),
+            lease_expires_at=lease.expiry(),
         )
         .execution_options(synchronize_session=False)
     )

@@ -50,10 +50,10 @@ def sign_in_user(runtime: Runtime, *, organization: str, email: str, password: s
 
 
 def _user_session(runtime: Runtime, *, organization: str, email: str, password: str) -> SignedIn:
-    try:
+    try:  # a name that makes no slug is looked up as typed (and not found), to take the same time
         with runtime.directory.session() as ddb:
-            placement = directory.find_by_slug(ddb, slug=directory.slugify(organization))
-    except (NotFound, InvalidInput):
+            placement = directory.find_by_slug(ddb, slug=organization_key(organization))
+    except NotFound:
         secrets.verify_nothing(password)  # as long as a wrong password takes
         raise WrongCredentials("wrong organization, email or password") from None
     now = runtime.clock.now()

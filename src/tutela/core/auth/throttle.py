@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from tutela.clock import Clock
 from tutela.config import ThrottleSettings
-from tutela.errors import TooManyAttempts
+from tutela.errors import AuthenticationFailed, TooManyAttempts
 from tutela.storage.throttle import FailureStore
 
 
@@ -124,14 +124,15 @@ class SignInThrottle:
         ]
 
     def attempt(self, account: str, address: str, check: Callable[[], None]) -> None:
-        """Run `check` (which raises on wrong credentials) unless the account or address must wait."""
+        """Run `check` (which raises AuthenticationFailed on wrong credentials) unless the account or address
+        must wait."""
         counters = self._counters(account, address)
         wait = max(self.throttle.wait_left(key, free) for key, free in counters)
         if wait > 0:
             raise refused(wait)
         try:
             check()
-        except Exception:
+        except AuthenticationFailed:  # wrong credentials count; a database outage does not
             for key, free in counters:
                 self.throttle.failed(key, free)
             raise
