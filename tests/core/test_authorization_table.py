@@ -88,6 +88,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/users"): (ADMINS, {"email": "new@example.com", "password": PASSWORD, "role": "admin"}),
     ("GET", "/api/users/{user_id}"): (ADMINS, None),
     ("PATCH", "/api/users/{user_id}"): (ADMINS, {"is_active": False}),
+    ("POST", "/api/users/{user_id}/unlock"): (ADMINS, None),
     ("GET", "/api/groups"): (MEMBERS, None),
     ("POST", "/api/groups"): (ADMINS, {"name": "x"}),
     ("GET", "/api/groups/{group_id}"): (MEMBERS, None),
