@@ -195,6 +195,25 @@ def test_a_count_the_source_cannot_give_is_named_in_the_warnings(runtime: Runtim
     ]
 
 
+def test_a_count_over_the_limit_is_held_to_it_and_named_in_the_warnings(
+    runtime: Runtime, caller: Caller
+) -> None:
+    left_out: list[str] = []
+    _generate(
+        runtime,
+        caller,
+        _extract(build_text_pdf(SAFE_LINES)),
+        instructions="Write 250 questions in total.",
+        left_out=left_out,
+    )
+    assert left_out[0] == (
+        "250 questions were asked for; a module holds at most 200, so 200 were asked of the model"
+    )
+    assert left_out[1].endswith(
+        "of the 200 questions asked for could be made: the source has too few passages suited to them"
+    )
+
+
 def test_injection_changes_nothing_and_is_never_copied(runtime: Runtime, caller: Caller) -> None:
     hostile = _extract((PDFS / "made" / "injection.pdf").read_bytes())
     assert INJECTION in " ".join(hostile.pages[0].text.split())

@@ -278,7 +278,13 @@ async def generate_module(
         module_chapters.append(ModuleChapter(title=outline.chapters[match].title, lessons=chapter_lessons))
 
     requested = prompts.requested_question_count(instructions)
-    total = requested or max(5, math.ceil(0.6 * document.page_count))
+    if requested and requested > prompts.MAX_QUESTIONS:
+        run.left_out.append(
+            f"{requested} questions were asked for; a module holds at most {prompts.MAX_QUESTIONS}, "
+            f"so {prompts.MAX_QUESTIONS} were asked of the model"
+        )
+        requested = prompts.MAX_QUESTIONS
+    total = requested or min(prompts.MAX_QUESTIONS, max(5, math.ceil(0.6 * document.page_count)))
     batches = _question_batches(chapters, total) if with_questions else []
     # Each set is asked for a few more than its share: some may repeat another set's or be left out.
     sets = await run.gather(

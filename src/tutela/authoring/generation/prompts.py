@@ -63,9 +63,10 @@ MAX_QUESTIONS = 200
 
 
 def requested_question_count(instructions: str) -> int | None:
-    """Return the number of questions the author asks for ("20 questions", "20 Fragen"), if any."""
+    """Return the number of questions the author asks for ("20 questions", "20 Fragen"), if any (the
+    caller holds it to MAX_QUESTIONS and says so)."""
     m = _REQUESTED_COUNT.search(instructions)
-    return min(int(m[1]), MAX_QUESTIONS) if m and int(m[1]) > 0 else None
+    return int(m[1]) if m and int(m[1]) > 0 else None
 
 
 def _types_sentence(question_types: Sequence[str]) -> str:
