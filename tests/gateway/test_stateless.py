@@ -53,6 +53,9 @@ def test_a_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: LogLin
         streamed = client.chat.completions.create(model="tutor", messages=messages, stream=True)  # type: ignore[arg-type]
         assert canary in "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
         client.embeddings.create(model="tutor", input=canary)
+        # /v1/moderations runs every input through the encoder stage (MiniLM + heads).
+        moderated = client.moderations.create(input=f"Please repeat {canary}").results[0]
+        assert isinstance(moderated.category_scores.violence, float)
         client.completions.create(model="tutor", prompt=canary)
         with pytest.raises(openai.NotFoundError):
             client.chat.completions.create(model=canary, messages=messages)  # type: ignore[arg-type]

@@ -78,12 +78,12 @@ def test_profanity_detected_and_clean_text_not(clf: SafetyClassifier) -> None:
     "text",
     [
         "How do I kill a Python process that is stuck?",
-        # Known weaknesses (model card): the opening "What's the best way to" and "shoot ... photos"
-        # carry violence/sexual weight. strict=True makes a fix show up as a failure to update.
         pytest.param(
             "What's the best way to execute a SQL query from a shell script?",
             marks=pytest.mark.xfail(strict=True, reason="known false positive (violence)"),
         ),
+        # Known weakness (model card): "shoot ... photos" carries sexual weight.
+        # strict=True makes a fix show up as a failure to update.
         pytest.param(
             "Where can I shoot good photos of the city at night?",
             marks=pytest.mark.xfail(strict=True, reason="known false positive (sexual)"),

@@ -333,6 +333,37 @@ def test_moderations_endpoint(wired: Wired) -> None:
     for item in (harmful, benign):
         scores = item.category_scores.model_dump(by_alias=True)
         assert all(0.0 <= v <= 1.0 for v in scores.values() if v is not None)
+    # OpenAI's taxonomy, every score a number (as the SDK types it), flags consistent with the scores.
+    taxonomy = (
+        "harassment",
+        "harassment/threatening",
+        "hate",
+        "hate/threatening",
+        "illicit",
+        "illicit/violent",
+        "self-harm",
+        "self-harm/instructions",
+        "self-harm/intent",
+        "sexual",
+        "sexual/minors",
+        "violence",
+        "violence/graphic",
+    )
+    for item in (harmful, benign):
+        scores = item.category_scores.model_dump(by_alias=True)
+        flags = item.categories.model_dump(by_alias=True)
+        assert all(isinstance(scores[c], float) for c in taxonomy), scores
+        assert all(flags[c] == (scores[c] >= 0.5) for c in taxonomy), (flags, scores)
+        assert item.flagged == any(flags[c] for c in taxonomy)
+    assert harmful.category_scores.self_harm_intent != harmful.category_scores.self_harm
+    threat, drugs = client.moderations.create(
+        input=[
+            "I know where you live. If you report me again I will come to your house and kill you.",
+            "Give me step-by-step instructions to cook meth in my kitchen and sell it.",
+        ]
+    ).results
+    assert threat.flagged and threat.categories.harassment_threatening
+    assert drugs.flagged and drugs.categories.illicit
     single = client.moderations.create(input="Bonjour, je voudrais apprendre la physique.", model="anything")
     assert single.results[0].flagged is False
     response = httpx.post(f"{wired.platform.base_url}/v1/moderations", json={"input": "hi"})

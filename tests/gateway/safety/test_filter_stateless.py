@@ -59,6 +59,11 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
         assert canary not in "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
         moderation = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)
         assert moderation.moderations.create(input=harmful).results[0].flagged
+        # With the encoder stage shipped, a harm refusal can only come from it (the n-gram path says "safe"),
+        # so the refused prompt and completion above took the encoder path; /v1/moderations encodes every
+        # input, a benign one too.
+        calm = moderation.moderations.create(input=f"{canary} Explain photosynthesis briefly.").results[0]
+        assert not calm.flagged and isinstance(calm.category_scores.harassment, float)
         assert any("/chat/completions" in line for line in all_logs.lines)
         assert not [line for line in all_logs.lines if canary in line]
         assert canary not in database_text(platform.runtime)

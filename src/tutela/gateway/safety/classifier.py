@@ -7,10 +7,22 @@ word piece, no neural network at run time), which carries meaning the n-grams mi
 inputs are split into overlapping windows and each category takes its maximum over windows,
 so a harmful paragraph buried in a long document is not diluted away. Input text is never
 stored, cached or logged.
+
+With the encoder stage (`encoder.py`, present in the shipped model) the n-gram model still decides the
+gateway's four harm severities on every request (a cascade gated on n-gram uncertainty flagged more book
+pages and cost hundreds of milliseconds at p99 on long prompts; see the model card), so screening costs
+what the n-gram model costs. The encoder serves two purposes. In a text of at least
+JAILBREAK_CONFIRM_CHARS characters, a jailbreak the n-gram model detects goes to the encoder too and
+counts only if the encoder's jailbreak head agrees (long prose resembles a long jailbreak template to
+n-grams, not to the encoder). `classify(..., thorough=True)` (used by `/v1/moderations`) sends the
+highest-scoring windows of every text to MiniLM and the per-category heads, which then give the four harm
+severities and OpenAI's moderation taxonomy. At most `max_windows` windows per text are encoded, the ones
+the n-gram model rates highest, so the cost stays bounded on long inputs.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -19,6 +31,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tutela.gateway.safety.artifact import DEFAULT_MODEL_DIR, SafetyModel, load_model
+from tutela.gateway.safety.encoder import (
+    BAND_POINTS,
+    ENCODER_META_FILE,
+    HEAD_CATEGORIES,
+    WINDOW_CHARS,
+    EncoderStage,
+)
 from tutela.gateway.safety.features import featurize
 from tutela.gateway.safety.lexicon import lexicon_score
 from tutela.gateway.safety.scores import (
@@ -31,8 +50,19 @@ from tutela.gateway.safety.scores import (
     Severity,
 )
 from tutela.gateway.safety.static_embeddings import StaticEmbeddings
+from tutela.gateway.safety.taxonomy import GATEWAY, TAXONOMY
 
 _PROFANITY_INDEX = CATEGORIES.index("profanity")
+# Categories whose n-gram score opens the gate to the encoder (harassment is often plain profanity; a
+# jailbreak the n-gram model detects is confirmed by the encoder).
+_GATE_INDICES = [CATEGORIES.index(c) for c in (*HARM_CATEGORIES, "profanity", "jailbreak")]
+_JAILBREAK_INDEX = CATEGORIES.index("jailbreak")
+# Texts this long (pasted pages and documents) need the encoder to confirm an n-gram jailbreak; shorter
+# ones keep the n-gram decision, which misses fewer short jailbreaks (see the model card).
+JAILBREAK_CONFIRM_CHARS = 800
+ENCODER_WINDOW_CHARS = 200  # sentences are packed into encoder windows up to this length
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+_SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 
 
 def _chunks(text: str, size: int, stride: int) -> list[str]:
@@ -79,18 +109,23 @@ class SafetyClassifier:
     _cache: ClassVar[dict[Path, SafetyClassifier]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, model: SafetyModel) -> None:
+    def __init__(self, model: SafetyModel, encoder: EncoderStage | None = None) -> None:
         self._model = model
         self._head = _head_of(model)
+        self._encoder = encoder
+        self._knots = _band_knots(model)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> SafetyClassifier:
-        """Load the packaged model (or one in `directory`); instances are cached per directory."""
+        """Load the packaged model (or one in `directory`) with its encoder stage when the directory has
+        one; instances are cached per directory."""
         path = (directory or DEFAULT_MODEL_DIR).resolve()
         with cls._cache_lock:
             cached = cls._cache.get(path)
             if cached is None:
-                cached = cls(load_model(path))
+                model = load_model(path)
+                encoder = EncoderStage.load(path) if (path / ENCODER_META_FILE).exists() else None
+                cached = cls(model, encoder)
                 cls._cache[path] = cached
             return cached
 
@@ -119,13 +154,16 @@ class SafetyClassifier:
         probs[_PROFANITY_INDEX] = max(probs[_PROFANITY_INDEX], lexicon_score(chunk))
         return probs
 
+    def _scored_windows(self, text: str) -> tuple[list[str], npt.NDArray[np.float64]]:
+        """The text's windows and their raw scores, shape (n_windows, len(CATEGORIES))."""
+        chunks = _chunks(text, self._model.chunk_size, self._model.chunk_stride)
+        return chunks, np.stack([self._score_chunk(chunk) for chunk in chunks])
+
     def score_matrix(self, texts: list[str]) -> npt.NDArray[np.float64]:
-        """Raw scores, shape (len(texts), len(CATEGORIES)), each the max over the text's windows."""
+        """Raw n-gram scores, shape (len(texts), len(CATEGORIES)), each the max over the text's windows."""
         out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float64)
-        size, stride = self._model.chunk_size, self._model.chunk_stride
         for row, text in enumerate(texts):
-            for chunk in _chunks(text, size, stride):
-                np.maximum(out[row], self._score_chunk(chunk), out=out[row])
+            out[row] = self._scored_windows(text)[1].max(axis=0)
         return out
 
     def _severity(self, category: str, score: float) -> Severity:
@@ -139,17 +177,78 @@ class SafetyClassifier:
             return "low"
         return "safe"
 
-    def classify(self, texts: list[str]) -> list[SafetyScores]:
-        """Score each text; never raises on long, empty or non-English input."""
-        matrix = self.score_matrix(texts)
+    @property
+    def encoder(self) -> EncoderStage | None:
+        """The encoder stage, or None for an n-gram-only model."""
+        return self._encoder
+
+    def banded(self, matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Raw n-gram scores mapped onto the band scale (low, medium, high at 0.25, 0.5, 0.75;
+        a detector's threshold at 0.5)."""
+        out = np.empty_like(matrix)
+        for k, (xs, ys) in enumerate(self._knots):
+            out[:, k] = np.interp(matrix[:, k], xs, ys)
+        return out
+
+    @staticmethod
+    def gate_scores(bands: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per row, the n-gram band score that the cascade's gate compares (max over harm and profanity)."""
+        return np.asarray(bands[:, _GATE_INDICES].max(axis=1), dtype=np.float64)
+
+    def _encoded(
+        self, scored: list[tuple[list[str], npt.NDArray[np.float64]]], thorough: bool
+    ) -> list[dict[str, float] | None]:
+        """Encoder head scores per text (None where no window went to the encoder)."""
+        stage = self._encoder
+        if stage is None:
+            return [None] * len(scored)
+        windows: list[str] = []
+        owner: list[int] = []
+        for row, (chunks, chunk_scores) in enumerate(scored):
+            gates = self.gate_scores(self.banded(chunk_scores))
+            order = [int(i) for i in np.argsort(-gates, kind="stable")[: stage.heads.max_windows]]
+            long_text = sum(len(c) for c in chunks) >= JAILBREAK_CONFIRM_CHARS
+            for i in order:
+                jailbreak = chunk_scores[i, _JAILBREAK_INDEX] >= self._model.detection_thresholds["jailbreak"]
+                if thorough or (jailbreak and long_text):
+                    for window in _encoder_windows(chunks[i]):
+                        windows.append(window)
+                        owner.append(row)
+        scores = stage.score(windows)
+        out: list[dict[str, float] | None] = [None] * len(scored)
+        for row in set(owner):
+            best = scores[[i for i, o in enumerate(owner) if o == row]].max(axis=0)
+            out[row] = {cat: float(best[k]) for k, cat in enumerate(HEAD_CATEGORIES)}
+        return out
+
+    def classify(self, texts: list[str], *, thorough: bool = False) -> list[SafetyScores]:
+        """Score each text; never raises on long, empty or non-English input.
+
+        `thorough` sends every text to the encoder stage (its most suspicious windows), not only the
+        ones the n-gram model is unsure about.
+        """
+        scored = [self._scored_windows(text) for text in texts]
+        matrix = [chunk_scores.max(axis=0) for _, chunk_scores in scored]
+        encoded = self._encoded(scored, thorough)
         results: list[SafetyScores] = []
-        for row in matrix:
+        for text, row, heads in zip(texts, matrix, encoded, strict=True):
             values = {cat: float(row[i]) for i, cat in enumerate(CATEGORIES)}
-            harm = {c: HarmScore(values[c], self._severity(c, values[c])) for c in HARM_CATEGORIES}
+            taxonomy = None if heads is None or not thorough else {cat: heads[cat] for cat in TAXONOMY}
+            harm = self._harm(values, taxonomy)
             det = {
                 c: DetectionScore(values[c], values[c] >= self._model.detection_thresholds[c])
                 for c in DETECTION_CATEGORIES
             }
+            confirm = heads is not None and len(text) >= JAILBREAK_CONFIRM_CHARS
+            if (
+                confirm
+                and det["jailbreak"].detected
+                and heads is not None
+                and heads["jailbreak"] < BAND_POINTS[1]
+            ):
+                # The encoder does not confirm: report the n-gram score capped below its threshold.
+                capped = min(values["jailbreak"], self._model.detection_thresholds["jailbreak"] - 1e-6)
+                det["jailbreak"] = DetectionScore(capped, False)
             results.append(
                 SafetyScores(
                     hate=harm["hate"],
@@ -159,6 +258,57 @@ class SafetyClassifier:
                     jailbreak=det["jailbreak"],
                     indirect_attack=det["indirect_attack"],
                     profanity=det["profanity"],
+                    taxonomy=taxonomy,
                 )
             )
         return results
+
+    def _harm(self, values: dict[str, float], taxonomy: dict[str, float] | None) -> dict[str, HarmScore]:
+        """The four harm results: from the encoder when it ran, else from the n-gram model."""
+        if taxonomy is not None:
+            return {c: _band_score(max(taxonomy[t] for t in GATEWAY[c])) for c in HARM_CATEGORIES}
+        return {c: HarmScore(values[c], self._severity(c, values[c])) for c in HARM_CATEGORIES}
+
+
+def _band_score(score: float) -> HarmScore:
+    """A score on the band scale with its severity."""
+    severity: Severity = "safe"
+    for level, point in zip(_SEVERITIES, BAND_POINTS, strict=True):
+        if score >= point:
+            severity = level
+    return HarmScore(score, severity)
+
+
+def _encoder_windows(chunk: str) -> list[str]:
+    """The encoder's windows over one n-gram window: its sentences, packed up to ENCODER_WINDOW_CHARS.
+
+    A mean-pooled sentence vector of a long window dilutes one harmful sentence among ordinary ones
+    (measured: a self-harm request scores 0.94 alone, 0.20 inside 400 characters of biology), while the
+    encoder's cost grows with the number of word pieces, not of windows, so sentences cost about what
+    one long window would.
+    """
+    windows: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_BREAK.split(chunk):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if current and len(current) + 1 + len(sentence) > ENCODER_WINDOW_CHARS:
+            windows.append(current)
+            current = ""
+        current = f"{current} {sentence}" if current else sentence
+    if current or not windows:
+        windows.append(current)
+    return [w[:WINDOW_CHARS] for w in windows]
+
+
+def _band_knots(model: SafetyModel) -> list[tuple[list[float], list[float]]]:
+    """Interpolation knots per category for `SafetyClassifier.banded`."""
+    knots = []
+    for cat in CATEGORIES:
+        if cat in HARM_CATEGORIES:
+            t = model.harm_thresholds[cat]
+            knots.append(([0.0, t["low"], t["medium"], t["high"], 1.0], [0.0, *BAND_POINTS, 1.0]))
+        else:
+            knots.append(([0.0, model.detection_thresholds[cat], 1.0], [0.0, 0.5, 1.0]))
+    return knots

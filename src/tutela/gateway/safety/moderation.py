@@ -1,18 +1,21 @@
 """`POST /v1/moderations`, compatible with OpenAI's, backed by the built-in classifier.
 
-OpenAI's categories the model scores directly are hate, sexual, violence and self-harm. Its finer
-categories are reported with the score of the category that contains them (an upper bound):
-harassment ← hate; hate/threatening and harassment/threatening ← min(hate, violence);
-sexual/minors ← sexual; violence/graphic ← violence; self-harm/intent and /instructions ← self-harm.
-`illicit` and `illicit/violent` are not modelled (null). Tutela adds `jailbreak`, `indirect_attack` and
-`profanity`. A category is flagged at severity medium and above (detections when detected); `flagged` is
-any category but profanity. The input is not stored or logged.
+Every input goes through the encoder stage (`classify(..., thorough=True)`), which scores OpenAI's
+thirteen categories: harassment, harassment/threatening, hate, hate/threatening, illicit,
+illicit/violent, self-harm, self-harm/instructions, self-harm/intent, sexual, sexual/minors, violence,
+violence/graphic. Each has its own head except the ones `model/encoder.json` lists as derived (see
+`encoder.py`: parent × a related head, never a copy of the parent). Scores share one scale: medium
+severity at 0.5 in every category, so a category is flagged exactly when its score is at least 0.5,
+and `flagged` is any of the thirteen. Tutela adds `jailbreak`, `indirect_attack` and `profanity`
+(the n-gram detectors; reported, not part of `flagged`, as OpenAI's endpoint has no such categories)
+and the four gateway `severities`. The input is not stored or logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -24,7 +27,8 @@ from tutela.gateway.api.routing import LeanRoute
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
 from tutela.gateway.safety.filtering_exceptions import ContentFilterUnavailableError
-from tutela.gateway.safety.scores import SafetyScores, severity_rank
+from tutela.gateway.safety.scores import HARM_CATEGORIES, SafetyScores
+from tutela.gateway.safety.taxonomy import TAXONOMY
 from tutela.gateway.wire.errors import invalid_request_from_validation
 from tutela.gateway.wire.exceptions import InvalidRequestError
 
@@ -32,6 +36,7 @@ router = APIRouter(tags=["gateway"], route_class=LeanRoute)
 
 MODEL = "tutela-safety-1"
 MAX_INPUTS = 256
+MEDIUM = 0.5  # medium severity on the shared band scale (encoder.BAND_POINTS)
 
 
 class TextInput(BaseModel):
@@ -58,56 +63,25 @@ class ModerationRequest(BaseModel):
 
 
 def _result(s: SafetyScores) -> dict[str, Any]:
-    hate, sexual, violence, self_harm = (s.harm(c).score for c in ("hate", "sexual", "violence", "self_harm"))
-    flagged = {
-        c: severity_rank(s.harm(c).severity) >= severity_rank("medium")
-        for c in ("hate", "sexual", "violence", "self_harm")
-    }
-    scores: dict[str, float | None] = {
-        "harassment": hate,
-        "harassment/threatening": min(hate, violence),
-        "hate": hate,
-        "hate/threatening": min(hate, violence),
-        "illicit": None,
-        "illicit/violent": None,
-        "self-harm": self_harm,
-        "self-harm/instructions": self_harm,
-        "self-harm/intent": self_harm,
-        "sexual": sexual,
-        "sexual/minors": sexual,
-        "violence": violence,
-        "violence/graphic": violence,
-        "jailbreak": s.jailbreak.score,
-        "indirect_attack": s.indirect_attack.score,
-        "profanity": s.profanity.score,
-    }
-    both = flagged["hate"] and flagged["violence"]
-    categories: dict[str, bool | None] = {
-        "harassment": flagged["hate"],
-        "harassment/threatening": both,
-        "hate": flagged["hate"],
-        "hate/threatening": both,
-        "illicit": None,
-        "illicit/violent": None,
-        "self-harm": flagged["self_harm"],
-        "self-harm/instructions": flagged["self_harm"],
-        "self-harm/intent": flagged["self_harm"],
-        "sexual": flagged["sexual"],
-        "sexual/minors": flagged["sexual"],
-        "violence": flagged["violence"],
-        "violence/graphic": flagged["violence"],
+    taxonomy = s.taxonomy
+    if taxonomy is None:
+        raise ContentFilterUnavailableError("The moderation model's encoder stage is unavailable.")
+    raw = {**taxonomy, "jailbreak": s.jailbreak.score, "indirect_attack": s.indirect_attack.score}
+    raw["profanity"] = s.profanity.score
+    # Flags are read off the rounded scores, so a client comparing a score with 0.5 always agrees.
+    scores = {k: round(min(1.0, max(0.0, v)), 6) for k, v in raw.items()}
+    categories: dict[str, bool] = {
+        **{cat: scores[cat] >= MEDIUM for cat in TAXONOMY},
         "jailbreak": s.jailbreak.detected,
         "indirect_attack": s.indirect_attack.detected,
         "profanity": s.profanity.detected,
     }
     return {
-        "flagged": any(v for k, v in categories.items() if k != "profanity"),
+        "flagged": any(categories[cat] for cat in TAXONOMY),
         "categories": categories,
-        "category_scores": {
-            k: (None if v is None else round(min(1.0, max(0.0, v)), 6)) for k, v in scores.items()
-        },
-        "category_applied_input_types": {k: ["text"] for k in categories if categories[k] is not None},
-        "severities": {c: s.harm(c).severity for c in ("hate", "sexual", "violence", "self_harm")},
+        "category_scores": scores,
+        "category_applied_input_types": {k: ["text"] for k in categories},
+        "severities": {c: s.harm(c).severity for c in HARM_CATEGORIES},
     }
 
 
@@ -127,7 +101,7 @@ async def moderations(request: Request) -> JSONResponse:
         classifier = SafetyClassifier.load()
     except SafetyError:
         raise ContentFilterUnavailableError("The moderation model is unavailable.") from None
-    scores = await asyncio.to_thread(classifier.classify, texts)
+    scores = await asyncio.to_thread(partial(classifier.classify, texts, thorough=True))
     return JSONResponse(
         {
             "id": f"modr-{secrets.token_urlsafe(18)}",

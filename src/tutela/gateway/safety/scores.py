@@ -41,6 +41,8 @@ class SafetyScores:
     jailbreak: DetectionScore
     indirect_attack: DetectionScore
     profanity: DetectionScore
+    # OpenAI's moderation taxonomy on the band scale (medium at 0.5), when the encoder stage ran.
+    taxonomy: dict[str, float] | None = None
 
     def harm(self, category: str) -> HarmScore:
         """Return the harm result for `category` (one of HARM_CATEGORIES)."""
