@@ -66,9 +66,10 @@ def write_section(
         f"course text). On held-out harmful rows the gate passes {res['gate_recall_any']:.1%} "
         "(per category below). "
         f"At most {heads.max_windows} windows per text are encoded, the ones the n-gram model rates highest. "
-        "`/v1/moderations` encodes every text (thorough mode). The gateway's screen does not use the cascade: "
-        "measured on book pages it flagged more than the n-gram model alone (16.1% of pages at medium against "
-        "13.3%, 3.8% at high against 0.11%) and cost hundreds of milliseconds at p99 on long prompts, so the "
+        "`/v1/moderations` encodes every text (thorough mode). The gateway's screen does not use the "
+        "cascade: measured on book pages it flagged more than the n-gram model alone (16.1% of pages at "
+        "medium against 13.3%, 3.8% at high against 0.11%) and cost hundreds of milliseconds at p99 on long "
+        "prompts, so the "
         "n-gram model keeps deciding the gateway's severities and the encoder only confirms long-text "
         "jailbreaks. The cascade's figures below are kept for comparison.",
         "",
