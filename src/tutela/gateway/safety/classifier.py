@@ -11,12 +11,12 @@ stored, cached or logged.
 With the encoder stage (`encoder.py`, present in the shipped model) the n-gram model still decides the
 gateway's four harm severities on every request (a cascade gated on n-gram uncertainty flagged more book
 pages and cost hundreds of milliseconds at p99 on long prompts; see the model card), so screening costs
-what the n-gram model costs. The encoder serves two purposes. In a text of at least
-JAILBREAK_CONFIRM_CHARS characters, a jailbreak the n-gram model detects goes to the encoder too and
-counts only if the encoder's jailbreak head agrees (long prose resembles a long jailbreak template to
-n-grams, not to the encoder). `classify(..., thorough=True)` (used by `/v1/moderations`) sends the
-highest-scoring windows of every text to MiniLM and the per-category heads, which then give the four harm
-severities and OpenAI's moderation taxonomy. At most `max_windows` windows per text are encoded, the ones
+what the n-gram model costs, and the encoder is loaded only when first needed. `classify(...,
+thorough=True)` (used by `/v1/moderations`) sends the highest-scoring windows of every text to MiniLM and
+the per-category heads, which then give the four harm severities and OpenAI's moderation taxonomy; there,
+in a text of at least JAILBREAK_CONFIRM_CHARS characters, an n-gram jailbreak counts only if the encoder's
+jailbreak head agrees (long prose resembles a long jailbreak template to n-grams, not to the encoder).
+At most `max_windows` windows per text are encoded, the ones
 the n-gram model rates highest, so the cost stays bounded on long inputs.
 """
 
@@ -37,6 +37,7 @@ from tutela.gateway.safety.encoder import (
     HEAD_CATEGORIES,
     WINDOW_CHARS,
     EncoderStage,
+    load_heads,
 )
 from tutela.gateway.safety.features import featurize
 from tutela.gateway.safety.lexicon import lexicon_score
@@ -56,7 +57,6 @@ _PROFANITY_INDEX = CATEGORIES.index("profanity")
 # Categories whose n-gram score opens the gate to the encoder (harassment is often plain profanity; a
 # jailbreak the n-gram model detects is confirmed by the encoder).
 _GATE_INDICES = [CATEGORIES.index(c) for c in (*HARM_CATEGORIES, "profanity", "jailbreak")]
-_JAILBREAK_INDEX = CATEGORIES.index("jailbreak")
 # Texts this long (pasted pages and documents) need the encoder to confirm an n-gram jailbreak; shorter
 # ones keep the n-gram decision, which misses fewer short jailbreaks (see the model card).
 JAILBREAK_CONFIRM_CHARS = 800
@@ -109,10 +109,12 @@ class SafetyClassifier:
     _cache: ClassVar[dict[Path, SafetyClassifier]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, model: SafetyModel, encoder: EncoderStage | None = None) -> None:
+    def __init__(self, model: SafetyModel, encoder_dir: Path | None = None) -> None:
         self._model = model
         self._head = _head_of(model)
-        self._encoder = encoder
+        self._encoder_dir = encoder_dir  # loaded on first thorough use: screening never needs it
+        self._encoder: EncoderStage | None = None
+        self._encoder_lock = threading.Lock()
         self._knots = _band_knots(model)
 
     @classmethod
@@ -124,8 +126,10 @@ class SafetyClassifier:
             cached = cls._cache.get(path)
             if cached is None:
                 model = load_model(path)
-                encoder = EncoderStage.load(path) if (path / ENCODER_META_FILE).exists() else None
-                cached = cls(model, encoder)
+                has_encoder = (path / ENCODER_META_FILE).exists()
+                if has_encoder:
+                    load_heads(path)  # refuse damaged heads at start; MiniLM itself loads on first use
+                cached = cls(model, path if has_encoder else None)
                 cls._cache[path] = cached
             return cached
 
@@ -179,7 +183,11 @@ class SafetyClassifier:
 
     @property
     def encoder(self) -> EncoderStage | None:
-        """The encoder stage, or None for an n-gram-only model."""
+        """The encoder stage (loaded and verified on first use), or None for an n-gram-only model."""
+        if self._encoder is None and self._encoder_dir is not None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    self._encoder = EncoderStage.load(self._encoder_dir)
         return self._encoder
 
     def banded(self, matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -198,8 +206,9 @@ class SafetyClassifier:
     def _encoded(
         self, scored: list[tuple[list[str], npt.NDArray[np.float64]]], thorough: bool
     ) -> list[dict[str, float] | None]:
-        """Encoder head scores per text (None where no window went to the encoder)."""
-        stage = self._encoder
+        """Encoder head scores per text (None where no window went to the encoder; always None when not
+        `thorough`: the gateway's screen runs on the n-gram model alone)."""
+        stage = self.encoder if thorough else None
         if stage is None:
             return [None] * len(scored)
         windows: list[str] = []
@@ -207,13 +216,10 @@ class SafetyClassifier:
         for row, (chunks, chunk_scores) in enumerate(scored):
             gates = self.gate_scores(self.banded(chunk_scores))
             order = [int(i) for i in np.argsort(-gates, kind="stable")[: stage.heads.max_windows]]
-            long_text = sum(len(c) for c in chunks) >= JAILBREAK_CONFIRM_CHARS
             for i in order:
-                jailbreak = chunk_scores[i, _JAILBREAK_INDEX] >= self._model.detection_thresholds["jailbreak"]
-                if thorough or (jailbreak and long_text):
-                    for window in _encoder_windows(chunks[i]):
-                        windows.append(window)
-                        owner.append(row)
+                for window in _encoder_windows(chunks[i]):
+                    windows.append(window)
+                    owner.append(row)
         scores = stage.score(windows)
         out: list[dict[str, float] | None] = [None] * len(scored)
         for row in set(owner):
