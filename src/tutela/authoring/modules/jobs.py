@@ -97,7 +97,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
     last = [-1]
 
     def progress(stage: str, fraction: float) -> None:
-        percent = min(99, int(fraction * 100))
+        percent = max(1, min(99, int(fraction * 100)))  # the claim already shows 1%: never step back
         if percent != last[0]:
             last[0] = percent
             lease.renew(stage=stage, percent=percent)  # LeaseLost stops a worker that is not the owner
