@@ -12,7 +12,6 @@ request rather than discovered by it.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +23,6 @@ from tutela.runtime import Region, Runtime
 from tutela.storage.db import Database
 
 log = logging.getLogger("tutela.doctor")
-
-NLP_PACKAGES = ("spacy", "en_core_web_sm")  # optional: richer question writing when installed
 
 
 @dataclass(frozen=True)
@@ -51,12 +48,12 @@ def _classifier() -> str:
     return "content-safety classifier loaded (hash-checked)"
 
 
-def _nlp() -> Component:
-    found = {name: importlib.util.find_spec(name) is not None for name in NLP_PACKAGES}
-    if all(found.values()):
-        return Component("NLP models", "ok", ", ".join(NLP_PACKAGES) + " installed")
-    missing = ", ".join(name for name, present in found.items() if not present)
-    return Component("NLP models", "absent", f"optional, not installed: {missing}")
+def _english_parser() -> str:
+    from tutela.gateway.providers.extractive import nlp
+
+    directory = nlp.model_dir()
+    nlp.verify(directory)
+    return f"spaCy English parser, every file matches its SHA-256 ({directory})"
 
 
 def _check(name: str, probe: Callable[[], str]) -> Component:
@@ -91,7 +88,7 @@ def report(runtime: Runtime) -> list[Component]:
     components = [
         _check("embedding model", _embedding_model),
         _check("safety classifier", _classifier),
-        _nlp(),
+        _check("NLP models", _english_parser),
         _check("directory database", _database(runtime.directory)),
     ]
     for name, region in runtime.regions.items():
