@@ -37,6 +37,11 @@ class RegionSettings(BaseModel):
     database_url: str = "sqlite:///{data_dir}/regions/{region}/tutela.db"
     keys_url: str = "sqlite:///{data_dir}/regions/{region}/keys.db"
     blobs_url: str = "{data_dir}/regions/{region}/blobs"
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="where this region's Tutela is reached (image links); default: the request's own URL",
+    )
 
     def resolved(self, data_dir: Path) -> RegionSettings:
         """Return a copy with `{data_dir}` and `{region}` placeholders filled in."""
@@ -127,6 +132,12 @@ class GatewaySettings(BaseModel):
 
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_n: int = Field(default=10, ge=1, le=128)
+    max_images: int = Field(default=10, ge=1, le=10)  # images per generation request (OpenAI's maximum)
+    # Generated images answered as links are kept, sealed in the organization's region, this long (Azure
+    # OpenAI's links expire after 24 hours).
+    image_link_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    # What abuse monitoring seals of each generated image: its SHA-256 digest, or a copy of the image.
+    monitored_images: Literal["digest", "copy"] = "digest"
     # Keys, organization switches and deployments are cached this long per process: a revoked key or a
     # switched-off organization is refused everywhere within this many seconds.
     access_cache_seconds: float = Field(default=2.0, ge=0, le=300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tutela.authoring.covers import models as authoring_cover_models
 from tutela.authoring.modules import models as authoring_module_models
 from tutela.authoring.prompts import models as authoring_prompt_models
 from tutela.core.audit import models as audit_models
@@ -11,6 +12,7 @@ from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
+from tutela.gateway.images import models as gateway_image_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
 from tutela.gateway.safety import models as safety_models
@@ -24,6 +26,7 @@ __all__ = ["SCHEMAS"]
 
 _LOADED = (
     deployment_models,
+    gateway_image_models,
     audit_models,
     directory_models,
     group_models,
@@ -36,6 +39,7 @@ _LOADED = (
     monitoring_models,
     authoring_prompt_models,
     authoring_module_models,
+    authoring_cover_models,
     safety_models,
     policy_models,
     safety_service_models,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tutela.authoring.covers.router import router as covers_router
 from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
@@ -39,6 +40,7 @@ def include_routers(app: FastAPI) -> None:
         web_router,
         documents_router,
         modules_router,
+        covers_router,
         publishing_router,
         prompts_router,
     ):

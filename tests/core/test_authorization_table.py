@@ -69,6 +69,8 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/completions"): (GATEWAY, {"model": "extractive", "prompt": "hello"}),
     ("POST", "/v1/embeddings"): (GATEWAY, {"model": "extractive", "input": "hello"}),
     ("POST", "/v1/moderations"): (GATEWAY, {"input": "hello"}),
+    ("POST", "/v1/images/generations"): (GATEWAY, {"model": "extractive", "prompt": "hello"}),
+    ("GET", "/v1/images/generated/{image_id}"): (GATEWAY, None),
     # sign-in and the caller's own account
     ("POST", "/api/auth/login"): (EVERYONE, None),
     ("POST", "/api/auth/logout"): (MEMBERS, None),
@@ -177,6 +179,11 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/regenerate"): (REVIEWERS, {}),
     ("POST", "/api/modules/{module_id}/questions/{question_index}/regenerate"): (REVIEWERS, {}),
     ("GET", "/api/modules/{module_id}/checks"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/cover"): (REVIEWERS, None),
+    ("POST", "/api/modules/{module_id}/cover/proposal"): (REVIEWERS, {"prompt": "x", "deployment": "x"}),
+    ("POST", "/api/modules/{module_id}/cover/decision"): (REVIEWERS, {"accept": False}),
+    ("GET", "/api/modules/{module_id}/cover/image"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/cover/proposal/image"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/state"): (REVIEWERS, {"state": "in_review"}),
     ("GET", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
     ("DELETE", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
@@ -194,6 +201,7 @@ for _op, _body in (
     ("chat/completions", _CHAT),
     ("completions", {"prompt": "x"}),
     ("embeddings", {"input": "x"}),
+    ("images/generations", {"prompt": "x"}),
 ):
     TABLE[("POST", f"/openai/deployments/{{deployment}}/{_op}")] = (GATEWAY, _body)
     TABLE[("POST", f"/openai/v1/{_op}")] = (GATEWAY, {"model": "extractive", **_body})
@@ -264,6 +272,7 @@ def world(platform: Platform) -> Iterator[World]:
         done, _ = wait_for(admin, job["id"])
         ids["document_id"], ids["job_id"], ids["module_id"] = doc["id"], job["id"], done["module_id"]
         ok(admin.patch(f"/api/modules/{done['module_id']}", json={"attach_source": True}))
+    ids["image_id"] = str(uuid.uuid4())  # a key of any resource gets 404 for an image it did not make
     for name in ("flag_id", "access_id", "opt_out_id"):
         ids[name] = str(uuid.uuid4())  # platform objects: refused callers get 404 whatever the id
     _, other_admin = _org(platform, "B")

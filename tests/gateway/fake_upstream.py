@@ -3,6 +3,10 @@
 It speaks the real wire protocol (JSON bodies, SSE streams ending in ``[DONE]``,
 Azure's deployment paths, ``api-version`` and ``api-key``), records every request,
 and plays queued ``Fault``s one per request before answering normally again.
+
+Image generation answers real PNGs (one colour per prompt) as ``b64_json`` or ``url``; a prompt containing
+``UPSTREAM_REFUSES`` is refused as the service's own safety system does: Azure with
+``content_policy_violation`` and ``inner_error.content_filter_results``, OpenAI with the bare code.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import struct
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -38,6 +43,7 @@ FaultKind = Literal[
 ]
 
 
+UPSTREAM_REFUSES = "upstream-refuses-this"
 _ERROR = {"error": {"message": "The server had an error processing your request.", "type": "server_error"}}
 _ERROR_EVENT = f"data: {json.dumps(_ERROR)}\n\n".encode()
 
@@ -241,6 +247,8 @@ class FakeUpstream:
             return JSONResponse({"error": {"message": "model is loading", "type": "server_error"}})
         if operation == "embeddings":
             return JSONResponse(self._embeddings(body))
+        if operation == "images/generations":
+            return _images(body, azure=azure)
         if operation == "chat/completions":
             chunks = self._chat_chunks(body, azure=azure)
         elif operation == "completions":
@@ -397,6 +405,70 @@ class FakeUpstream:
             "model": "fake-embed",
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A valid one-colour PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def prompt_png(prompt: str) -> bytes:
+    """The image the fake draws for a prompt: 16x16 pixels of a colour taken from the prompt's hash."""
+    digest = hashlib.sha256(prompt.encode()).digest()
+    return png(16, 16, (digest[0], digest[1], digest[2]))
+
+
+def _images(body: dict[str, Any], *, azure: bool) -> JSONResponse:
+    prompt = str(body.get("prompt", ""))
+    if UPSTREAM_REFUSES in prompt:
+        if azure:
+            results = {
+                "hate": {"filtered": False, "severity": "safe"},
+                "self_harm": {"filtered": False, "severity": "safe"},
+                "sexual": {"filtered": False, "severity": "safe"},
+                "violence": {"filtered": True, "severity": "high"},
+            }
+            error = {
+                "code": "content_policy_violation",
+                "inner_error": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_results": results,
+                    "revised_prompt": prompt,
+                },
+                "message": "Your request was rejected as a result of our safety system.",
+                "type": "invalid_request_error",
+            }
+        else:
+            error = {
+                "code": "content_policy_violation",
+                "message": "Your request was rejected as a result of our safety system.",
+                "param": None,
+                "type": "invalid_request_error",
+            }
+        return JSONResponse({"error": error}, status_code=400)
+    image = base64.b64encode(prompt_png(prompt)).decode()
+    items = []
+    for _ in range(body.get("n") or 1):
+        item: dict[str, Any] = {"revised_prompt": f"A picture of {prompt}"}
+        if body.get("response_format") == "b64_json":
+            item["b64_json"] = image
+        else:
+            item["url"] = "https://upstream.invalid/images/1.png"
+        if azure:
+            item["content_filter_results"] = {"violence": {"filtered": False, "severity": "safe"}}
+        items.append(item)
+    return JSONResponse({"created": int(time.time()), "data": items})
 
 
 def _error(status: int, message: str, code: str) -> JSONResponse:

@@ -3,6 +3,9 @@
     authenticate (access.py) → resolve deployment → screen prompt → [ground on customer data]
     → provider → screen completion (annotate) → record (abuse monitoring)
 
+Images take the same path; an image asked for as a link is sealed in the organization's region (images/)
+and served only to keys of the resource that generated it.
+
 `screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
 customer data will plug in before the provider. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
@@ -22,18 +25,35 @@ from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.exchange import Exchange, Recorder, Screen
+from tutela.gateway.images import service as images
 from tutela.gateway.monitoring.recorder import recorder_for
-from tutela.gateway.monitoring.texts import StreamText, request_texts, response_texts, usage_of
+from tutela.gateway.monitoring.texts import (
+    StreamText,
+    image_texts,
+    request_texts,
+    response_texts,
+    usage_of,
+)
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
+from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
 from tutela.gateway.safety.screen import ContentScreen
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
 from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, UnsupportedOperationError
+from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 from tutela.runtime import Runtime
 
 T = TypeVar("T")
+
+IMAGE_LINK_PATH = "/v1/images/generated/"
+_OPERATIONS = {
+    "supports_completions": "completions",
+    "supports_embeddings": "embeddings",
+    "supports_images": "image generation (Tutela's built-in model has no image model; add an 'openai' or "
+    "'azure-openai' deployment of an image model)",
+}
 
 
 class Gateway:
@@ -192,6 +212,75 @@ class Gateway:
         self.recorder.record(exchange)
         return response
 
+    async def generate_images(
+        self,
+        caller: Caller,
+        request: ImageRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
+        link_base: str = "",
+    ) -> ImageResponse:
+        """Generated images, inline (`b64_json`) or as links to Tutela's own sealed, expiring copies.
+
+        `link_base` is where the caller reached the gateway; a region's configured `public_url` wins.
+        """
+        exchange = self._exchange(caller, deployment or request.model, "image", request_id)
+        config, provider = await self._for(caller, exchange.deployment, "supports_images")
+        await self._screened(exchange, request)
+        try:
+            response = await provider.generate_images(request, deployment=config)
+        except UpstreamContentFilterError:
+            exchange.verdicts.update(filtered=True, upstream_filtered=True)
+            self.recorder.record(exchange)
+            raise
+        response = await self.screen.completion(exchange, response)
+        decoded = [decode_image(image.b64_json or "") for image in response.data]
+        pictures = [(data, image_type(data) or "application/octet-stream") for data in decoded]
+        exchange.completion_texts = image_texts(
+            pictures,
+            revised_prompts=[i.revised_prompt for i in response.data if i.revised_prompt],
+            kept=self.runtime.settings.gateway.monitored_images,
+        )
+        if request.wants_url:
+            links = await asyncio.to_thread(self._keep_images, caller, pictures, link_base)
+            for image, link in zip(response.data, links, strict=True):
+                image.b64_json, image.url = None, link
+        self.recorder.record(exchange)
+        return response
+
+    def _keep_images(self, caller: Caller, pictures: list[tuple[bytes, str]], link_base: str) -> list[str]:
+        """Seal each image in the caller's region and return the links that serve it."""
+        region = self.runtime.region_of(caller.org_id)
+        base = (region.settings.public_url or link_base).rstrip("/")
+        with region.db.session() as db:
+            kept = [
+                images.keep(
+                    self.runtime,
+                    db,
+                    org_id=caller.org_id,
+                    resource_id=caller.resource_id,
+                    data=data,
+                    content_type=media_type,
+                )
+                for data, media_type in pictures
+            ]
+            return [f"{base}{IMAGE_LINK_PATH}{image.id}" for image in kept]
+
+    def open_image(self, caller: Caller, image_id: str) -> tuple[bytes, str]:
+        """A generated image's bytes and type, for a key of the resource that generated it."""
+        with self.runtime.region_session(caller.org_id) as db:
+            found = images.open_image(
+                self.runtime, db, org_id=caller.org_id, resource_id=caller.resource_id, image_id=image_id
+            )
+        if found is None:
+            raise NotFoundError(
+                "No such image: it has expired, or it was never generated with this key's resource.",
+                param="image_id",
+                code="image_not_found",
+            )
+        return found
+
     def _exchange(
         self,
         caller: Caller,
@@ -238,9 +327,8 @@ class Gateway:
         config = await self.resolve(caller, name)
         provider = await self.provider(config.provider)
         if not getattr(provider, capability):
-            operation = "completions" if capability == "supports_completions" else "embeddings"
             raise UnsupportedOperationError(
-                f"The model '{name}' does not support {operation}.", param="model"
+                f"The model '{name}' does not support {_OPERATIONS[capability]}.", param="model"
             )
         return config, provider
 
@@ -252,5 +340,6 @@ class Gateway:
             "streaming": cls.supports_streaming,
             "completions": cls.supports_completions,
             "embeddings": cls.supports_embeddings,
+            "images": cls.supports_images,
             **cls.metadata,
         }

@@ -2,7 +2,8 @@
 
 The zip holds `README.md`, `index.json` and per module a folder `<nn>-<title>/` with `module.json` (the
 content, questions with answer keys and citations), `module.md`, `metadata.json` (state, template version,
-deployment, model, groups), `checks.json`, and `source/extraction.json` plus the source PDF while it exists.
+deployment, model, groups), `checks.json`, the accepted cover image (`cover.png`), and
+`source/extraction.json` plus the source PDF while it exists.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tutela.authoring.covers import service as covers
 from tutela.authoring.generation.markdown import render_markdown
 from tutela.authoring.modules import service
 from tutela.authoring.modules.exceptions import SourceUnavailable
@@ -33,6 +35,7 @@ One folder per module:
 - `module.md` — the same as a Markdown document, with the answer key and the sources as footnotes.
 - `metadata.json` — workflow state, prompt template version, deployment and model that produced it.
 - `checks.json` — the last check report (grounding, safety, conformity).
+- `cover.png` (or `.jpg`, `.webp`) — the module's cover image, when its author accepted one.
 - `source/` — the extracted text of the source (`extraction.json`: pages, paragraphs, headings) and the
   source PDF unless it was deleted.
 """
@@ -79,7 +82,11 @@ def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
                 archive.writestr(f"{folder}/checks.json", report.model_dump_json(indent=2) + "\n")
             except (SourceUnavailable, NotFound):
                 pass
-            entry: dict[str, Any] = {"folder": folder, **metadata}
+            entry: dict[str, Any] = {"folder": folder, **metadata, "cover": None}
+            cover = covers.exported(runtime, db, module=module)
+            if cover is not None:
+                entry["cover"] = cover[0]
+                archive.writestr(f"{folder}/{cover[0]}", cover[1])
             if module.document_id is not None:
                 doc = service.get_document(db, org_id=org_id, document_id=module.document_id)
                 extraction = service.read_extraction(runtime, db, doc=doc)

@@ -21,6 +21,7 @@ from tutela.gateway.wire import (
     parse_chat_request,
     parse_completion_request,
     parse_embedding_request,
+    parse_image_request,
     sse_stream,
 )
 from tutela.gateway.wire.common import ResponseModel
@@ -102,7 +103,8 @@ async def read_body(request: Request, gateway: Gateway) -> bytes:
 
 
 def _limits(gateway: Gateway) -> WireLimits:
-    return WireLimits(max_n=gateway.runtime.settings.gateway.max_n)
+    settings = gateway.runtime.settings.gateway
+    return WireLimits(max_n=settings.max_n, max_images=settings.max_images)
 
 
 def _json(model: ResponseModel) -> Response:
@@ -169,6 +171,19 @@ async def _embed(request: Request, deployment: str | None) -> Response:
     return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
 
 
+async def _images(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_image_request(await read_body(request, gateway), limits=_limits(gateway), model=deployment)
+    response = await gateway.generate_images(
+        who,
+        body,
+        deployment=deployment,
+        request_id=_request_id(request),
+        link_base=str(request.base_url),
+    )
+    return _json(response)
+
+
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI chat completions; `model` names a deployment."""
@@ -185,6 +200,20 @@ async def completions(request: Request) -> Response:
 async def embeddings(request: Request) -> Response:
     """OpenAI embeddings (float or base64)."""
     return await _embed(request, None)
+
+
+@router.post("/v1/images/generations")
+async def image_generations(request: Request) -> Response:
+    """OpenAI image generation; `url` answers link to Tutela's sealed copies, fetched with the same key."""
+    return await _images(request, None)
+
+
+@router.get("/v1/images/generated/{image_id}")
+async def generated_image(request: Request, image_id: str) -> Response:
+    """A generated image behind a link, for a key of the AI resource that generated it (until it expires)."""
+    who, gateway = authenticated(request)
+    data, media_type = await asyncio.to_thread(gateway.open_image, who, image_id)
+    return Response(data, media_type=media_type, headers={"cache-control": "private, no-store"})
 
 
 @router.post("/openai/deployments/{deployment}/chat/completions")
@@ -205,6 +234,12 @@ async def azure_embeddings(request: Request, deployment: str) -> Response:
     return await _embed(request, deployment)
 
 
+@router.post("/openai/deployments/{deployment}/images/generations")
+async def azure_image_generations(request: Request, deployment: str) -> Response:
+    """Azure OpenAI image generation (DALL-E, gpt-image-1 deployments)."""
+    return await _images(request, deployment)
+
+
 # Azure OpenAI's v1 API (`OpenAI(base_url="{endpoint}/openai/v1/")`, `model` names the deployment, no
 # api-version needed) is the OpenAI API under another prefix: the same endpoints serve it.
 for _method, _path, _endpoint in (
@@ -212,6 +247,7 @@ for _method, _path, _endpoint in (
     ("POST", "/chat/completions", chat_completions),
     ("POST", "/completions", completions),
     ("POST", "/embeddings", embeddings),
+    ("POST", "/images/generations", image_generations),
 ):
     router.add_api_route(
         f"/openai/v1{_path}", _endpoint, methods=[_method], name=f"azure_v1_{_endpoint.__name__}"

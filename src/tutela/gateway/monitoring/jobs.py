@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tutela.gateway.images import service as images
 from tutela.gateway.monitoring import service
 from tutela.runtime import Runtime
 from tutela.storage.jobs import job
@@ -11,6 +12,7 @@ from tutela.storage.jobs import job
 
 @job
 def purge_expired(runtime: Runtime) -> dict[str, Any]:
-    """Delete expired monitoring records and destroy their day keys, in every region."""
+    """Delete expired monitoring records (destroying their day keys) and expired image links, everywhere."""
     result = service.purge(runtime)
-    return {"records": result.records, "keys": result.keys, "days": result.days}
+    expired_images = images.purge_expired(runtime)
+    return {"records": result.records, "keys": result.keys, "days": result.days, "images": expired_images}

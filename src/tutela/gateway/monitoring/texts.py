@@ -6,7 +6,10 @@ nothing here stores or logs anything. Token-id prompts (lists of ints) have no t
 
 from __future__ import annotations
 
-from typing import Any
+import base64
+import hashlib
+from collections.abc import Sequence
+from typing import Any, Literal
 
 
 def _parts(content: Any) -> list[str]:
@@ -49,6 +52,20 @@ def response_texts(response: Any) -> list[str]:
         if isinstance(text, str):
             texts.append(text)
     return texts
+
+
+def image_texts(
+    images: Sequence[tuple[bytes, str]], *, revised_prompts: Sequence[str], kept: Literal["digest", "copy"]
+) -> list[str]:
+    """What monitoring seals of generated images: each one's SHA-256 digest, or the image itself as a data
+    URL (as the operator configured), then the prompts the model says it really used."""
+    texts = []
+    for data, media_type in images:
+        if kept == "copy":
+            texts.append(f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}")
+        else:
+            texts.append(f"{media_type}, {len(data)} bytes, sha256:{hashlib.sha256(data).hexdigest()}")
+    return texts + [f"revised prompt: {p}" for p in revised_prompts]
 
 
 def usage_of(response: Any) -> dict[str, int]:

@@ -14,6 +14,7 @@ from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
 from tutela.gateway.wire.exceptions import ProviderConfigurationError, UnsupportedOperationError
+from tutela.gateway.wire.images import ImageRequest, ImageResponse
 
 T = TypeVar("T")
 
@@ -35,7 +36,7 @@ class DeploymentConfig(BaseModel):
 
 
 class Provider(ABC):
-    """A backend that answers chat (always), and completions/embeddings if it says so.
+    """A backend that answers chat (always), and completions/embeddings/images if it says so.
 
     Providers are long-lived and shared by all deployments naming them: per-deployment
     settings arrive with each call as ``deployment``, validated against ``Options``.
@@ -48,6 +49,7 @@ class Provider(ABC):
     supports_streaming: ClassVar[bool] = True
     supports_completions: ClassVar[bool] = False
     supports_embeddings: ClassVar[bool] = False
+    supports_images: ClassVar[bool] = False
     # What `/v1/models` tells clients about the model: description, limitations, languages...
     metadata: ClassVar[dict[str, Any]] = {}
 
@@ -105,6 +107,12 @@ class Provider(ABC):
         """Embed the inputs (only if ``supports_embeddings``), in the requested encoding."""
         raise UnsupportedOperationError(
             f"The model '{request.model}' does not support embeddings.", param="model"
+        )
+
+    async def generate_images(self, request: ImageRequest, *, deployment: DeploymentConfig) -> ImageResponse:
+        """Generate images (only if ``supports_images``), always as ``b64_json``: links are Tutela's own."""
+        raise UnsupportedOperationError(
+            f"The model '{request.model}' does not generate images.", param="model"
         )
 
     async def chat_response(self, request: ChatRequest, *, deployment: DeploymentConfig) -> ChatResponse:

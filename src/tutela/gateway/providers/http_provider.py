@@ -18,8 +18,9 @@ from tutela.gateway.wire.common import ResponseModel, new_id, now
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse, with_encoding
 from tutela.gateway.wire.exceptions import UpstreamResponseError, UpstreamStreamError
+from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 
-Operation = Literal["chat/completions", "completions", "embeddings"]
+Operation = Literal["chat/completions", "completions", "embeddings", "images/generations"]
 ChunkT = TypeVar("ChunkT", ChatChunk, CompletionChunk)
 ResponseT = TypeVar("ResponseT", bound=ResponseModel)
 
@@ -47,6 +48,7 @@ class HTTPProvider(Provider):
     supports_streaming: ClassVar[bool] = True
     supports_completions: ClassVar[bool] = True
     supports_embeddings: ClassVar[bool] = True
+    supports_images: ClassVar[bool] = True
 
     def __init__(self, *, upstream: UpstreamClient | None = None) -> None:
         # A shared client (injected) is started and closed by its owner, not by us.
@@ -107,6 +109,20 @@ class HTTPProvider(Provider):
         response.model = request.model
         return with_encoding(response, request.encoding_format)
 
+    async def generate_images(self, request: ImageRequest, *, deployment: DeploymentConfig) -> ImageResponse:
+        """Relay an image generation, asking the upstream for the image data itself (never its links)."""
+        body = request.to_upstream()
+        body["response_format"] = "b64_json"
+        call = self.prepare(deployment, "images/generations", body)
+        response = _validate(ImageResponse, await self.upstream.post_json(call))
+        if not response.data:
+            raise UpstreamResponseError("The upstream returned no image.")
+        for image in response.data:
+            _check_image(image.b64_json)
+            image.url = None
+        response.created = response.created or now()
+        return response
+
     async def _relay_stream(
         self, call: UpstreamRequest, model: type[ChunkT], stamp: _Stamp
     ) -> AsyncGenerator[ChunkT, None]:
@@ -139,6 +155,17 @@ def _decode(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise UpstreamResponseError("The upstream sent a stream event that is not a JSON object.")
     return data
+
+
+def _check_image(b64: str | None) -> None:
+    if not b64:
+        raise UpstreamResponseError("The upstream returned an image without its data ('b64_json').")
+    try:
+        data = decode_image(b64)
+    except ValueError:
+        raise UpstreamResponseError("The upstream returned image data that is not base64.") from None
+    if image_type(data) is None:
+        raise UpstreamResponseError("The upstream returned data that is not a PNG, JPEG, GIF or WebP image.")
 
 
 def _validate(model: type[ResponseT], data: Any) -> ResponseT:

@@ -3,6 +3,7 @@
 ===========================  ===========================================  =====
 upstream                     gateway error                                status
 ===========================  ===========================================  =====
+400 content filter refusal   UpstreamContentFilterError (Azure's shape)   400
 400, 422                     UpstreamInvalidRequestError (upstream text)  400
 401, 403                     UpstreamAuthenticationError (fixed text)     502
 404                          UpstreamError "upstream_model_not_found"     502
@@ -32,6 +33,7 @@ from typing import Any
 
 import aiohttp
 
+from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
 from tutela.gateway.wire.exceptions import (
     GatewayError,
     PayloadTooLargeError,
@@ -46,6 +48,8 @@ from tutela.gateway.wire.exceptions import (
 )
 
 _MAX_MESSAGE = 1000
+# The codes upstreams give a prompt their own safety system refused (OpenAI, Azure chat, Azure images).
+_CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation", "contentFilter"})
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -84,6 +88,11 @@ def error_from_status(
     """Map a non-2xx upstream response to the error the client will see."""
     message, param, code = upstream_error_fields(body)
     message = scrub(message, secrets)
+    if status == 400 and code in _CONTENT_FILTER_CODES:
+        return UpstreamContentFilterError(
+            _content_filter_results(body),
+            message=f"The upstream's safety system refused the prompt: {message or 'no reason given'}",
+        )
     if status in (400, 422):
         return UpstreamInvalidRequestError(
             message or "The upstream rejected the request.", param=param, code=code
@@ -112,6 +121,21 @@ def error_from_status(
     if status == 504:
         return UpstreamTimeoutError("The upstream timed out.")
     return UpstreamError(f"The upstream failed (HTTP {status}).")
+
+
+def _content_filter_results(body: bytes) -> dict[str, Any]:
+    """The per-category results of an upstream refusal, wherever the upstream put them ({} if nowhere)."""
+    try:
+        error = json.loads(body).get("error")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return {}
+    if not isinstance(error, dict):
+        return {}
+    inner = error.get("innererror") or error.get("inner_error") or {}
+    if not isinstance(inner, dict):
+        return {}
+    results = inner.get("content_filter_result") or inner.get("content_filter_results") or {}
+    return results if isinstance(results, dict) else {}
 
 
 def is_retryable_error(error: GatewayError) -> bool:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from tutela.errors import InvalidInput
-from tutela.gateway.wire.exceptions import InvalidRequestError, UpstreamUnavailableError
+from tutela.gateway.wire.exceptions import (
+    InvalidRequestError,
+    UpstreamInvalidRequestError,
+    UpstreamUnavailableError,
+)
 
 PROMPT_FILTERED_MESSAGE = (
     "The response was filtered due to the prompt triggering Tutela's content management policy. "
@@ -18,8 +22,14 @@ class ContentFilterError(InvalidRequestError):
 
     code = "content_filter"
 
-    def __init__(self, content_filter_result: dict[str, Any], *, prompt_index: int = 0) -> None:
-        super().__init__(PROMPT_FILTERED_MESSAGE, param="prompt")
+    def __init__(
+        self,
+        content_filter_result: dict[str, Any],
+        *,
+        prompt_index: int = 0,
+        message: str = PROMPT_FILTERED_MESSAGE,
+    ) -> None:
+        super().__init__(message, param="prompt")
         self.content_filter_result = content_filter_result
         self.prompt_index = prompt_index
 
@@ -32,6 +42,15 @@ class ContentFilterError(InvalidRequestError):
             "content_filter_result": self.content_filter_result,
         }
         return body
+
+
+class UpstreamContentFilterError(ContentFilterError, UpstreamInvalidRequestError):
+    """The upstream's own safety system refused the prompt: passed on in the same shape as ours.
+
+    Azure OpenAI answers `content_filter` with `innererror.content_filter_result` (chat) or
+    `content_policy_violation` / `contentFilter` with `inner_error.content_filter_results` (images); OpenAI
+    answers `content_policy_violation` with no results. Clients see one shape whichever refused.
+    """
 
 
 class ContentFilterUnavailableError(UpstreamUnavailableError):

@@ -50,6 +50,7 @@ from tutela.gateway.safety.verdicts import Role, Segment, Verdict, judge
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, ChunkChoice, Delta
 from tutela.gateway.wire.completions import CompletionChoice, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.exceptions import InvalidRequestError
+from tutela.gateway.wire.images import ImageRequest, ImageResponse
 from tutela.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,10 @@ def _message_segments(role: str, text: str) -> list[Segment]:
     return out
 
 
-def prompt_segments(request: ChatRequest | CompletionRequest) -> list[list[Segment]]:
-    """The segments of each prompt (chat requests have one prompt, index 0)."""
+def prompt_segments(request: ChatRequest | CompletionRequest | ImageRequest) -> list[list[Segment]]:
+    """The segments of each prompt (chat and image requests have one prompt, index 0)."""
+    if isinstance(request, ImageRequest):
+        return [[Segment(request.prompt, "user")]]
     if isinstance(request, ChatRequest):
         segments: list[Segment] = []
         for message in request.messages:
@@ -223,7 +226,7 @@ class ContentScreen:
 
     async def prompt(self, exchange: Exchange, request: Any) -> None:
         """Screen the prompt(s): raise ContentFilterError over threshold, else record the annotations."""
-        if not isinstance(request, ChatRequest | CompletionRequest):
+        if not isinstance(request, ChatRequest | CompletionRequest | ImageRequest):
             return  # embeddings are not filtered (as in Azure OpenAI)
         groups = prompt_segments(request)
         policy = await self.policy(exchange)
@@ -240,7 +243,12 @@ class ContentScreen:
                 raise ContentFilterError(verdict.results, prompt_index=index)
 
     async def completion(self, exchange: Exchange, response: T) -> T:
-        """Screen each choice; filtered ones lose their text and finish with `content_filter`."""
+        """Screen each choice; filtered ones lose their text and finish with `content_filter`.
+
+        Generated images are not classified (no image model ships); their response carries the prompt's
+        annotations, and the upstream's own per-image results pass through."""
+        if isinstance(response, ImageResponse) and "prompt_filter_results" in exchange.verdicts:
+            set_extra(response, "prompt_filter_results", exchange.verdicts["prompt_filter_results"])
         if not isinstance(response, ChatResponse | CompletionResponse):
             return response
         policy = await self.policy(exchange)

@@ -28,6 +28,7 @@ from tutela.gateway.wire.errors import (
     error_for_status,
     invalid_request_from_validation,
 )
+from tutela.gateway.wire.images import ImageData, ImageRequest, ImageResponse
 from tutela.gateway.wire.messages import Message
 from tutela.gateway.wire.model_list import ModelCard, ModelList
 from tutela.gateway.wire.parsing import (
@@ -36,6 +37,7 @@ from tutela.gateway.wire.parsing import (
     parse_chat_request,
     parse_completion_request,
     parse_embedding_request,
+    parse_image_request,
 )
 from tutela.gateway.wire.sampling import StreamOptions
 from tutela.gateway.wire.sse import DONE, encode_error, encode_event, sse_stream
@@ -60,6 +62,9 @@ __all__ = [
     "EmbeddingUsage",
     "ErrorBody",
     "ErrorDetail",
+    "ImageData",
+    "ImageRequest",
+    "ImageResponse",
     "Message",
     "ModelCard",
     "ModelList",
@@ -80,6 +85,7 @@ __all__ = [
     "parse_chat_request",
     "parse_completion_request",
     "parse_embedding_request",
+    "parse_image_request",
     "sse_stream",
     "usage_chunk",
     "with_encoding",

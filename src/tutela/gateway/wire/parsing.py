@@ -15,6 +15,7 @@ from tutela.gateway.wire.completions import CompletionRequest
 from tutela.gateway.wire.embeddings import EmbeddingRequest
 from tutela.gateway.wire.errors import invalid_request_from_validation
 from tutela.gateway.wire.exceptions import InvalidRequestError
+from tutela.gateway.wire.images import ImageRequest
 
 RequestT = TypeVar("RequestT", bound=RequestModel)
 
@@ -26,6 +27,7 @@ class WireLimits:
     max_n: int = 10
     max_embedding_inputs: int = 2048
     max_stop_sequences: int = 16
+    max_images: int = 10
 
 
 DEFAULT_LIMITS = WireLimits()
@@ -99,5 +101,17 @@ def parse_embedding_request(
     if count > limits.max_embedding_inputs:
         raise InvalidRequestError(
             f"'input' accepts at most {limits.max_embedding_inputs} items; got {count}.", param="input"
+        )
+    return request
+
+
+def parse_image_request(
+    body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
+) -> ImageRequest:
+    """Validate an image generations body; `n` is bounded by the gateway's image limit."""
+    request = _parse(ImageRequest, body, model)
+    if request.n is not None and request.n > limits.max_images:
+        raise InvalidRequestError(
+            f"'n' must be at most {limits.max_images} images; got {request.n}.", param="n"
         )
     return request

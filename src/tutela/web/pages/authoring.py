@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, ModuleLesson, Question
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
@@ -58,6 +59,9 @@ NOTICES = {
     "attached": "Learners can now download the source PDF from the module.",
     "detached": "Learners can no longer download the source PDF.",
     "pdf-deleted": "The source PDF was deleted for good.",
+    "cover-proposed": "A cover image was generated: review it below, then use it or discard it.",
+    "cover-accepted": "The image is now the module's cover; it is exported with the module.",
+    "cover-discarded": "The proposed image was discarded.",
 }
 # The transitions each state offers: (new state, button label, needs the publish permission).
 TRANSITIONS: dict[str, list[tuple[str, str, bool]]] = {
@@ -334,6 +338,7 @@ def _review_page(
             "transitions": transitions,
             "may_generate": may_generate,
             "may_generate_questions": may_generate_questions,
+            "cover": covers_api.read_cover(module_id, page.principal, db, runtime),
             "true_false": TRUE_FALSE_OPTIONS,
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
             "errors": errors or {},
@@ -389,7 +394,7 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
     return render(request, template, context)
 
 
-def _act(
+def act(
     request: Request,
     runtime: Runtime,
     page: UserPage,
@@ -450,7 +455,7 @@ def edit_lesson(
         return "edited"
 
     values = {f"{key}-title": title, f"{key}-content": body}
-    return _act(request, runtime, page, module_id, key=key, action=action, values=values)
+    return act(request, runtime, page, module_id, key=key, action=action, values=values)
 
 
 @router.post("/author/modules/{module_id}/questions/{index}")
@@ -480,7 +485,7 @@ def edit_question(
         return "edited"
 
     values = {f"{key}-{name}": value for name, value in fields.items()}
-    return _act(request, runtime, page, module_id, key=key, action=action, values=values)
+    return act(request, runtime, page, module_id, key=key, action=action, values=values)
 
 
 @router.post("/author/modules/{module_id}/chapters/{chapter}/regenerate")
@@ -493,7 +498,7 @@ def regenerate_chapter(
         modules_api.regenerate_chapter(module_id, chapter, RegenerateRequest(), page.principal, db, runtime)
         return "regenerated"
 
-    return _act(request, runtime, page, module_id, key=f"chapter-{chapter}", action=action)
+    return act(request, runtime, page, module_id, key=f"chapter-{chapter}", action=action)
 
 
 @router.post("/author/modules/{module_id}/questions/{index}/regenerate")
@@ -506,7 +511,7 @@ def regenerate_question(
         modules_api.regenerate_question(module_id, index, RegenerateRequest(), page.principal, db, runtime)
         return "regenerated"
 
-    return _act(request, runtime, page, module_id, key=f"question-{index}", action=action)
+    return act(request, runtime, page, module_id, key=f"question-{index}", action=action)
 
 
 @router.post("/author/modules/{module_id}/state")
@@ -530,7 +535,7 @@ def change_state(
         return f"state-{state}"
 
     values = {"override_reason": reason, **{f"group-{g}": "on" for g in group_ids}}
-    return _act(request, runtime, page, module_id, key=key, action=action, values=values)
+    return act(request, runtime, page, module_id, key=key, action=action, values=values)
 
 
 @router.post("/author/modules/{module_id}/attachment")
@@ -544,7 +549,7 @@ def set_attachment(
         modules_api.patch_module(module_id, ModulePatch(attach_source=attach), page.principal, db, runtime)
         return "attached" if attach else "detached"
 
-    return _act(request, runtime, page, module_id, key="source-pdf", action=action)
+    return act(request, runtime, page, module_id, key="source-pdf", action=action)
 
 
 @router.post("/author/modules/{module_id}/attachment/delete")
@@ -557,4 +562,4 @@ def delete_attachment(
         publishing_api.delete_attachment(module_id, page.principal, db, runtime)
         return "pdf-deleted"
 
-    return _act(request, runtime, page, module_id, key="source-pdf", action=action)
+    return act(request, runtime, page, module_id, key="source-pdf", action=action)

@@ -1,0 +1,153 @@
+"""Cover images: a prompt proposed from the module, an image generated through the gateway, the author's
+review, and the accepted cover.
+
+Generating never replaces the cover: the new image waits as a proposal until its author accepts it (it then
+becomes the cover, the old one destroyed) or discards it. Both are encrypted objects in the organization's
+region; deleting one destroys its key. The image comes from the organization's own image deployment through
+the gateway, in process, so the prompt is filtered and monitored like any other request.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tutela.authoring.covers.models import ModuleCover
+from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.modules.models import Module
+from tutela.errors import InvalidInput, NotFound
+from tutela.gateway.access import Caller
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.pipeline import Gateway
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources.service import find_resource
+from tutela.gateway.wire.images import ImageRequest, decode_image, image_type
+from tutela.runtime import Runtime
+from tutela.storage import objects
+from tutela.storage.tenancy import scoped
+
+PURPOSE = "module-cover"
+MAX_PROMPT_CHARS = 4000  # DALL-E 3's limit, the strictest of the image models
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+
+
+def propose_prompt(content: ModuleContent) -> str:
+    """The prompt Tutela suggests: the module's title and learning objectives, and a style without text."""
+    objectives = "; ".join(o.strip().rstrip(".") for o in content.learning_objectives[:5] if o.strip())
+    about = f" Learners will: {objectives}." if objectives else ""
+    prompt = (
+        f'A cover illustration for a training module titled "{content.title}".{about} '
+        "Clean, friendly flat illustration, calm colours, no text, letters or logos."
+    )
+    return prompt[:MAX_PROMPT_CHARS]
+
+
+def image_deployments(db: Session, *, org_id: str) -> list[str]:
+    """The deployments of the organization's default AI resource whose provider can generate images."""
+    resource = find_resource(db, org_id=org_id, name="default")
+    if resource is None:
+        return []
+    registry = default_registry()
+    return [
+        d.name
+        for d in deployments.list_deployments(db, org_id=org_id, resource_id=resource.id)
+        if d.provider in registry and registry.get(d.provider).supports_images
+    ]
+
+
+async def generate(gateway: Gateway, caller: Caller, *, deployment: str, prompt: str) -> tuple[bytes, str]:
+    """One image through the gateway (filtered and monitored as any request): its bytes and media type."""
+    request = ImageRequest.model_validate(
+        {"model": deployment, "prompt": prompt, "n": 1, "response_format": "b64_json"}
+    )
+    response = await gateway.generate_images(caller, request)
+    data = decode_image(response.data[0].b64_json or "")
+    return data, image_type(data) or "application/octet-stream"
+
+
+def cover_of(db: Session, *, module: Module) -> ModuleCover | None:
+    """The module's cover row, if it ever had a cover or a proposal."""
+    return db.scalars(
+        scoped(ModuleCover, module.org_id).where(ModuleCover.module_id == module.id)
+    ).one_or_none()
+
+
+def check_request(db: Session, *, module: Module, deployment: str, prompt: str) -> None:
+    """InvalidInput unless the prompt fits and the deployment is one of the organization's image ones."""
+    if not prompt.strip():
+        raise InvalidInput("write a prompt for the cover image", param="prompt")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidInput(f"the prompt is longer than {MAX_PROMPT_CHARS} characters", param="prompt")
+    if deployment not in image_deployments(db, org_id=module.org_id):
+        raise InvalidInput(
+            f"{deployment!r} is not an image deployment of this organization", param="deployment"
+        )
+
+
+def save_proposal(
+    runtime: Runtime, db: Session, *, module: Module, data: bytes, media_type: str, deployment: str
+) -> ModuleCover:
+    """Keep a generated image as the proposal (replacing an earlier one) for the author to review."""
+    cover = cover_of(db, module=module)
+    if cover is None:
+        cover = ModuleCover(org_id=module.org_id, module_id=module.id)
+        db.add(cover)
+    _drop(runtime, db, module.org_id, cover.proposal_object_id)
+    stored = objects.put(
+        runtime, db, org_id=module.org_id, purpose=PURPOSE, data=data, content_type=media_type
+    )
+    cover.proposal_object_id, cover.proposal_type = stored.id, media_type
+    cover.proposal_deployment = deployment
+    cover.updated_at = runtime.clock.now()
+    db.flush()
+    return cover
+
+
+def decide(runtime: Runtime, db: Session, *, module: Module, accept: bool) -> ModuleCover:
+    """Accept the proposal as the cover (the old cover destroyed), or discard it."""
+    cover = cover_of(db, module=module)
+    if cover is None or cover.proposal_object_id is None:
+        raise NotFound("there is no proposed cover image to review")
+    if accept:
+        _drop(runtime, db, module.org_id, cover.cover_object_id)
+        cover.cover_object_id, cover.cover_type = cover.proposal_object_id, cover.proposal_type
+    else:
+        _drop(runtime, db, module.org_id, cover.proposal_object_id)
+    cover.proposal_object_id, cover.proposal_type, cover.proposal_deployment = None, "", ""
+    cover.updated_at = runtime.clock.now()
+    db.flush()
+    return cover
+
+
+def read_image(runtime: Runtime, db: Session, *, module: Module, proposal: bool) -> tuple[bytes, str]:
+    """The accepted cover's (or the proposal's) bytes and media type; NotFound when there is none."""
+    cover = cover_of(db, module=module)
+    object_id = None if cover is None else cover.proposal_object_id if proposal else cover.cover_object_id
+    if cover is None or object_id is None:
+        raise NotFound("this module has no such cover image")
+    media_type = cover.proposal_type if proposal else cover.cover_type
+    return objects.read(runtime, db, org_id=module.org_id, object_id=object_id), media_type
+
+
+def exported(runtime: Runtime, db: Session, *, module: Module) -> tuple[str, bytes] | None:
+    """The accepted cover as (file name, bytes) for the export, if the module has one."""
+    cover = cover_of(db, module=module)
+    if cover is None or cover.cover_object_id is None:
+        return None
+    data = objects.read(runtime, db, org_id=module.org_id, object_id=cover.cover_object_id)
+    return f"cover.{_EXTENSIONS.get(cover.cover_type, 'bin')}", data
+
+
+def delete_covers(runtime: Runtime, db: Session, *, module: Module) -> None:
+    """Destroy the module's cover and proposal (when the module is deleted)."""
+    cover = cover_of(db, module=module)
+    if cover is None:
+        return
+    for object_id in (cover.cover_object_id, cover.proposal_object_id):
+        _drop(runtime, db, module.org_id, object_id)
+    db.delete(cover)
+    db.flush()
+
+
+def _drop(runtime: Runtime, db: Session, org_id: str, object_id: str | None) -> None:
+    if object_id is not None:
+        objects.delete(runtime, db, org_id=org_id, object_id=object_id)
