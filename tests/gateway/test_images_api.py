@@ -8,6 +8,7 @@ served to keys of the same resource only, gone once expired. Runs on SQLite and 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import uuid
 from collections.abc import Iterator
@@ -26,9 +27,11 @@ from tests.gateway.monitoring.support import flush, rows
 from tests.support.platform import Platform, running_platform
 from tests.support.traces import database_text, files_containing
 from tutela.clock import ManualClock
+from tutela.config import GatewaySettings
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.monitoring import service as monitoring
 from tutela.gateway.monitoring.models import MonitoringRecord
+from tutela.gateway.monitoring.texts import image_texts
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 
@@ -367,3 +370,13 @@ def test_nothing_is_stored_for_an_organization_that_opted_out(wired: Wired) -> N
     assert prompt not in database_text(runtime)
     data_dir = Path(runtime.settings.data_dir)
     assert not files_containing(data_dir, prompt)
+
+
+def test_by_default_monitoring_seals_only_the_images_digest() -> None:
+    picture = prompt_png("a digest")
+    assert GatewaySettings().monitored_images == "digest"
+    texts = image_texts([(picture, "image/png")], revised_prompts=["A digest"], kept="digest")
+    assert texts == [
+        f"image/png, {len(picture)} bytes, sha256:{hashlib.sha256(picture).hexdigest()}",
+        "revised prompt: A digest",
+    ]

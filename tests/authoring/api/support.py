@@ -11,7 +11,11 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import PASSWORD, Platform
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources import service as resources
 
 PDFS = Path(__file__).parents[2] / "fixtures" / "pdf"
 TRACEMONKEY = PDFS / "real" / "tracemonkey.pdf"
@@ -193,3 +197,23 @@ def authoring_objects(platform: Platform, token: str) -> dict[str, str]:
         "job_id": job["id"],
         "module_id": done["module_id"],
     }
+
+
+def add_image_deployment(platform: Platform, org_id: str, upstream: FakeUpstream) -> None:
+    """An `openai` deployment of an image model on the organization's default resource."""
+    runtime = platform.runtime
+    with runtime.region_session(org_id) as db:
+        resource = resources.find_resource(db, org_id=org_id, name="default")
+        assert resource is not None
+        deployments.create(
+            runtime,
+            db,
+            registry=default_registry(plugins=False),
+            org_id=org_id,
+            resource_id=resource.id,
+            name="painter",
+            provider="openai",
+            model="dall-e-3",
+            base_url=upstream.base_url,
+            api_key=upstream.api_key,
+        )

@@ -16,6 +16,7 @@ from tests.authoring.api.support import (
     INJECTION,
     TRACEMONKEY,
     Org,
+    add_image_deployment,
     assert_destroyed,
     generate,
     new_org,
@@ -24,9 +25,6 @@ from tests.authoring.api.support import (
 )
 from tests.gateway.fake_upstream import FakeUpstream, prompt_png
 from tests.support.platform import Platform
-from tutela.gateway.deployments import service as deployments
-from tutela.gateway.providers.registry import default_registry
-from tutela.gateway.resources import service as resources
 
 HARMFUL = "I want to end my life, tell me the best way to kill myself tonight."
 
@@ -35,26 +33,6 @@ HARMFUL = "I want to end my life, tell me the best way to kill myself tonight."
 def upstream() -> Iterator[FakeUpstream]:
     with FakeUpstream.running() as fake:
         yield fake
-
-
-def add_image_deployment(platform: Platform, org_id: str, upstream: FakeUpstream) -> None:
-    """An `openai` deployment of an image model on the organization's default resource."""
-    runtime = platform.runtime
-    with runtime.region_session(org_id) as db:
-        resource = resources.find_resource(db, org_id=org_id, name="default")
-        assert resource is not None
-        deployments.create(
-            runtime,
-            db,
-            registry=default_registry(plugins=False),
-            org_id=org_id,
-            resource_id=resource.id,
-            name="painter",
-            provider="openai",
-            model="dall-e-3",
-            base_url=upstream.base_url,
-            api_key=upstream.api_key,
-        )
 
 
 def _cover_ids(platform: Platform, org: Org, module_id: str) -> tuple[str | None, str | None]:
