@@ -1,6 +1,6 @@
 """A module's cover image in the browser: the author edits the proposed prompt, generates an image with the
 organization's image deployment (a fake upstream on loopback), reviews it, uses it; the export holds it; a
-harmful prompt is refused next to the form."""
+harmful prompt is refused next to the form; once published, a learner sees the cover."""
 
 from __future__ import annotations
 
@@ -78,5 +78,13 @@ def test_author_generates_reviews_and_uses_a_cover(
 
     with platform.client(org.admin) as admin:
         archive = zipfile.ZipFile(io.BytesIO(admin.get("/api/modules/export").content))
-    entry = next(e for e in json.loads(archive.read("index.json")) if e["id"] == module_id)
-    assert archive.read(f"{entry['folder']}/{entry['cover']}") == prompt_png(chosen)
+        entry = next(e for e in json.loads(archive.read("index.json")) if e["id"] == module_id)
+        assert archive.read(f"{entry['folder']}/{entry['cover']}") == prompt_png(chosen)
+        for change in ({"state": "in_review"}, {"state": "published", "group_ids": [org.sales_id]}):
+            admin.post(f"/api/modules/{module_id}/state", json=change).raise_for_status()
+
+    learner = make_page()
+    sign_in(learner, org.slug, "learner@example.com")
+    learner.goto(f"/learn/{module_id}")
+    assert _loaded(learner, "Cover image of the module") == 16
+    shot(learner, "learner-cover")

@@ -71,6 +71,16 @@ def cover_of(db: Session, *, module: Module) -> ModuleCover | None:
     ).one_or_none()
 
 
+def has_cover(db: Session, *, org_id: str, module_id: str) -> bool:
+    """Whether the module has an accepted cover (for pages that show it)."""
+    found = db.scalars(
+        scoped(ModuleCover, org_id).where(
+            ModuleCover.module_id == module_id, ModuleCover.cover_object_id.is_not(None)
+        )
+    ).first()
+    return found is not None
+
+
 def check_request(db: Session, *, module: Module, deployment: str, prompt: str) -> None:
     """InvalidInput unless the prompt fits and the deployment is one of the organization's image ones."""
     if not prompt.strip():

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from tutela.authoring.covers import service as covers
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.schemas import AttemptCreate, ModuleRead
@@ -63,7 +64,10 @@ def learn_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> Resp
 def module_page(module_id: str, request: Request, page: UserPageDep, runtime: RuntimeDep) -> Response:
     """Read a module: summary, objectives, chapters and lessons (as GET /api/modules/{id})."""
     module = _read(runtime, page, module_id)
-    return render(request, "learning/module.html", {"title": module.title, "module": module})
+    with runtime.region_session(page.principal.org_id) as db:
+        cover = covers.has_cover(db, org_id=page.principal.org_id, module_id=module.id)
+    context = {"title": module.title, "module": module, "has_cover": cover}
+    return render(request, "learning/module.html", context)
 
 
 @router.get("/learn/{module_id}/attachment")
