@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from tutela.clock import ManualClock
 from tutela.config import GatewaySettings
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.monitoring import service as monitoring
+from tutela.gateway.monitoring.jobs import purge_expired
 from tutela.gateway.monitoring.models import MonitoringRecord
 from tutela.gateway.monitoring.texts import image_texts
 from tutela.gateway.providers.registry import default_registry
@@ -224,6 +226,14 @@ def test_a_link_expires_and_its_image_is_destroyed(wired: Wired) -> None:
     assert object_id not in {
         r[0] for r in rows(runtime, org, "SELECT id FROM stored_objects WHERE org_id = :org")
     }
+    # The others go with the scheduled purge, once expired.
+    assert rows(runtime, org, "SELECT id FROM gateway_images WHERE org_id = :org")
+    clock.advance(timedelta(seconds=3601))
+    try:
+        assert purge_expired(runtime)["images"] >= 1
+    finally:
+        clock.advance(timedelta(seconds=-3601))
+    assert rows(runtime, org, "SELECT id FROM gateway_images WHERE org_id = :org") == []
 
 
 def test_a_harmful_prompt_is_refused_in_azures_shape_before_the_upstream(wired: Wired) -> None:
@@ -251,6 +261,19 @@ def test_the_upstreams_own_refusal_is_passed_on_in_the_same_shape(wired: Wired, 
         assert result["violence"] == {"filtered": True, "severity": "high"}
     else:
         assert result == {}  # OpenAI gives no per-category results
+    # Monitoring records the refusal, with the upstream's severity, as it records the gateway's own.
+    runtime = wired.platform.runtime
+    flush(runtime)
+    recorded = rows(
+        runtime,
+        wired.tenant.org_id,
+        "SELECT verdicts, severity FROM monitoring_records WHERE org_id = :org AND operation = 'image'",
+    )
+    upstream = [(v if isinstance(v, dict) else json.loads(v), severity) for v, severity in recorded]
+    refusals = [(v, severity) for v, severity in upstream if v.get("upstream") == result]
+    assert refusals and all(v["filtered"] is True for v, _ in refusals)
+    if client == "azure":
+        assert {severity for _, severity in refusals} == {"high"}
 
 
 def test_the_builtin_model_answers_a_clear_400(wired: Wired) -> None:

@@ -230,8 +230,9 @@ class Gateway:
         await self._screened(exchange, request)
         try:
             response = await provider.generate_images(request, deployment=config)
-        except UpstreamContentFilterError:
-            exchange.verdicts.update(filtered=True, upstream_filtered=True)
+        except UpstreamContentFilterError as exc:
+            # The upstream's own verdict, for monitoring's flags (its severities count like ours).
+            exchange.verdicts.update(filtered=True, upstream=exc.content_filter_result)
             self.recorder.record(exchange)
             raise
         response = await self.screen.completion(exchange, response)
