@@ -10,6 +10,8 @@ from tutela.authoring.covers import router as covers_api
 from tutela.authoring.covers.schemas import CoverDecision, CoverGenerate
 from tutela.authoring.modules import service as modules
 from tutela.core.auth.dependencies import RuntimeDep
+from tutela.core.permissions import service as permissions
+from tutela.core.permissions.roles import Permission
 from tutela.web.pages.authoring import act
 from tutela.web.routing import Form, page_router, text
 from tutela.web.session import UserPageDep
@@ -25,6 +27,12 @@ def generate_cover(
     prompt, deployment = text(form, "prompt"), text(form, "deployment")
 
     def action(db: Session, who: modules.Viewer) -> str:
+        permissions.require(
+            db,
+            org_id=page.principal.org_id,
+            user_id=page.principal.user_id,
+            permission=Permission.GENERATE_MODULES,
+        )
         body = CoverGenerate(prompt=prompt, deployment=deployment)
         covers_api.propose_cover(module_id, body, page.principal, db, runtime)
         return "cover-proposed"
@@ -41,6 +49,11 @@ def decide_cover(
     accept = text(form, "accept") == "true"
 
     def action(db: Session, who: modules.Viewer) -> str:
+        # Deciding is an edit: only the module's editors (roles read through the matrix) may.
+        modules.require_editor(
+            modules.viewer(db, org_id=page.principal.org_id, user_id=page.principal.user_id),
+            modules.module_for(db, org_id=page.principal.org_id, who=who, module_id=module_id),
+        )
         covers_api.decide_cover(module_id, CoverDecision(accept=accept), page.principal, db, runtime)
         return "cover-accepted" if accept else "cover-discarded"
 
