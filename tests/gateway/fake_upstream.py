@@ -15,6 +15,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import random
 import struct
 import threading
 import time
@@ -124,6 +125,7 @@ class FakeUpstream:
         self.requests: list[Recorded] = []
         self.chunk_delay = 0.0
         self.reply: str | None = None  # when set, chat and completions answer this instead of the echo
+        self.image_side = 0  # when set, images are noise squares of this many pixels a side (benchmarks)
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -248,7 +250,7 @@ class FakeUpstream:
         if operation == "embeddings":
             return JSONResponse(self._embeddings(body))
         if operation == "images/generations":
-            return _images(body, azure=azure)
+            return _images(body, azure=azure, noise_side=self.image_side)
         if operation == "chat/completions":
             chunks = self._chat_chunks(body, azure=azure)
         elif operation == "completions":
@@ -407,19 +409,19 @@ class FakeUpstream:
         }
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A valid one-colour PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
     rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(rows))
+        + _chunk(b"IEND", b"")
     )
 
 
@@ -429,7 +431,20 @@ def prompt_png(prompt: str) -> bytes:
     return png(16, 16, (digest[0], digest[1], digest[2]))
 
 
-def _images(body: dict[str, Any], *, azure: bool) -> JSONResponse:
+def noisy_png(side: int) -> bytes:
+    """A square of seeded noise: compresses as badly as a photograph (about 3 bytes a pixel)."""
+    pixels = random.Random(side).randbytes(side * side * 3)
+    raw = b"".join(b"\x00" + pixels[row * side * 3 : (row + 1) * side * 3] for row in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(raw, 1))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _images(body: dict[str, Any], *, azure: bool, noise_side: int) -> JSONResponse:
     prompt = str(body.get("prompt", ""))
     if UPSTREAM_REFUSES in prompt:
         if azure:
@@ -457,7 +472,8 @@ def _images(body: dict[str, Any], *, azure: bool) -> JSONResponse:
                 "type": "invalid_request_error",
             }
         return JSONResponse({"error": error}, status_code=400)
-    image = base64.b64encode(prompt_png(prompt)).decode()
+    picture = noisy_png(noise_side) if noise_side else prompt_png(prompt)
+    image = base64.b64encode(picture).decode()
     items = []
     for _ in range(body.get("n") or 1):
         item: dict[str, Any] = {"revised_prompt": f"A picture of {prompt}"}
