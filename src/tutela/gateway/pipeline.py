@@ -27,6 +27,7 @@ from tutela.gateway.monitoring.texts import StreamText, request_texts, response_
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.safety.screen import ContentScreen
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
@@ -34,6 +35,11 @@ from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, Unsuppor
 from tutela.runtime import Runtime
 
 T = TypeVar("T")
+_OPERATIONS = {
+    "supports_completions": "completions",
+    "supports_embeddings": "embeddings",
+    "supports_transcription": "audio transcriptions",
+}
 
 
 class Gateway:
@@ -192,6 +198,27 @@ class Gateway:
         self.recorder.record(exchange)
         return response
 
+    async def transcribe(
+        self,
+        caller: Caller,
+        request: TranscriptionRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
+    ) -> Transcription:
+        """Speech to text. The audio lives in memory for this call only; the transcript is screened like a
+        completion and recorded like one (the `prompt`, if any, like a prompt)."""
+        exchange = self._exchange(caller, deployment or request.model, "transcription", request_id)
+        config, provider = await self._for(caller, exchange.deployment, "supports_transcription")
+        await self._screened(exchange, request)
+        result = await provider.transcribe(request, deployment=config)
+        exchange.completion_texts = [result.text]
+        try:
+            result = await self.screen.completion(exchange, result)
+        finally:
+            self.recorder.record(exchange)
+        return result
+
     def _exchange(
         self,
         caller: Caller,
@@ -238,7 +265,7 @@ class Gateway:
         config = await self.resolve(caller, name)
         provider = await self.provider(config.provider)
         if not getattr(provider, capability):
-            operation = "completions" if capability == "supports_completions" else "embeddings"
+            operation = _OPERATIONS[capability]
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {operation}.", param="model"
             )
@@ -252,5 +279,6 @@ class Gateway:
             "streaming": cls.supports_streaming,
             "completions": cls.supports_completions,
             "embeddings": cls.supports_embeddings,
+            "transcription": cls.supports_transcription,
             **cls.metadata,
         }

@@ -23,6 +23,7 @@ from tutela.gateway.wire import (
     parse_embedding_request,
     sse_stream,
 )
+from tutela.gateway.wire.audio import render
 from tutela.gateway.wire.common import ResponseModel
 from tutela.gateway.wire.exceptions import (
     AuthenticationError,
@@ -30,6 +31,7 @@ from tutela.gateway.wire.exceptions import (
     PayloadTooLargeError,
     RateLimitError,
 )
+from tutela.gateway.wire.multipart import parse_transcription_request
 from tutela.gateway.wire.parsing import WireLimits
 from tutela.gateway.wire.sse import MEDIA_TYPE
 
@@ -169,6 +171,18 @@ async def _embed(request: Request, deployment: str | None) -> Response:
     return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
 
 
+async def _transcribe(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_transcription_request(
+        await read_body(request, gateway),
+        content_type=request.headers.get("content-type", ""),
+        model=deployment,
+    )
+    result = await gateway.transcribe(who, body, deployment=deployment, request_id=_request_id(request))
+    text, media_type = render(result, body.response_format, body.timestamp_granularities)
+    return Response(text, media_type=media_type)
+
+
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI chat completions; `model` names a deployment."""
@@ -205,6 +219,18 @@ async def azure_embeddings(request: Request, deployment: str) -> Response:
     return await _embed(request, deployment)
 
 
+@router.post("/v1/audio/transcriptions")
+async def audio_transcriptions(request: Request) -> Response:
+    """OpenAI speech to text: a multipart form with the audio `file`; the audio is never stored."""
+    return await _transcribe(request, None)
+
+
+@router.post("/openai/deployments/{deployment}/audio/transcriptions")
+async def azure_audio_transcriptions(request: Request, deployment: str) -> Response:
+    """Azure OpenAI speech to text."""
+    return await _transcribe(request, deployment)
+
+
 # Azure OpenAI's v1 API (`OpenAI(base_url="{endpoint}/openai/v1/")`, `model` names the deployment, no
 # api-version needed) is the OpenAI API under another prefix: the same endpoints serve it.
 for _method, _path, _endpoint in (
@@ -212,6 +238,7 @@ for _method, _path, _endpoint in (
     ("POST", "/chat/completions", chat_completions),
     ("POST", "/completions", completions),
     ("POST", "/embeddings", embeddings),
+    ("POST", "/audio/transcriptions", audio_transcriptions),
 ):
     router.add_api_route(
         f"/openai/v1{_path}", _endpoint, methods=[_method], name=f"azure_v1_{_endpoint.__name__}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -11,15 +12,18 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import ValidationError
 
 from tutela.gateway.providers.base import DeploymentConfig, Provider
-from tutela.gateway.providers.upstream import UpstreamClient, UpstreamRequest
+from tutela.gateway.providers.upstream import FilePart, UpstreamClient, UpstreamRequest
 from tutela.gateway.providers.upstream_errors import scrub, upstream_error_fields
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, chunk_from_response
 from tutela.gateway.wire.common import ResponseModel, new_id, now
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse, with_encoding
 from tutela.gateway.wire.exceptions import UpstreamResponseError, UpstreamStreamError
 
-Operation = Literal["chat/completions", "completions", "embeddings"]
+Operation = Literal["chat/completions", "completions", "embeddings", "audio/transcriptions"]
+# Response formats that need the upstream's segments; the others only need its text.
+_SEGMENTED = ("srt", "vtt", "verbose_json")
 ChunkT = TypeVar("ChunkT", ChatChunk, CompletionChunk)
 ResponseT = TypeVar("ResponseT", bound=ResponseModel)
 
@@ -47,6 +51,7 @@ class HTTPProvider(Provider):
     supports_streaming: ClassVar[bool] = True
     supports_completions: ClassVar[bool] = True
     supports_embeddings: ClassVar[bool] = True
+    supports_transcription: ClassVar[bool] = True
 
     def __init__(self, *, upstream: UpstreamClient | None = None) -> None:
         # A shared client (injected) is started and closed by its owner, not by us.
@@ -106,6 +111,18 @@ class HTTPProvider(Provider):
         response = _validate(EmbeddingResponse, await self.upstream.post_json(call))
         response.model = request.model
         return with_encoding(response, request.encoding_format)
+
+    async def transcribe(
+        self, request: TranscriptionRequest, *, deployment: DeploymentConfig
+    ) -> Transcription:
+        """Relay the audio as a multipart form; the answer is always asked for as JSON, so the gateway
+        can screen the text and render the client's format itself."""
+        wanted = "verbose_json" if request.response_format in _SEGMENTED else "json"
+        body: dict[str, Any] = {"model": request.model, **request.form_fields(), "response_format": wanted}
+        call = self.prepare(deployment, "audio/transcriptions", body)
+        audio = FilePart("file", request.file, filename=request.filename)
+        call = dataclasses.replace(call, files=(audio,))
+        return _validate(Transcription, await self.upstream.post_json(call))
 
     async def _relay_stream(
         self, call: UpstreamRequest, model: type[ChunkT], stamp: _Stamp

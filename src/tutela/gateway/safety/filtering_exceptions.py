@@ -12,14 +12,26 @@ PROMPT_FILTERED_MESSAGE = (
     "Please modify your prompt and retry."
 )
 
+TRANSCRIPT_FILTERED_MESSAGE = (
+    "The transcript was filtered because the recording's content triggered Tutela's content management "
+    "policy."
+)
+
 
 class ContentFilterError(InvalidRequestError):
     """A prompt is over the deployment's thresholds: HTTP 400 in Azure OpenAI's shape."""
 
     code = "content_filter"
 
-    def __init__(self, content_filter_result: dict[str, Any], *, prompt_index: int = 0) -> None:
-        super().__init__(PROMPT_FILTERED_MESSAGE, param="prompt")
+    def __init__(
+        self,
+        content_filter_result: dict[str, Any],
+        *,
+        prompt_index: int = 0,
+        message: str = PROMPT_FILTERED_MESSAGE,
+        param: str = "prompt",
+    ) -> None:
+        super().__init__(message, param=param)
         self.content_filter_result = content_filter_result
         self.prompt_index = prompt_index
 
@@ -32,6 +44,13 @@ class ContentFilterError(InvalidRequestError):
             "content_filter_result": self.content_filter_result,
         }
         return body
+
+
+class TranscriptFilteredError(ContentFilterError):
+    """A transcript is over the deployment's completion thresholds: refused whole, in the same shape."""
+
+    def __init__(self, content_filter_result: dict[str, Any]) -> None:
+        super().__init__(content_filter_result, message=TRANSCRIPT_FILTERED_MESSAGE, param="file")
 
 
 class ContentFilterUnavailableError(UpstreamUnavailableError):
