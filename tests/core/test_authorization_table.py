@@ -69,6 +69,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/completions"): (GATEWAY, {"model": "extractive", "prompt": "hello"}),
     ("POST", "/v1/embeddings"): (GATEWAY, {"model": "extractive", "input": "hello"}),
     ("POST", "/v1/moderations"): (GATEWAY, {"input": "hello"}),
+    ("POST", "/v1/audio/transcriptions"): (GATEWAY, {"model": "whisper"}),  # refused before the form is read
     # sign-in and the caller's own account
     ("POST", "/api/auth/login"): (EVERYONE, None),
     ("POST", "/api/auth/logout"): (MEMBERS, None),
@@ -194,6 +195,7 @@ for _op, _body in (
     ("chat/completions", _CHAT),
     ("completions", {"prompt": "x"}),
     ("embeddings", {"input": "x"}),
+    ("audio/transcriptions", {}),
 ):
     TABLE[("POST", f"/openai/deployments/{{deployment}}/{_op}")] = (GATEWAY, _body)
     TABLE[("POST", f"/openai/v1/{_op}")] = (GATEWAY, {"model": "extractive", **_body})

@@ -263,13 +263,13 @@ class Gateway:
 
     async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
         config = await self.resolve(caller, name)
-        provider = await self.provider(config.provider)
-        if not getattr(provider, capability):
+        # Checked on the class, so a refusal never waits for a provider to load its models.
+        if not getattr(self.registry.get(config.provider), capability):
             operation = _OPERATIONS[capability]
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {operation}.", param="model"
             )
-        return config, provider
+        return config, await self.provider(config.provider)
 
     def describe(self, provider_name: str) -> dict[str, Any]:
         """What `/v1/models` says about a provider: its capabilities and stated limits."""
