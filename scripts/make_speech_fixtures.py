@@ -47,11 +47,11 @@ def ensure_espeak() -> str:
     return found
 
 
-def speak(text: str, target: Path, codec: str, espeak: str) -> None:
-    """Speak `text` into `target`, re-encoded to 16 kHz mono with `codec`."""
+def speak(text: str, target: Path, codec: str, espeak: str, *, voice: str = "en-us") -> None:
+    """Speak `text` into `target`, re-encoded to 16 kHz mono with `codec` (48 kHz for Opus)."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
-        subprocess.run([espeak, "-v", "en-us", "-s", "150", "-w", str(raw), text], check=True)
+        subprocess.run([espeak, "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
         rate = 48_000 if codec == "libopus" else 16_000
         with av.open(str(raw)) as source, av.open(str(target), "w") as sink:
             stream = sink.add_stream(codec, rate=rate, layout="mono")

@@ -55,7 +55,9 @@ class Wired:
         )
 
     def post(self, files: dict[str, Any], data: dict[str, Any]) -> httpx.Response:
-        with self.platform.client(self.key) as client:
+        # Patient: on a loaded machine a transcription waits its turn behind the others.
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(base_url=self.platform.base_url, headers=headers, timeout=300) as client:
             return client.post("/v1/audio/transcriptions", files=files, data=data)
 
 
