@@ -207,11 +207,18 @@ def test_bad_input_gets_a_precise_400(wired: Wired, case: str) -> None:
     assert error["code"] == code and words in error["message"]
 
 
-def test_a_json_body_is_refused_with_how_to_send_audio(wired: Wired) -> None:
+def test_a_json_or_broken_body_is_refused_with_how_to_send_audio(wired: Wired) -> None:
     with wired.platform.client(wired.key) as client:
         response = client.post("/v1/audio/transcriptions", json={"model": "whisper"})
     assert response.status_code == 400
     assert "multipart/form-data" in response.json()["error"]["message"]
+    with wired.platform.client(wired.key) as client:
+        broken = client.post(
+            "/v1/audio/transcriptions",
+            content=b"garbage",
+            headers={"content-type": "multipart/form-data; boundary=abc"},
+        )
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "invalid_multipart"
 
 
 def test_silence_and_noise_give_an_empty_or_short_transcript(wired: Wired) -> None:
