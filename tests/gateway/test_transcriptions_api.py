@@ -282,6 +282,15 @@ def test_azure_upstream_is_addressed_by_deployment_and_words_are_relayed(wired: 
     assert [w.word for w in result.words or []] == ["Check", "that", "the", "scene", "is", "safe"]
 
 
+def test_azure_v1_api_serves_transcriptions_too(wired: Wired) -> None:
+    client = openai.OpenAI(base_url=f"{wired.platform.base_url}/openai/v1/", api_key=wired.key, max_retries=0)
+    wired.upstream.reply = "Azure v1 works"
+    text = client.audio.transcriptions.create(
+        model="stt", file=("a.wav", FIRE.read_bytes()), response_format="text"
+    )
+    assert str(text).strip() == "Azure v1 works"
+
+
 def test_upstream_failures_reach_the_client_as_openai_errors(wired: Wired) -> None:
     client = wired.openai()
     wired.upstream.fail(Fault.http(401, {"error": {"message": "Incorrect API key provided: {key}"}}))

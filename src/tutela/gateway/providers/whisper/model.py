@@ -68,5 +68,7 @@ def load(*, threads: int = 2, directory: Path | None = None) -> WhisperModel:
     """The verified model, ready to transcribe on the CPU."""
     from faster_whisper import WhisperModel
 
-    data = verified_files(directory)
+    data: dict[str, bytes] = verified_files(directory)
+    # Whisper's default feature settings, given here so faster-whisper never looks for a config file on disk.
+    data["preprocessor_config.json"] = b"{}"
     return WhisperModel(MODEL_NAME, device="cpu", compute_type="int8", cpu_threads=threads, files=data)
