@@ -128,6 +128,7 @@ def test_doctor_reports_every_component(tmp_path: Path) -> None:
         "embedding model",
         "safety classifier",
         "NLP models",
+        "speech model",
         "directory database",
         "region local: database",
         "region local: key store",
@@ -137,6 +138,7 @@ def test_doctor_reports_every_component(tmp_path: Path) -> None:
         assert name in lines, done.stdout
     assert " ok " in lines["embedding model"] and "SHA-256" in lines["embedding model"]
     assert re.search(r"NLP models\s+(ok|absent)", lines["NLP models"])
+    assert " ok " in lines["speech model"] and "SHA-256" in lines["speech model"]
 
 
 @pytest.mark.parametrize(("kind", "reason"), [("missing", "cannot read"), ("damaged", "integrity check")])

@@ -56,6 +56,14 @@ def _english_parser() -> str:
     return f"spaCy English parser, every file matches its SHA-256 ({directory})"
 
 
+def _speech_model() -> str:
+    from tutela.gateway.providers.whisper import model
+
+    directory = model.model_dir()
+    model.verified_files(directory)
+    return f"{model.MODEL_NAME} (English only), every file matches its SHA-256 ({directory})"
+
+
 def _check(name: str, probe: Callable[[], str]) -> Component:
     try:
         return Component(name, "ok", probe())
@@ -89,6 +97,7 @@ def report(runtime: Runtime) -> list[Component]:
         _check("embedding model", _embedding_model),
         _check("safety classifier", _classifier),
         _check("NLP models", _english_parser),
+        _check("speech model", _speech_model),
         _check("directory database", _database(runtime.directory)),
     ]
     for name, region in runtime.regions.items():

@@ -71,6 +71,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/moderations"): (GATEWAY, {"input": "hello"}),
     ("POST", "/v1/images/generations"): (GATEWAY, {"model": "extractive", "prompt": "hello"}),
     ("GET", "/v1/images/generated/{image_id}"): (GATEWAY, None),
+    ("POST", "/v1/audio/transcriptions"): (GATEWAY, {"model": "whisper"}),  # refused before the form is read
     # sign-in and the caller's own account
     ("POST", "/api/auth/login"): (EVERYONE, None),
     ("POST", "/api/auth/logout"): (MEMBERS, None),
@@ -202,6 +203,7 @@ for _op, _body in (
     ("completions", {"prompt": "x"}),
     ("embeddings", {"input": "x"}),
     ("images/generations", {"prompt": "x"}),
+    ("audio/transcriptions", {}),
 ):
     TABLE[("POST", f"/openai/deployments/{{deployment}}/{_op}")] = (GATEWAY, _body)
     TABLE[("POST", f"/openai/v1/{_op}")] = (GATEWAY, {"model": "extractive", **_body})

@@ -214,7 +214,8 @@ class FakeUpstream:
         return app
 
     async def _answer(self, request: Request, operation: str, *, azure: bool) -> Response:
-        body = await request.json()
+        audio = operation == "audio/transcriptions"
+        body = await _form(request) if audio else await request.json()
         with self._lock:
             self.requests.append(
                 Recorded(
@@ -247,6 +248,8 @@ class FakeUpstream:
             return Response('{"id": "x", "choices": [', media_type="application/json")
         if stream and fault is not None and fault.kind == "json_for_stream":
             return JSONResponse({"error": {"message": "model is loading", "type": "server_error"}})
+        if audio:
+            return self._transcription(body)
         if operation == "embeddings":
             return JSONResponse(self._embeddings(body))
         if operation == "images/generations":
@@ -387,6 +390,31 @@ class FakeUpstream:
         )
         return out
 
+    def _transcription(self, form: dict[str, Any]) -> Response:
+        """As OpenAI's whisper-1 answers: the text is `reply` (or names the audio's size and hash)."""
+        name = form.get("filename") or ""
+        if not name.lower().endswith(_AUDIO_SUFFIXES):
+            return _error(400, f"Invalid file format. Supported formats: {list(_AUDIO_SUFFIXES)}", "")
+        text = self.reply if self.reply is not None else f"heard {form['size']} bytes {form['sha256'][:8]}"
+        fmt = form.get("response_format", "json")
+        if fmt == "text":
+            return Response(text + "\n", media_type="text/plain")
+        if fmt != "verbose_json":
+            return JSONResponse({"text": text, "usage": {"type": "duration", "seconds": 3}})
+        words = text.split()
+        body: dict[str, Any] = {
+            "task": "transcribe",
+            "language": form.get("language") or "english",
+            "duration": float(len(words)),
+            "text": text,
+            "segments": [
+                {"id": 0, "seek": 0, "start": 0.0, "end": float(len(words)), "text": " " + text, "tokens": []}
+            ],
+        }
+        if "word" in form.get("timestamp_granularities[]", []):
+            body["words"] = [{"word": w, "start": float(i), "end": float(i + 1)} for i, w in enumerate(words)]
+        return JSONResponse(body)
+
     def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
         raw = body["input"]
         inputs = [raw] if isinstance(raw, str) else raw
@@ -485,6 +513,29 @@ def _images(body: dict[str, Any], *, azure: bool, noise_side: int) -> JSONRespon
             item["content_filter_results"] = {"violence": {"filtered": False, "severity": "safe"}}
         items.append(item)
     return JSONResponse({"created": int(time.time()), "data": items})
+
+
+_AUDIO_SUFFIXES = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm")
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """A transcription form as the fake records it: text fields, and the file's name, size and hash."""
+    form = await request.form()
+    out: dict[str, Any] = {"timestamp_granularities[]": form.getlist("timestamp_granularities[]")}
+    for name, value in form.multi_items():
+        if name == "timestamp_granularities[]":
+            continue
+        if isinstance(value, str):
+            out[name] = value
+        else:
+            data = await value.read()
+            out |= {
+                "filename": value.filename,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "content_type": value.content_type,
+            }
+    return out
 
 
 def _error(status: int, message: str, code: str) -> JSONResponse:

@@ -35,7 +35,7 @@ def test_create_list_delete_with_a_sealed_upstream_key(platform: Platform) -> No
         assert created.status_code == 201, created.text
         assert created.json()["has_stored_key"] is True
         listed = client.get(f"/api/ai/resources/{resource_id}/deployments")
-        assert {d["name"] for d in listed.json()} == {"extractive", "gpt"}
+        assert {d["name"] for d in listed.json()} == {"extractive", "whisper", "gpt"}
         assert secret not in created.text + listed.text
     with platform.runtime.region_session(org_id) as db:
         raw = db.execute(text("SELECT sealed_api_key, options FROM deployments WHERE name = 'gpt'")).one()
@@ -44,9 +44,8 @@ def test_create_list_delete_with_a_sealed_upstream_key(platform: Platform) -> No
     with platform.client(token) as client:
         deleted = client.delete(f"/api/ai/resources/{resource_id}/deployments/{created.json()['id']}")
         assert deleted.status_code == 204
-        assert [d["name"] for d in client.get(f"/api/ai/resources/{resource_id}/deployments").json()] == [
-            "extractive"
-        ]
+        names = [d["name"] for d in client.get(f"/api/ai/resources/{resource_id}/deployments").json()]
+        assert names == ["extractive", "whisper"]
 
 
 def test_invalid_deployments_are_refused_with_the_reason(platform: Platform) -> None:

@@ -19,7 +19,9 @@ def deployments() -> None:
 @deployments.command("create")
 @click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
 @click.option("--name", required=True, help="The name clients pass as `model` (or the Azure deployment).")
-@click.option("--provider", required=True, type=click.Choice(["extractive", "openai", "azure-openai"]))
+@click.option(
+    "--provider", required=True, type=click.Choice(["extractive", "whisper", "openai", "azure-openai"])
+)
 @click.option("--base-url", default=None, help="Upstream base URL (openai) or endpoint (azure-openai).")
 @click.option("--model", default=None, help="Upstream model (openai) or Azure deployment name.")
 @click.option(

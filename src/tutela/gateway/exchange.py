@@ -32,7 +32,7 @@ class Exchange:
 
     caller: Caller
     deployment: str
-    operation: str  # "chat" | "completion" | "embedding"
+    operation: str  # "chat" | "completion" | "embedding" | "transcription"
     request_id: str = field(default_factory=lambda: f"req_{uuid.uuid4().hex}")
     started: float = field(default_factory=time.perf_counter)
     streamed: bool = False

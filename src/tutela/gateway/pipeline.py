@@ -38,6 +38,7 @@ from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stre
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
 from tutela.gateway.safety.screen import ContentScreen
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
@@ -46,11 +47,11 @@ from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image
 from tutela.runtime import Runtime
 
 T = TypeVar("T")
-
 IMAGE_LINK_PATH = "/v1/images/generated/"
 _OPERATIONS = {
     "supports_completions": "completions",
     "supports_embeddings": "embeddings",
+    "supports_transcription": "audio transcriptions",
     "supports_images": "image generation (Tutela's built-in model has no image model; add an 'openai' or "
     "'azure-openai' deployment of an image model)",
 }
@@ -282,6 +283,27 @@ class Gateway:
             )
         return found
 
+    async def transcribe(
+        self,
+        caller: Caller,
+        request: TranscriptionRequest,
+        *,
+        deployment: str | None = None,
+        request_id: str | None = None,
+    ) -> Transcription:
+        """Speech to text. The audio lives in memory for this call only; the transcript is screened like a
+        completion and recorded like one (the `prompt`, if any, like a prompt)."""
+        exchange = self._exchange(caller, deployment or request.model, "transcription", request_id)
+        config, provider = await self._for(caller, exchange.deployment, "supports_transcription")
+        await self._screened(exchange, request)
+        result = await provider.transcribe(request, deployment=config)
+        exchange.completion_texts = [result.text]
+        try:
+            result = await self.screen.completion(exchange, result)
+        finally:
+            self.recorder.record(exchange)
+        return result
+
     def _exchange(
         self,
         caller: Caller,
@@ -326,12 +348,12 @@ class Gateway:
 
     async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
         config = await self.resolve(caller, name)
-        provider = await self.provider(config.provider)
-        if not getattr(provider, capability):
+        # Checked on the class, so a refusal never waits for a provider to load its models.
+        if not getattr(self.registry.get(config.provider), capability):
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {_OPERATIONS[capability]}.", param="model"
             )
-        return config, provider
+        return config, await self.provider(config.provider)
 
     def describe(self, provider_name: str) -> dict[str, Any]:
         """What `/v1/models` says about a provider: its capabilities and stated limits."""
@@ -342,5 +364,6 @@ class Gateway:
             "completions": cls.supports_completions,
             "embeddings": cls.supports_embeddings,
             "images": cls.supports_images,
+            "transcription": cls.supports_transcription,
             **cls.metadata,
         }

@@ -34,11 +34,14 @@ class EchoProvider(Provider):
 
 def test_builtins_are_registered_lazily() -> None:
     registry = default_registry(plugins=False)
-    assert registry.names() == ["azure-openai", "extractive", "openai"]
+    assert registry.names() == ["azure-openai", "extractive", "openai", "whisper"]
     assert registry.get("openai") is OpenAICompatProvider
     assert registry.get("azure-openai") is AzureOpenAIProvider
     assert OpenAICompatProvider.supports_embeddings
     assert OpenAICompatProvider.supports_streaming
+    assert OpenAICompatProvider.supports_transcription and AzureOpenAIProvider.supports_transcription
+    whisper = registry.get("whisper")
+    assert whisper.supports_transcription and not whisper.supports_embeddings
 
 
 def test_unknown_and_broken_providers_fail_clearly() -> None:

@@ -24,6 +24,7 @@ from tutela.gateway.wire import (
     parse_image_request,
     sse_stream,
 )
+from tutela.gateway.wire.audio import render
 from tutela.gateway.wire.common import ResponseModel
 from tutela.gateway.wire.exceptions import (
     AuthenticationError,
@@ -31,6 +32,7 @@ from tutela.gateway.wire.exceptions import (
     PayloadTooLargeError,
     RateLimitError,
 )
+from tutela.gateway.wire.multipart import parse_transcription_request
 from tutela.gateway.wire.parsing import WireLimits
 from tutela.gateway.wire.sse import MEDIA_TYPE
 
@@ -184,6 +186,18 @@ async def _images(request: Request, deployment: str | None) -> Response:
     return _json(response)
 
 
+async def _transcribe(request: Request, deployment: str | None) -> Response:
+    who, gateway = authenticated(request, azure=deployment is not None)
+    body = parse_transcription_request(
+        await read_body(request, gateway),
+        content_type=request.headers.get("content-type", ""),
+        model=deployment,
+    )
+    result = await gateway.transcribe(who, body, deployment=deployment, request_id=_request_id(request))
+    text, media_type = render(result, body.response_format, body.timestamp_granularities)
+    return Response(text, media_type=media_type)
+
+
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request) -> Response:
     """OpenAI chat completions; `model` names a deployment."""
@@ -240,6 +254,18 @@ async def azure_image_generations(request: Request, deployment: str) -> Response
     return await _images(request, deployment)
 
 
+@router.post("/v1/audio/transcriptions")
+async def audio_transcriptions(request: Request) -> Response:
+    """OpenAI speech to text: a multipart form with the audio `file`; the audio is never stored."""
+    return await _transcribe(request, None)
+
+
+@router.post("/openai/deployments/{deployment}/audio/transcriptions")
+async def azure_audio_transcriptions(request: Request, deployment: str) -> Response:
+    """Azure OpenAI speech to text."""
+    return await _transcribe(request, deployment)
+
+
 # Azure OpenAI's v1 API (`OpenAI(base_url="{endpoint}/openai/v1/")`, `model` names the deployment, no
 # api-version needed) is the OpenAI API under another prefix: the same endpoints serve it.
 for _method, _path, _endpoint in (
@@ -248,6 +274,7 @@ for _method, _path, _endpoint in (
     ("POST", "/completions", completions),
     ("POST", "/embeddings", embeddings),
     ("POST", "/images/generations", image_generations),
+    ("POST", "/audio/transcriptions", audio_transcriptions),
 ):
     router.add_api_route(
         f"/openai/v1{_path}", _endpoint, methods=[_method], name=f"azure_v1_{_endpoint.__name__}"

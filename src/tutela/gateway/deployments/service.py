@@ -19,6 +19,10 @@ from tutela.storage.tenancy import get_owned, scoped
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 BUILTIN_DEPLOYMENT = "extractive"
 BUILTIN_MODEL = "tutela-extractive-1"
+SPEECH_DEPLOYMENT = "whisper"
+SPEECH_MODEL = "whisper-tiny.en"
+# The model name a built-in provider's deployment gets when none is given.
+_DEFAULT_MODELS = {"extractive": BUILTIN_MODEL, "whisper": SPEECH_MODEL}
 
 
 def _upstream_options(
@@ -75,7 +79,7 @@ def create(
         is not None
     ):
         raise Conflict(f"a deployment named {name!r} already exists on this resource", param="name")
-    model = model or (BUILTIN_MODEL if provider == "extractive" else None)
+    model = model or _DEFAULT_MODELS.get(provider)
     if not model:
         raise InvalidInput(f"provider {provider!r} needs --model", param="model")
     options = _upstream_options(
@@ -104,7 +108,8 @@ def create(
 
 
 def create_builtin(db: Session, *, org_id: str, resource_id: str) -> Deployment:
-    """The built-in extractive deployment every new organization starts with."""
+    """The built-in deployments every new organization starts with: the extractive model (returned) and
+    offline speech to text."""
     deployment = Deployment(
         org_id=org_id,
         resource_id=resource_id,
@@ -114,6 +119,16 @@ def create_builtin(db: Session, *, org_id: str, resource_id: str) -> Deployment:
         options={},
     )
     db.add(deployment)
+    db.add(
+        Deployment(
+            org_id=org_id,
+            resource_id=resource_id,
+            name=SPEECH_DEPLOYMENT,
+            provider="whisper",
+            model=SPEECH_MODEL,
+            options={},
+        )
+    )
     db.flush()
     return deployment
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutela.gateway.wire.aggregate import collect_chat, collect_completion
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
@@ -36,7 +37,7 @@ class DeploymentConfig(BaseModel):
 
 
 class Provider(ABC):
-    """A backend that answers chat (always), and completions/embeddings/images if it says so.
+    """A backend that answers chat (always), and completions/embeddings/images/transcriptions if it says so.
 
     Providers are long-lived and shared by all deployments naming them: per-deployment
     settings arrive with each call as ``deployment``, validated against ``Options``.
@@ -50,6 +51,7 @@ class Provider(ABC):
     supports_completions: ClassVar[bool] = False
     supports_embeddings: ClassVar[bool] = False
     supports_images: ClassVar[bool] = False
+    supports_transcription: ClassVar[bool] = False
     # What `/v1/models` tells clients about the model: description, limitations, languages...
     metadata: ClassVar[dict[str, Any]] = {}
 
@@ -113,6 +115,14 @@ class Provider(ABC):
         """Generate images (only if ``supports_images``), always as ``b64_json``: links are Tutela's own."""
         raise UnsupportedOperationError(
             f"The model '{request.model}' does not generate images.", param="model"
+        )
+
+    async def transcribe(
+        self, request: TranscriptionRequest, *, deployment: DeploymentConfig
+    ) -> Transcription:
+        """Transcribe the request's audio (only if ``supports_transcription``); verbose, with segments."""
+        raise UnsupportedOperationError(
+            f"The model '{request.model}' does not support audio transcriptions.", param="model"
         )
 
     async def chat_response(self, request: ChatRequest, *, deployment: DeploymentConfig) -> ChatResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -11,8 +12,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import ValidationError
 
 from tutela.gateway.providers.base import DeploymentConfig, Provider
-from tutela.gateway.providers.upstream import UpstreamClient, UpstreamRequest
+from tutela.gateway.providers.upstream import FilePart, UpstreamClient, UpstreamRequest
 from tutela.gateway.providers.upstream_errors import scrub, upstream_error_fields
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, chunk_from_response
 from tutela.gateway.wire.common import ResponseModel, new_id, now
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
@@ -20,7 +22,11 @@ from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse, 
 from tutela.gateway.wire.exceptions import UpstreamResponseError, UpstreamStreamError
 from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 
-Operation = Literal["chat/completions", "completions", "embeddings", "images/generations"]
+Operation = Literal[
+    "chat/completions", "completions", "embeddings", "images/generations", "audio/transcriptions"
+]
+# Response formats that need the upstream's segments; the others only need its text.
+_SEGMENTED = ("srt", "vtt", "verbose_json")
 ChunkT = TypeVar("ChunkT", ChatChunk, CompletionChunk)
 ResponseT = TypeVar("ResponseT", bound=ResponseModel)
 
@@ -49,6 +55,7 @@ class HTTPProvider(Provider):
     supports_completions: ClassVar[bool] = True
     supports_embeddings: ClassVar[bool] = True
     supports_images: ClassVar[bool] = True
+    supports_transcription: ClassVar[bool] = True
 
     def __init__(self, *, upstream: UpstreamClient | None = None) -> None:
         # A shared client (injected) is started and closed by its owner, not by us.
@@ -122,6 +129,18 @@ class HTTPProvider(Provider):
             image.url = None
         response.created = response.created or now()
         return response
+
+    async def transcribe(
+        self, request: TranscriptionRequest, *, deployment: DeploymentConfig
+    ) -> Transcription:
+        """Relay the audio as a multipart form; the answer is always asked for as JSON, so the gateway
+        can screen the text and render the client's format itself."""
+        wanted = "verbose_json" if request.response_format in _SEGMENTED else "json"
+        body: dict[str, Any] = {"model": request.model, **request.form_fields(), "response_format": wanted}
+        call = self.prepare(deployment, "audio/transcriptions", body)
+        audio = FilePart("file", request.file, filename=request.filename)
+        call = dataclasses.replace(call, files=(audio,))
+        return _validate(Transcription, await self.upstream.post_json(call))
 
     async def _relay_stream(
         self, call: UpstreamRequest, model: type[ChunkT], stamp: _Stamp

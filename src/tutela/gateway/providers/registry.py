@@ -22,6 +22,7 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "extractive": "tutela.gateway.providers.extractive:ExtractiveProvider",
     "openai": "tutela.gateway.providers.openai_compat:OpenAICompatProvider",
     "azure-openai": "tutela.gateway.providers.azure_openai:AzureOpenAIProvider",
+    "whisper": "tutela.gateway.providers.whisper:WhisperProvider",
 }
 
 

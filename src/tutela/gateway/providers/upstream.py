@@ -47,11 +47,26 @@ class UpstreamTimeout:
 
 
 @dataclass(frozen=True, slots=True)
+class FilePart:
+    """A file sent as one part of a multipart form (the audio of a transcription)."""
+
+    name: str
+    data: bytes = field(repr=False)
+    filename: str
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class UpstreamRequest:
-    """One POST to an upstream: where, what, and how patiently."""
+    """One POST to an upstream: where, what, and how patiently.
+
+    With `files`, the body's fields and the files go as `multipart/form-data` (lists as repeated fields);
+    without, the body is JSON.
+    """
 
     url: str
     body: dict[str, Any]
+    files: tuple[FilePart, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
     timeout: UpstreamTimeout = field(default_factory=UpstreamTimeout)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -161,10 +176,17 @@ class UpstreamClient:
 
     def _post(self, request: UpstreamRequest) -> Any:
         timeout = request.timeout
+        data: bytes | aiohttp.FormData
+        if request.files:
+            # Built per attempt: aiohttp consumes a FormData when it sends it.
+            data, headers = _form(request), dict(request.headers)
+        else:
+            data = json.dumps(request.body).encode()
+            headers = {"content-type": "application/json", **request.headers}
         return self._http.post(
             request.url,
-            data=json.dumps(request.body).encode(),
-            headers={"content-type": "application/json", **request.headers},
+            data=data,
+            headers=headers,
             allow_redirects=False,
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=timeout.connect, connect=timeout.connect, sock_read=timeout.read
@@ -248,6 +270,16 @@ class UpstreamClient:
         if b'"error"' in body and message:
             return UpstreamStreamError(f"The upstream failed: {scrub(message, request.secrets)}")
         return UpstreamResponseError("The upstream answered a streaming request without an event stream.")
+
+
+def _form(request: UpstreamRequest) -> aiohttp.FormData:
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in request.body.items():
+        for item in value if isinstance(value, list) else [value]:
+            form.add_field(name, str(item))
+    for part in request.files:
+        form.add_field(part.name, part.data, filename=part.filename, content_type=part.content_type)
+    return form
 
 
 async def _read_body(response: aiohttp.ClientResponse) -> bytes:

@@ -16,6 +16,11 @@ PROMPT_FILTERED_MESSAGE = (
     "Please modify your prompt and retry."
 )
 
+TRANSCRIPT_FILTERED_MESSAGE = (
+    "The transcript was filtered because the recording's content triggered Tutela's content management "
+    "policy."
+)
+
 
 class ContentFilterError(InvalidRequestError):
     """A prompt is over the deployment's thresholds: HTTP 400 in Azure OpenAI's shape."""
@@ -28,8 +33,9 @@ class ContentFilterError(InvalidRequestError):
         *,
         prompt_index: int = 0,
         message: str = PROMPT_FILTERED_MESSAGE,
+        param: str = "prompt",
     ) -> None:
-        super().__init__(message, param="prompt")
+        super().__init__(message, param=param)
         self.content_filter_result = content_filter_result
         self.prompt_index = prompt_index
 
@@ -51,6 +57,13 @@ class UpstreamContentFilterError(ContentFilterError, UpstreamInvalidRequestError
     `content_policy_violation` / `contentFilter` with `inner_error.content_filter_results` (images); OpenAI
     answers `content_policy_violation` with no results. Clients see one shape whichever refused.
     """
+
+
+class TranscriptFilteredError(ContentFilterError):
+    """A transcript is over the deployment's completion thresholds: refused whole, in the same shape."""
+
+    def __init__(self, content_filter_result: dict[str, Any]) -> None:
+        super().__init__(content_filter_result, message=TRANSCRIPT_FILTERED_MESSAGE, param="file")
 
 
 class ContentFilterUnavailableError(UpstreamUnavailableError):

@@ -9,6 +9,9 @@ Over threshold → HTTP 400 `content_filter` (Azure's shape). Otherwise `prompt_
 Completions: each choice is screened; a filtered choice loses its text and ends with
 `finish_reason = "content_filter"`; every choice carries `content_filter_results`.
 
+Transcriptions: the `prompt` is screened as a user prompt; the transcript as a completion, and a transcript
+over threshold is refused whole (400 `content_filter`), since it has no choices to blank.
+
 Streams are screened in windows: text is held back until a choice has `WINDOW_CHARS` pending (or a
 sentence of at least `MIN_WINDOW_CHARS` ends, or the choice finishes); the window is checked together with
 the last `CONTEXT_CHARS` already sent, and released only if it passes, with its annotations and
@@ -42,11 +45,16 @@ from tutela.gateway.safety.external import configuration as external_config
 from tutela.gateway.safety.external.base import ScreenText
 from tutela.gateway.safety.external.combine import combine
 from tutela.gateway.safety.external.runner import ExternalChecks, Outcome, allowed_jurisdictions, build
-from tutela.gateway.safety.filtering_exceptions import ContentFilterError, ContentFilterUnavailableError
+from tutela.gateway.safety.filtering_exceptions import (
+    ContentFilterError,
+    ContentFilterUnavailableError,
+    TranscriptFilteredError,
+)
 from tutela.gateway.safety.schemas import Level
 from tutela.gateway.safety.scores import SafetyScores
 from tutela.gateway.safety.service import CompiledFilter, compiled_filter
 from tutela.gateway.safety.verdicts import Role, Segment, Verdict, judge
+from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, ChunkChoice, Delta
 from tutela.gateway.wire.completions import CompletionChoice, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.exceptions import InvalidRequestError
@@ -88,10 +96,14 @@ def _message_segments(role: str, text: str) -> list[Segment]:
     return out
 
 
-def prompt_segments(request: ChatRequest | CompletionRequest | ImageRequest) -> list[list[Segment]]:
-    """The segments of each prompt (chat and image requests have one prompt, index 0)."""
+def prompt_segments(
+    request: ChatRequest | CompletionRequest | ImageRequest | TranscriptionRequest,
+) -> list[list[Segment]]:
+    """The segments of each prompt (chat, image and transcription requests have one prompt, index 0)."""
     if isinstance(request, ImageRequest):
         return [[Segment(request.prompt, "user")]]
+    if isinstance(request, TranscriptionRequest):
+        return [[Segment(request.prompt, "user")] if request.prompt else []]
     if isinstance(request, ChatRequest):
         segments: list[Segment] = []
         for message in request.messages:
@@ -226,8 +238,10 @@ class ContentScreen:
 
     async def prompt(self, exchange: Exchange, request: Any) -> None:
         """Screen the prompt(s): raise ContentFilterError over threshold, else record the annotations."""
-        if not isinstance(request, ChatRequest | CompletionRequest | ImageRequest):
+        if not isinstance(request, ChatRequest | CompletionRequest | ImageRequest | TranscriptionRequest):
             return  # embeddings are not filtered (as in Azure OpenAI)
+        if isinstance(request, TranscriptionRequest) and not request.prompt:
+            return
         groups = prompt_segments(request)
         policy = await self.policy(exchange)
         caller = exchange.caller
@@ -249,6 +263,8 @@ class ContentScreen:
         annotations, and the upstream's own per-image results pass through."""
         if isinstance(response, ImageResponse) and "prompt_filter_results" in exchange.verdicts:
             set_extra(response, "prompt_filter_results", exchange.verdicts["prompt_filter_results"])
+        if isinstance(response, Transcription):
+            return await self._transcript(exchange, response)
         if not isinstance(response, ChatResponse | CompletionResponse):
             return response
         policy = await self.policy(exchange)
@@ -265,6 +281,18 @@ class ContentScreen:
         exchange.verdicts["completion_filter_results"] = [v.results for v in verdicts]
         if "prompt_filter_results" in exchange.verdicts:
             set_extra(response, "prompt_filter_results", exchange.verdicts["prompt_filter_results"])
+        return response
+
+    async def _transcript(self, exchange: Exchange, response: T) -> T:
+        assert isinstance(response, Transcription)
+        policy = await self.policy(exchange)
+        group = [Segment(response.text)] if response.text else []
+        (verdict,) = await self._judge_all([group], policy, "completion", context=_context(exchange))
+        exchange.verdicts["completion_filter_results"] = [verdict.results]
+        if verdict.filtered:
+            exchange.verdicts["filtered"] = True
+            raise TranscriptFilteredError(verdict.results)
+        set_extra(response, "content_filter_results", verdict.results)
         return response
 
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
