@@ -177,6 +177,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/regenerate"): (REVIEWERS, {}),
     ("POST", "/api/modules/{module_id}/questions/{question_index}/regenerate"): (REVIEWERS, {}),
     ("GET", "/api/modules/{module_id}/checks"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/export"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/state"): (REVIEWERS, {"state": "in_review"}),
     ("GET", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
     ("DELETE", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),

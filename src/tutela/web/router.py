@@ -15,6 +15,7 @@ from tutela.web.pages import (
     audit,
     auth,
     authoring,
+    exports,
     home,
     learning,
     monitoring,
@@ -65,6 +66,7 @@ for module_router in (
     monitoring.router,
     review.router,
     authoring.router,
+    exports.router,
     learning.router,
 ):
     router.include_router(module_router)
