@@ -99,7 +99,9 @@ def _author_exports(page: Page) -> None:
         "link", name="Export to a learning platform"
     ).click()
     section = page.locator("#exports")
-    expect(section.get_by_role("link")).to_have_text(["QTI 2.1", "QTI 3.0", "Moodle XML", "GIFT", "Aiken"])
+    expect(section.get_by_role("link")).to_have_text(
+        ["SCORM 1.2", "SCORM 2004 4th edition", "QTI 2.1", "QTI 3.0", "Moodle XML", "GIFT", "Aiken"]
+    )
     section.screenshot(path=str(SCREENSHOTS / "author-exports.png"))
     with page.expect_download() as download:
         section.get_by_role("link", name="GIFT").click()

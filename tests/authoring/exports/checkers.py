@@ -67,3 +67,33 @@ def parse_gift(text: str) -> list[dict[str, Any]]:
     assert done.returncode == 0, done.stderr
     parsed: list[dict[str, Any]] = json.loads(done.stdout)
     return parsed
+
+
+SCORM_NAMESPACES = {
+    "scorm12": {
+        "http://www.imsproject.org/xsd/imscp_rootv1p1p2": "scorm12/imscp_rootv1p1p2.xsd",
+        "http://www.adlnet.org/xsd/adlcp_rootv1p2": "scorm12/adlcp_rootv1p2.xsd",
+    },
+    "scorm2004": {
+        "http://www.w3.org/XML/1998/namespace": "scorm2004/xml.xsd",
+        "http://www.imsglobal.org/xsd/imscp_v1p1": "scorm2004/imscp_v1p1.xsd",
+        "http://www.adlnet.org/xsd/adlcp_v1p3": "scorm2004/adlcp_v1p3.xsd",
+        "http://www.imsglobal.org/xsd/imsss": "scorm2004/imsss_v1p0.xsd",
+        "http://www.adlnet.org/xsd/adlseq_v1p3": "scorm2004/adlseq_v1p3.xsd",
+        "http://www.adlnet.org/xsd/adlnav_v1p3": "scorm2004/adlnav_v1p3.xsd",
+    },
+}
+
+
+def scorm_manifest_schema(edition: str, folder: Path) -> Path:
+    """One XSD that imports every namespace a SCORM manifest uses (the way an LMS's validator loads them),
+    written into `folder`; the imported files are the official ones under tests/fixtures/schemas."""
+    imports = "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{(SCHEMAS / path).as_uri()}"/>'
+        for ns, path in SCORM_NAMESPACES[edition].items()
+    )
+    driver = folder / f"{edition}-manifest.xsd"
+    driver.write_text(
+        f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>', encoding="utf-8"
+    )
+    return driver

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tutela.authoring.exports import aiken, gift, moodle_xml, qti
+from tutela.authoring.exports import aiken, gift, moodle_xml, qti, scorm
 from tutela.authoring.exports.exceptions import UnknownFormat
 from tutela.authoring.exports.report import ExportReport
 from tutela.authoring.exports.text import slug
@@ -32,6 +32,16 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
+        Format(
+            "scorm12", "SCORM 1.2", ".scorm12.zip", "application/zip", lambda m: scorm.write(m, scorm.SCORM12)
+        ),
+        Format(
+            "scorm2004",
+            "SCORM 2004 4th edition",
+            ".scorm2004.zip",
+            "application/zip",
+            lambda m: scorm.write(m, scorm.SCORM2004),
+        ),
         Format("qti21", "QTI 2.1", ".qti21.zip", "application/zip", lambda m: qti.write(m, qti.QTI21)),
         Format("qti30", "QTI 3.0", ".qti30.zip", "application/zip", lambda m: qti.write(m, qti.QTI30)),
         Format("moodle_xml", "Moodle XML", ".moodle.xml", "application/xml", moodle_xml.write),

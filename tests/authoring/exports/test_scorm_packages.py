@@ -1,0 +1,40 @@
+"""SCORM 1.2 and 2004 packages: manifests valid against the official XSDs, a player that needs nothing
+from outside the zip, the module inside it exactly as written (tests/e2e/test_scorm_runtime.py runs it)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+
+from tests.authoring.exports.checkers import schema_errors, scorm_manifest_schema
+from tests.authoring.exports.hostile import hostile_module
+from tutela.authoring.exports import export_module
+
+
+@pytest.mark.parametrize("edition", ["scorm12", "scorm2004"])
+def test_scorm_package_is_valid_and_self_contained(edition: str, tmp_path: Path) -> None:
+    module = hostile_module()
+    export = export_module(module, format_name=edition)
+    archive = zipfile.ZipFile(io.BytesIO(export.data))
+    names = set(archive.namelist())
+    manifest = archive.read("imsmanifest.xml")
+    assert schema_errors(manifest, scorm_manifest_schema(edition, tmp_path)) == []
+    listed = {f.get("href") for f in etree.fromstring(manifest).iter("{*}file")}
+    assert listed == names - {"imsmanifest.xml"}  # every file the SCO uses is declared, and is there
+    page = html.fromstring(archive.read("index.html"))
+    references = [e.get("src") or e.get("href") for e in page.iter() if e.get("src") or e.get("href")]
+    assert references and all(r in names for r in references)  # nothing loaded from outside the zip
+    script = archive.read("player.js").decode("utf-8")
+    assert not re.search(r"https?://|fetch\(|XMLHttpRequest|innerHTML", script)
+    data = json.loads(page.get_element_by_id("module-data").text)
+    assert data["standard"] == edition and data["passMark"] == 0.8
+    assert [q["stem"] for q in data["questions"]] == [q.stem for q in module.questions]
+    # The stem's own "</script>" is escaped: only the two real script elements close.
+    assert archive.read("index.html").decode("utf-8").count("</script>") == 2
+    assert export.report.questions_exported == len(module.questions) and export.report.omitted == []
