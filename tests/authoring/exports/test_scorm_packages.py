@@ -30,11 +30,14 @@ def test_scorm_package_is_valid_and_self_contained(edition: str, tmp_path: Path)
     page = html.fromstring(archive.read("index.html"))
     references = [e.get("src") or e.get("href") for e in page.iter() if e.get("src") or e.get("href")]
     assert references and all(r in names for r in references)  # nothing loaded from outside the zip
-    script = archive.read("player.js").decode("utf-8")
-    assert not re.search(r"https?://|fetch\(|XMLHttpRequest|innerHTML", script)
+    for script in [n for n in names if n.endswith(".js")]:
+        assert not re.search(
+            r"https?://|fetch\(|XMLHttpRequest|innerHTML", archive.read(script).decode("utf-8")
+        )
     data = json.loads(page.get_element_by_id("module-data").text)
     assert data["standard"] == edition and data["passMark"] == 0.8
     assert [q["stem"] for q in data["questions"]] == [q.stem for q in module.questions]
-    # The stem's own "</script>" is escaped: only the two real script elements close.
-    assert archive.read("index.html").decode("utf-8").count("</script>") == 2
+    # The stem's own "</script>" is escaped: only the real script elements close.
+    page_text = archive.read("index.html").decode("utf-8")
+    assert page_text.count("</script>") == page_text.count("<script") == 3
     assert export.report.questions_exported == len(module.questions) and export.report.omitted == []

@@ -2,9 +2,10 @@
 
     imsmanifest.xml     one organization, one item, one SCO (`index.html`) with its files
     index.html          the module's lessons and quiz, as data inside the page (no external request)
-    player.js           talks to the LMS: initialise, location and suspend_data for resuming, one
+    player.js           the lessons, the quiz and the result (player/player.js)
+    scorm.js            talks to the LMS: initialise, location and suspend_data for resuming, one
                         interaction per question, score, completion and success against the pass mark,
-                        terminate (player/player.js)
+                        terminate (player/scorm.js)
     player.css
 
 The pass mark travels in the manifest (`adlcp:masteryscore` in 1.2; the primary objective's
@@ -29,7 +30,7 @@ from tutela.authoring.generation.schemas import Module
 
 PASS_MARK = 0.8  # the share of right answers that passes, unless the LMS sets its own
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
-_PLAYER_FILES = ("player.js", "player.css")
+PLAYER_FILES = ("scorm.js", "player.js", "player.css")
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,15 @@ SCORM2004 = Edition(
 _IMSSS = "http://www.imsglobal.org/xsd/imsss"
 
 
-def _player_data(module: Module, edition: Edition) -> dict[str, object]:
+def player_data(module: Module, standard: str) -> dict[str, object]:
+    """What the player shows and scores: the lessons as pages, the questions with their key."""
     pages = [
         {"chapter": chapter.title, "title": lesson.title, "content": lesson.content}
         for chapter in module.chapters
         for lesson in chapter.lessons
     ]
     return {
-        "standard": edition.name,
+        "standard": standard,
         "title": module.title,
         "passMark": PASS_MARK,
         "labels": {"true": "True", "false": "False"},
@@ -83,13 +85,14 @@ def _player_data(module: Module, edition: Edition) -> dict[str, object]:
     }
 
 
-def index_html(module: Module, edition: Edition) -> str:
+def index_html(module: Module, *, standard: str, tracker: str) -> str:
     """The player's page with the module inside it as JSON (`<` escaped so no text can close the script)."""
     template = (files("tutela.authoring.exports") / "player" / "index.html").read_text(encoding="utf-8")
-    data = json.dumps(_player_data(module, edition), ensure_ascii=False).replace("<", "\\u003c")
+    data = json.dumps(player_data(module, standard), ensure_ascii=False).replace("<", "\\u003c")
     title = module.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     language = module.language if module.language != "und" else "en"
-    return template.replace("{lang}", language).replace("{title}", title).replace("{data}", data)
+    filled = template.replace("{lang}", language).replace("{title}", title).replace("{tracker}", tracker)
+    return filled.replace("{data}", data)
 
 
 def manifest_xml(module: Module, edition: Edition) -> bytes:
@@ -127,7 +130,7 @@ def manifest_xml(module: Module, edition: Edition) -> bytes:
     scorm_type = "scormtype" if edition is SCORM12 else "scormType"
     resource = el(resources, "resource", identifier="SCO", type="webcontent", href="index.html")
     resource.set(f"{{{adlcp}}}{scorm_type}", "sco")
-    for name in ("index.html", *_PLAYER_FILES):
+    for name in ("index.html", *PLAYER_FILES):
         el(resource, "file", href=name)
     ET.indent(manifest)
     data: bytes = ET.tostring(manifest, encoding="utf-8", xml_declaration=True)
@@ -144,7 +147,7 @@ def write(module: Module, edition: Edition) -> tuple[bytes, ExportReport]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("imsmanifest.xml", manifest_xml(module, edition))
-        archive.writestr("index.html", index_html(module, edition))
-        for name in _PLAYER_FILES:
+        archive.writestr("index.html", index_html(module, standard=edition.name, tracker="scorm.js"))
+        for name in PLAYER_FILES:
             archive.writestr(name, (player / name).read_bytes())
     return buffer.getvalue(), collector.report
