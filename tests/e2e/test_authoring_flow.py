@@ -100,7 +100,7 @@ def _author_exports(page: Page) -> None:
     ).click()
     section = page.locator("#exports")
     expect(section.get_by_role("link")).to_have_text(
-        ["SCORM 1.2", "SCORM 2004 4th edition", "QTI 2.1", "QTI 3.0", "Moodle XML", "GIFT", "Aiken"]
+        ["SCORM 1.2", "SCORM 2004 4th edition", "cmi5", "QTI 2.1", "QTI 3.0", "Moodle XML", "GIFT", "Aiken"]
     )
     section.screenshot(path=str(SCREENSHOTS / "author-exports.png"))
     with page.expect_download() as download:

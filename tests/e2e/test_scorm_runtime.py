@@ -22,11 +22,10 @@ from fastapi.staticfiles import StaticFiles
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from tests.authoring.exports.checkers import require_node_tools
-from tests.authoring.exports.hostile import CITATION, hostile_module
 from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.players import answer_quiz, player_module
 from tests.support.server import serve
 from tutela.authoring.exports import export_module
-from tutela.authoring.generation.schemas import Module
 
 HARNESS = """<!doctype html>
 <html><head><meta charset="utf-8"><title>LMS</title><script src="/{runtime}.js"></script>
@@ -45,28 +44,6 @@ EDITIONS = {
 }
 
 
-def _module() -> Module:
-    lessons = [
-        {
-            "title": f"Lesson {n}",
-            "content": f"Text of lesson {n}.\n\nSecond paragraph.",
-            "citations": [CITATION],
-        }
-        for n in (1, 2, 3)
-    ]
-    chapters = [
-        {"title": "First chapter", "lessons": lessons[:2]},
-        {"title": "Second chapter", "lessons": lessons[2:]},
-    ]
-    return hostile_module().model_copy(
-        update={
-            "chapters": Module.model_validate(
-                {**hostile_module().model_dump(), "chapters": chapters}
-            ).chapters
-        }
-    )
-
-
 @pytest.fixture(scope="module", params=sorted(EDITIONS))
 def lms(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -75,7 +52,7 @@ def lms(
     tools = require_node_tools()
     edition: str = request.param
     root = tmp_path_factory.mktemp(edition)
-    zipfile.ZipFile(io.BytesIO(export_module(_module(), format_name=edition).data)).extractall(
+    zipfile.ZipFile(io.BytesIO(export_module(player_module(), format_name=edition).data)).extractall(
         root / "package"
     )
     runtime = EDITIONS[edition]["runtime"]
@@ -121,25 +98,13 @@ def _cmi(page: Page, api_name: str) -> dict[str, Any]:
     return cmi
 
 
-def _answer(frame: FrameLocator, module: Module, right: int) -> None:
-    """Answer the first `right` questions with the key and the rest wrongly."""
-    for i, q in enumerate(module.questions):
-        inputs = frame.locator(f'input[name="q{i}"]')
-        if q.type in ("fill_in_blank", "short_answer"):
-            inputs.fill(q.answer[0] if i < right else "not this")
-            continue
-        chosen = q.answer if i < right else [o for o in q.options if o not in q.answer][:1]
-        for option in chosen:
-            inputs.nth(q.options.index(option)).check()
-
-
 def test_a_learner_pages_through_resumes_and_the_runtime_records_the_result(
     browser: Browser, lms: tuple[str, str]
 ) -> None:
     edition, base_url = lms
     api_name = EDITIONS[edition]["api_name"]
     v12 = edition == "scorm12"
-    module = _module()
+    module = player_module()
 
     page, frame, problems = _launch(browser, base_url, None)
     expect(frame.locator("h3")).to_have_text("Lesson 1")
@@ -169,7 +134,7 @@ def test_a_learner_pages_through_resumes_and_the_runtime_records_the_result(
     legends = frame.locator("legend")
     expect(legends.first).to_have_text("1. " + module.questions[0].stem)  # hostile text shown as written
     right = 5 if v12 else 3  # 100 % passes; 60 % is under the 80 % pass mark
-    _answer(frame, module, right)
+    answer_quiz(frame, module, right)
     frame.get_by_role("button", name="Submit answers").click()
     expect(frame.locator("h2")).to_have_text(f"Your score: {right * 20}%")
     page.screenshot(path=str(SCREENSHOTS / f"{edition}-result.png"), full_page=True)

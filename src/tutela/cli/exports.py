@@ -14,7 +14,7 @@ from tutela.cli.common import domain_errors, main
     "--format",
     "formats",
     multiple=True,
-    help="scorm12, scorm2004, qti21, qti30, moodle_xml, gift or aiken; repeat for several (default: all).",
+    help="A format name (scorm12, scorm2004, cmi5, qti21, qti30, moodle_xml, gift, aiken); repeatable.",
 )
 @domain_errors
 def export(module_json: str, out: str, formats: tuple[str, ...]) -> None:

@@ -20,7 +20,7 @@ def test_a_generated_module_exports_in_every_format(platform: Platform) -> None:
         total = len(module["content"]["questions"])
         assert total > 0
         downloads = {}
-        for fmt in ("scorm12", "scorm2004", "qti21", "qti30", "moodle_xml", "gift", "aiken"):
+        for fmt in ("scorm12", "scorm2004", "cmi5", "qti21", "qti30", "moodle_xml", "gift", "aiken"):
             response = author.get(f"/api/modules/{module_id}/export", params={"format": fmt})
             assert response.status_code == 200, response.text
             report = json.loads(response.headers["x-tutela-export-report"])
@@ -49,7 +49,7 @@ def test_only_those_who_see_the_answer_key_export_and_formats_are_checked(platfo
         unknown = author.get(url, params={"format": "scorm3"})
         assert unknown.status_code == 400
         assert unknown.json()["error"]["message"].startswith(
-            "unknown export format 'scorm3'; use one of: scorm12, scorm2004, qti21"
+            "unknown export format 'scorm3'; use one of: scorm12, scorm2004, cmi5, qti21"
         )
         assert author.get(url).status_code == 400  # no format given
     with platform.client(org.learner) as learner:  # a draft is not the learner's to see

@@ -170,11 +170,13 @@ def test_aiken_leaves_out_a_stem_it_would_misread(module: Module) -> None:
 
 
 def test_an_unknown_format_is_refused_with_the_known_ones(module: Module) -> None:
-    with pytest.raises(UnknownFormat, match="scorm12, scorm2004, qti21, qti30, moodle_xml, gift, aiken"):
+    with pytest.raises(
+        UnknownFormat, match="scorm12, scorm2004, cmi5, qti21, qti30, moodle_xml, gift, aiken"
+    ):
         export_module(module, format_name="scorm3")
 
 
 def test_every_format_writes_an_empty_question_bank(module: Module) -> None:
     empty = module.model_copy(update={"questions": []})
-    for fmt in ("scorm12", "scorm2004", "qti21", "qti30", "moodle_xml", "gift", "aiken"):
+    for fmt in ("scorm12", "scorm2004", "cmi5", "qti21", "qti30", "moodle_xml", "gift", "aiken"):
         assert export_module(empty, format_name=fmt).report.questions_exported == 0

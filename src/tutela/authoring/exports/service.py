@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tutela.authoring.exports import aiken, gift, moodle_xml, qti, scorm
+from tutela.authoring.exports import aiken, cmi5, gift, moodle_xml, qti, scorm
 from tutela.authoring.exports.exceptions import UnknownFormat
 from tutela.authoring.exports.report import ExportReport
 from tutela.authoring.exports.text import slug
@@ -42,6 +42,7 @@ FORMATS: dict[str, Format] = {
             "application/zip",
             lambda m: scorm.write(m, scorm.SCORM2004),
         ),
+        Format("cmi5", "cmi5", ".cmi5.zip", "application/zip", cmi5.write),
         Format("qti21", "QTI 2.1", ".qti21.zip", "application/zip", lambda m: qti.write(m, qti.QTI21)),
         Format("qti30", "QTI 3.0", ".qti30.zip", "application/zip", lambda m: qti.write(m, qti.QTI30)),
         Format("moodle_xml", "Moodle XML", ".moodle.xml", "application/xml", moodle_xml.write),

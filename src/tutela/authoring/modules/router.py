@@ -490,7 +490,7 @@ def export_module(
     runtime: RuntimeDep,
     # Optional here so that a caller who may not export is refused before being told the format is missing.
     format: Annotated[
-        str, Query(description="scorm12, scorm2004, qti21, qti30, moodle_xml, gift or aiken")
+        str, Query(description="scorm12, scorm2004, cmi5, qti21, qti30, moodle_xml, gift or aiken")
     ] = "",
 ) -> Response:
     """One module as an LMS package or question bank (author, reviewers, admins); the header
