@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 import string
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.generation.schemas import Module, Question
 
 _LOOKS_LIKE_OPTION = re.compile(r"^[A-Z][).][ \t]")
 _TRUE_FALSE_LABELS = {"true": "True", "false": "False"}
 
 
-def _refusal(question: Question) -> str | None:
+def refusal(question: Question) -> str | None:
+    """Why Aiken cannot hold the question, or None."""
     if question.type not in ("single_choice", "true_false"):
         return f"Aiken has only single-answer multiple choice; {question.type} cannot be written"
     stem = " ".join(question.stem.split())
@@ -48,16 +49,9 @@ def _block(question: Question) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(module: Module) -> tuple[bytes, ExportReport]:
-    """The module's questions as an Aiken text file, and the report."""
-    collector = Collector("aiken", len(module.questions))
-    collector.note("Aiken has no feedback field: explanations and source citations are not included.")
-    blocks: list[str] = []
-    for number, question in enumerate(module.questions, start=1):
-        refusal = _refusal(question)
-        if refusal is not None:
-            collector.omit(number, question.type, refusal)
-            continue
-        blocks.append(_block(question))
-        collector.kept()
-    return "\n".join(blocks).encode("utf-8"), collector.report
+NOTES = ("Aiken has no feedback field: explanations and source citations are not included.",)
+
+
+def write(module: Module, kept: list[Numbered]) -> bytes:
+    """The kept questions as an Aiken text file."""
+    return "\n".join(_block(question) for _, question in kept).encode("utf-8")

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from importlib.resources import files
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.scorm import PASS_MARK, index_html
 from tutela.authoring.exports.text import slug, xml_safe
 from tutela.authoring.generation.schemas import Module
@@ -57,17 +57,17 @@ def course_structure(module: Module) -> bytes:
     return data + b"\n"
 
 
-def write(module: Module) -> tuple[bytes, ExportReport]:
-    """The module as a cmi5 course package (zip), and the report."""
-    collector = Collector("cmi5", len(module.questions))
-    for _ in module.questions:
-        collector.kept()
-    collector.note(f"Pass mark {round(PASS_MARK * 100)}% (masteryScore) unless the LMS sets its own.")
+NOTES = (f"Pass mark {round(PASS_MARK * 100)}% (masteryScore) unless the LMS sets its own.",)
+
+
+def write(module: Module, kept: list[Numbered]) -> bytes:
+    """The module with the kept questions as a cmi5 course package (zip)."""
     player = files("tutela.authoring.exports") / "player"
+    shown = module.model_copy(update={"questions": [question for _, question in kept]})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("cmi5.xml", course_structure(module))
-        archive.writestr("index.html", index_html(module, standard="cmi5", tracker="cmi5.js"))
+        archive.writestr("cmi5.xml", course_structure(shown))
+        archive.writestr("index.html", index_html(shown, standard="cmi5", tracker="cmi5.js"))
         for name in AU_FILES:
             archive.writestr(name, (player / name).read_bytes())
-    return buffer.getvalue(), collector.report
+    return buffer.getvalue()

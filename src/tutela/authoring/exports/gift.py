@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.text import feedback, moodle_grade, moodle_literal, share_of, split_blank
 from tutela.authoring.generation.schemas import Module, Question
 
@@ -43,7 +43,8 @@ def _choices(question: Question) -> list[str]:
     return [f"~%{right if o in question.answer else '-100'}%{escape(o)}" for o in question.options]
 
 
-def _refusal(question: Question) -> str | None:
+def refusal(question: Question) -> str | None:
+    """Why GIFT cannot hold the question, or None."""
     if question.type == "multiple_choice" and share_of(len(question.answer)) is None:
         return "Moodle's grades cannot split the mark evenly over this many right answers"
     if any(_LOOKS_LIKE_WEIGHT.match(o) for o in question.options):
@@ -63,15 +64,6 @@ def _block(number: int, question: Question) -> str:
     return f"{head}{escape(question.stem)}{{\n{answers}\n}}\n"
 
 
-def write(module: Module) -> tuple[bytes, ExportReport]:
-    """The module's questions as a GIFT file, and the report."""
-    collector = Collector("gift", len(module.questions))
-    blocks: list[str] = []
-    for number, question in enumerate(module.questions, start=1):
-        refusal = _refusal(question)
-        if refusal is not None:
-            collector.omit(number, question.type, refusal)
-            continue
-        blocks.append(_block(number, question))
-        collector.kept()
-    return "\n".join(blocks).encode("utf-8"), collector.report
+def write(module: Module, kept: list[Numbered]) -> bytes:
+    """The kept questions as a GIFT file."""
+    return "\n".join(_block(number, question) for number, question in kept).encode("utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.text import feedback, moodle_grade, moodle_literal, share_of, xml_safe
 from tutela.authoring.generation.schemas import Module, Question
 
@@ -65,18 +65,20 @@ def _question(quiz: ET.Element, number: int, question: Question) -> None:
     _answers(element, question)
 
 
-def write(module: Module) -> tuple[bytes, ExportReport]:
-    """The module's questions as a Moodle XML file, and the report."""
-    collector = Collector("moodle_xml", len(module.questions))
+def refusal(question: Question) -> str | None:
+    """Why Moodle XML cannot hold the question, or None."""
+    if question.type == "multiple_choice" and share_of(len(question.answer)) is None:
+        return "Moodle's grades cannot split the mark evenly over this many right answers"
+    return None
+
+
+def write(module: Module, kept: list[Numbered]) -> bytes:
+    """The kept questions as a Moodle XML file, in one category named after the module."""
     quiz = ET.Element("quiz")
     category = ET.SubElement(ET.SubElement(quiz, "question", type="category"), "category")
     ET.SubElement(category, "text").text = xml_safe(f"$course$/top/{module.title.replace('/', '//')}")
-    for number, question in enumerate(module.questions, start=1):
-        if question.type == "multiple_choice" and share_of(len(question.answer)) is None:
-            reason = "Moodle's grades cannot split the mark evenly over this many right answers"
-            collector.omit(number, question.type, reason)
-            continue
+    for number, question in kept:
         _question(quiz, number, question)
-        collector.kept()
     ET.indent(quiz)
-    return ET.tostring(quiz, encoding="utf-8", xml_declaration=True) + b"\n", collector.report
+    data: bytes = ET.tostring(quiz, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.text import feedback, split_blank, xml_safe
 from tutela.authoring.generation.schemas import Module, Question
 
@@ -251,15 +251,13 @@ def _document(root: ET.Element, default_namespace: str) -> bytes:
     return data + b"\n"
 
 
-def write(module: Module, version: Version) -> tuple[bytes, ExportReport]:
-    """The module's questions as a QTI content package (zip), and the report."""
-    collector = Collector(version.name, len(module.questions))
+def write(module: Module, kept: list[Numbered], version: Version) -> bytes:
+    """The kept questions as a QTI content package (zip)."""
     buffer = io.BytesIO()
-    numbers = list(range(1, len(module.questions) + 1))
+    numbers = [number for number, _ in kept]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for number, question in zip(numbers, module.questions, strict=True):
+        for number, question in kept:
             archive.writestr(f"items/Q{number}.xml", item_xml(version, number, question, module.language))
-            collector.kept()
         archive.writestr("test.xml", test_xml(version, module, numbers))
         archive.writestr("imsmanifest.xml", manifest_xml(version, module, numbers))
-    return buffer.getvalue(), collector.report
+    return buffer.getvalue()

@@ -4,8 +4,11 @@ changed behind the author's back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from pydantic import BaseModel, Field
+
+from tutela.authoring.generation.schemas import Question
 
 
 class Omission(BaseModel):
@@ -30,20 +33,31 @@ class ExportReport(BaseModel):
         return json.dumps(self.model_dump(), ensure_ascii=True, separators=(",", ":"))
 
 
-class Collector:
-    """Gathers omissions while a writer walks the questions."""
+Numbered = tuple[int, Question]  # a question and its number in the module, from 1
 
-    def __init__(self, fmt: str, total: int) -> None:
-        self.report = ExportReport(format=fmt, questions_total=total, questions_exported=0)
 
-    def omit(self, number: int, question_type: str, reason: str) -> None:
-        """Leave question `number` (from 1) out, saying why."""
-        self.report.omitted.append(Omission(question=number, type=question_type, reason=reason))
+def plan(
+    questions: list[Question], *, fmt: str, refusal: Callable[[Question], str | None], notes: tuple[str, ...]
+) -> tuple[list[Numbered], ExportReport]:
+    """The questions a format keeps, and the report naming each one it leaves out and why."""
+    kept: list[Numbered] = []
+    omitted: list[Omission] = []
+    for number, question in enumerate(questions, start=1):
+        reason = refusal(question)
+        if reason is None:
+            kept.append((number, question))
+        else:
+            omitted.append(Omission(question=number, type=question.type, reason=reason))
+    report = ExportReport(
+        format=fmt,
+        questions_total=len(questions),
+        questions_exported=len(kept),
+        omitted=omitted,
+        notes=list(notes),
+    )
+    return kept, report
 
-    def kept(self) -> None:
-        """Count one question written."""
-        self.report.questions_exported += 1
 
-    def note(self, text: str) -> None:
-        """Something true of the whole export (e.g. a format without feedback drops the citations)."""
-        self.report.notes.append(text)
+def keeps_every_question(question: Question) -> str | None:
+    """The refusal of a format that holds every question type."""
+    return None

@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib.resources import files
 
-from tutela.authoring.exports.report import Collector, ExportReport
+from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.text import slug, xml_safe
 from tutela.authoring.generation.schemas import Module
 
@@ -137,17 +137,17 @@ def manifest_xml(module: Module, edition: Edition) -> bytes:
     return data + b"\n"
 
 
-def write(module: Module, edition: Edition) -> tuple[bytes, ExportReport]:
-    """The module as a SCORM package (zip), and the report."""
-    collector = Collector(edition.name, len(module.questions))
-    for _ in module.questions:
-        collector.kept()
-    collector.note(f"Pass mark {round(PASS_MARK * 100)}% unless the LMS sets its own.")
+NOTES = (f"Pass mark {round(PASS_MARK * 100)}% unless the LMS sets its own.",)
+
+
+def write(module: Module, kept: list[Numbered], edition: Edition) -> bytes:
+    """The module with the kept questions as a SCORM package (zip)."""
     player = files("tutela.authoring.exports") / "player"
+    shown = module.model_copy(update={"questions": [question for _, question in kept]})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("imsmanifest.xml", manifest_xml(module, edition))
-        archive.writestr("index.html", index_html(module, standard=edition.name, tracker="scorm.js"))
+        archive.writestr("imsmanifest.xml", manifest_xml(shown, edition))
+        archive.writestr("index.html", index_html(shown, standard=edition.name, tracker="scorm.js"))
         for name in PLAYER_FILES:
             archive.writestr(name, (player / name).read_bytes())
-    return buffer.getvalue(), collector.report
+    return buffer.getvalue()
