@@ -21,12 +21,17 @@ from tutela.authoring.generation.schemas import Module, Question
 
 _LOOKS_LIKE_OPTION = re.compile(r"^[A-Z][).][ \t]")
 _TRUE_FALSE_LABELS = {"true": "True", "false": "False"}
+_KINDS = {
+    "multiple_choice": "multiple-answer",
+    "fill_in_blank": "fill-in-the-blank",
+    "short_answer": "short-answer",
+}
 
 
 def refusal(question: Question) -> str | None:
     """Why Aiken cannot hold the question, or None."""
     if question.type not in ("single_choice", "true_false"):
-        return f"Aiken has only single-answer multiple choice; {question.type} cannot be written"
+        return f"Aiken has only single-answer multiple choice, no {_KINDS[question.type]} questions"
     stem = " ".join(question.stem.split())
     if len(stem) < 2:
         return "Aiken readers skip lines shorter than two characters; the stem is too short"
