@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/install.sh
+source scripts/lib/node_tools.sh
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/ruff format --check --quiet src tests benchmarks scripts
 echo "== mypy"; .venv/bin/mypy src/tutela

@@ -185,6 +185,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/modules/{module_id}/cover/decision"): (REVIEWERS, {"accept": False}),
     ("GET", "/api/modules/{module_id}/cover/image"): (REVIEWERS, None),
     ("GET", "/api/modules/{module_id}/cover/proposal/image"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/export"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/state"): (REVIEWERS, {"state": "in_review"}),
     ("GET", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
     ("DELETE", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.authoring.exports.checkers import parse_gift
 from tests.e2e.conftest import ADMIN, AUTHOR, LEARNER, ORG_SLUG, SCREENSHOTS, Site
 from tests.e2e.helpers import open_section, shot, sign_in
 from tests.support.platform import PASSWORD
@@ -92,6 +93,25 @@ def _author_reviews(page: Page) -> None:
     expect(page.get_by_role("status")).to_contain_text("submitted for review")
 
 
+def _author_exports(page: Page) -> None:
+    """The review page lists the LMS formats with what each leaves out; the GIFT download parses."""
+    page.get_by_role("navigation", name="On this page").get_by_role(
+        "link", name="Export to a learning platform"
+    ).click()
+    section = page.locator("#exports")
+    expect(section.get_by_role("link")).to_have_text(
+        ["SCORM 1.2", "SCORM 2004 4th edition", "cmi5", "QTI 2.1", "QTI 3.0", "Moodle XML", "GIFT", "Aiken"]
+    )
+    section.screenshot(path=str(SCREENSHOTS / "author-exports.png"))
+    with page.expect_download() as download:
+        section.get_by_role("link", name="GIFT").click()
+    assert download.value.suggested_filename.endswith(".gift.txt")
+    gift = Path(download.value.path()).read_text(encoding="utf-8")
+    assert len(parse_gift(gift)) == int(
+        section.locator("tr", has_text="GIFT").locator("td").nth(1).inner_text().split()[0]
+    )
+
+
 def _admin_publishes(page: Page, module_id: str) -> None:
     """Choose the group and publish, with a written reason when the checks failed."""
     page.goto(f"/author/modules/{module_id}#workflow")
@@ -141,6 +161,7 @@ def test_author_to_learner(site: Site, make_page: Callable[..., Page]) -> None:
     sign_in(author, ORG_SLUG, AUTHOR)
     module_id = _author_generates(author)
     _author_reviews(author)
+    _author_exports(author)
     title = author.get_by_role("heading", level=1).inner_text()
 
     admin = make_page()

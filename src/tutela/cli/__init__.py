@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutela.cli import authoring, core, doctor, gateway, monitoring
+from tutela.cli import authoring, core, doctor, exports, gateway, monitoring
 from tutela.cli.common import main
 
 __all__ = ["main"]
@@ -10,6 +10,7 @@ _COMMANDS = (
     authoring,
     core,
     doctor,
+    exports,
     gateway,
     monitoring,
 )  # importing them registers their commands on `main`

@@ -16,6 +16,7 @@ from tutela.web.pages import (
     auth,
     authoring,
     covers,
+    exports,
     home,
     learning,
     monitoring,
@@ -67,6 +68,7 @@ for module_router in (
     review.router,
     authoring.router,
     covers.router,
+    exports.router,
     learning.router,
 ):
     router.include_router(module_router)

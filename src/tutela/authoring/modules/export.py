@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tutela.authoring.covers import service as covers
+from tutela.authoring.exports.text import slug
 from tutela.authoring.generation.markdown import render_markdown
 from tutela.authoring.modules import service
 from tutela.authoring.modules.exceptions import SourceUnavailable
@@ -41,10 +41,6 @@ One folder per module:
 """
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:60] or "module"
-
-
 def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
 
@@ -57,7 +53,7 @@ def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.md", README)
         for number, module in enumerate(modules, start=1):
-            folder = f"{number:03d}-{_slug(module.title)}"
+            folder = f"{number:03d}-{slug(module.title)}"
             content = service.read_content(runtime, db, module=module)
             metadata = {
                 "id": module.id,

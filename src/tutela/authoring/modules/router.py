@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Form, Response, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
+from tutela.authoring import exports
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.generation.schemas import ModuleChapter, Question
 from tutela.authoring.modules import export, regenerate, service, settings
@@ -453,6 +454,48 @@ def regenerate_question(
         part="questions", index=question_index, permission=Permission.GENERATE_QUESTIONS,
         engine=regenerate.regenerate_question,
     )  # fmt: skip
+
+
+def module_export(
+    runtime: Runtime, db: Session, principal: UserPrincipal, *, module_id: str, format_name: str
+) -> exports.Export:
+    """One module in an LMS format, for those who may see its answer key; audited with what was left out."""
+    who = _viewer(db, principal)
+    module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    service.require_editor(who, module)
+    exports.find_format(format_name)  # an unknown format is refused before the content is read
+    export = exports.export_module(service.read_content(runtime, db, module=module), format_name=format_name)
+    omitted = [o.question for o in export.report.omitted]
+    _audit(
+        runtime, db, principal, "module.exported", f"module:{module.id}", format=format_name, omitted=omitted
+    )
+    return export
+
+
+def export_response(export: exports.Export) -> Response:
+    """The export as a download, its report (what was left out and why) in `X-Tutela-Export-Report`."""
+    disposition = f'attachment; filename="{export.filename}"'
+    return Response(
+        content=export.data,
+        media_type=export.media_type,
+        headers={"Content-Disposition": disposition, "X-Tutela-Export-Report": export.report.header()},
+    )
+
+
+@router.get("/{module_id}/export", response_class=Response)
+def export_module(
+    module_id: str,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+    # Optional here so that a caller who may not export is refused before being told the format is missing.
+    format: Annotated[
+        str, Query(description="scorm12, scorm2004, cmi5, qti21, qti30, moodle_xml, gift or aiken")
+    ] = "",
+) -> Response:
+    """One module as an LMS package or question bank (author, reviewers, admins); the header
+    `X-Tutela-Export-Report` lists each question the format cannot express."""
+    return export_response(module_export(runtime, db, principal, module_id=module_id, format_name=format))
 
 
 @router.get("/{module_id}/checks", response_model=ReportRead)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tutela.authoring import exports
 from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, ModuleLesson, Question
 from tutela.authoring.modules import router as modules_api
@@ -340,6 +341,7 @@ def _review_page(
             "may_generate_questions": may_generate_questions,
             "cover": covers_api.read_cover(module_id, page.principal, db, runtime),
             "true_false": TRUE_FALSE_OPTIONS,
+            "exports": exports.coverage(content),
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
             "errors": errors or {},
             "values": values or {},
