@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tutela.authoring.learning.router import router as learning_router
 from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
@@ -40,6 +41,7 @@ def include_routers(app: FastAPI) -> None:
         documents_router,
         modules_router,
         publishing_router,
+        learning_router,
         prompts_router,
     ):
         app.include_router(router)

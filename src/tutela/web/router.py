@@ -22,6 +22,7 @@ from tutela.web.pages import (
     people,
     platform,
     prompts,
+    quiz,
     review,
     safety,
 )
@@ -66,5 +67,6 @@ for module_router in (
     review.router,
     authoring.router,
     learning.router,
+    quiz.router,
 ):
     router.include_router(module_router)

@@ -542,7 +542,8 @@ def is_correct(question_type: str, key: list[str], given: list[str]) -> bool:
 def take_quiz(
     db: Session, *, module: Module, content: ModuleContent, user_id: str, answers: list[list[str]]
 ) -> tuple[Attempt, list[bool]]:
-    """Score a learner's answers to a published module's quiz and record them."""
+    """Score a learner's answers to a published module's quiz and record them, passed when the score
+    reaches the module's pass mark."""
     from tutela.authoring.modules.exceptions import WrongState
     from tutela.errors import InvalidInput
 
@@ -563,6 +564,7 @@ def take_quiz(
         correct=correct,
         total=total,
         score=round(correct / total, 4) if total else 0.0,
+        passed=total == 0 or correct * 100 >= module.pass_mark * total,
     )
     db.add(attempt)
     db.flush()

@@ -1,4 +1,5 @@
-"""The home page: who you are, what your roles let you do, and where to go."""
+"""The home page: who you are, your modules and your progress in them, what your roles let you do, and where
+to go."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from tutela.core.auth.dependencies import RuntimeDep
 from tutela.web.labels import PERMISSION_LABELS, ROLE_LABELS
+from tutela.web.pages.learning import published_cards
 from tutela.web.routing import page_router
 from tutela.web.session import session_kind, user_page
 from tutela.web.templating import render
@@ -20,6 +22,8 @@ def home(request: Request, runtime: RuntimeDep) -> Response:
     if session_kind(request) == "staff":
         return RedirectResponse("/platform", status_code=303)
     page = user_page(request, runtime)
+    with runtime.region_session(page.principal.org_id) as db:
+        cards = published_cards(db, runtime, page)
     return render(
         request,
         "home.html",
@@ -27,5 +31,6 @@ def home(request: Request, runtime: RuntimeDep) -> Response:
             "title": "Home",
             "roles": [ROLE_LABELS[r] for r in sorted(page.roles, key=list(ROLE_LABELS).index)],
             "granted": [label for p, label in PERMISSION_LABELS.items() if p in page.granted],
+            "modules": cards,
         },
     )
