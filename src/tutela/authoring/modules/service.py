@@ -356,6 +356,14 @@ def get_job(db: Session, *, org_id: str, who: Viewer, job_id: str) -> AuthoringJ
     return job
 
 
+def jobs_in_progress(db: Session, *, org_id: str, user_id: str) -> list[AuthoringJob]:
+    """The user's generations still queued or running, oldest first."""
+    stmt = scoped(AuthoringJob, org_id).where(
+        AuthoringJob.created_by == user_id, AuthoringJob.status.in_(("queued", "running"))
+    )
+    return list(db.scalars(stmt.order_by(AuthoringJob.created_at)))
+
+
 # --- modules ----------------------------------------------------------------------------------------
 
 
