@@ -165,6 +165,18 @@ def test_a_learner_reads_every_lesson_passes_the_quiz_and_completes(
         progress = ok(api.get(f"/api/modules/{module_id}/progress"))
     assert progress["completed"] is True and progress["lessons_seen"] == list(range(total))
 
+    # The admin's view: the group's completion as bars, counts only.
+    admin = make_page()
+    sign_in(admin, ORG_SLUG, ADMIN)
+    admin.goto("/author/completion")
+    report = admin.locator("section.card").filter(has_text=title)
+    expect(report.get_by_role("heading", name=GROUP)).to_be_visible()
+    expect(report.get_by_role("meter", name="Completed").first).to_have_attribute("value", "1")
+    expect(report).to_contain_text("1 of 1 (100%)")
+    assert PLAYER not in admin.content()
+    _at_both_widths(admin, "completion")
+    shot(admin, "completion")
+
 
 def test_the_player_works_without_javascript(course: dict[str, Any], browser: Browser, site: Site) -> None:
     context = browser.new_context(

@@ -15,6 +15,7 @@ from tutela.web.pages import (
     audit,
     auth,
     authoring,
+    completion,
     home,
     learning,
     monitoring,
@@ -66,6 +67,7 @@ for module_router in (
     monitoring.router,
     review.router,
     authoring.router,
+    completion.router,
     learning.router,
     quiz.router,
 ):

@@ -80,6 +80,14 @@ def test_lessons_seen_resume_pass_mark_and_completion(platform: Platform) -> Non
         assert done["completed"] is True and done["percent"] == 100 and done["completed_at"] is not None
         assert done["current_lesson"] == total - 1
 
+        # The author sees counts per group (no names); the learner may not.
+        report = ok(author.get(f"/api/modules/{module_id}/completion"))
+        assert [(g["name"], g["learners"], g["started"], g["completed"]) for g in report["groups"]] == [
+            ("Sales", 1, 1, 1)
+        ]
+        assert (report["learners"], report["completed"]) == (1, 1)
+        assert learner.get(f"/api/modules/{module_id}/completion").status_code == 403
+
         # Progress is per learner: the author has none; someone outside the groups gets the 404.
         assert ok(author.get(f"/api/modules/{module_id}/progress"))["lessons_seen"] == []
         assert outsider.get(f"/api/modules/{module_id}/progress").status_code == 404

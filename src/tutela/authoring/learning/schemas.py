@@ -26,3 +26,19 @@ class ProgressRead(BaseModel):
     completed: bool
     completed_at: datetime | None
     quiz_passed_at: datetime | None
+
+
+class GroupCompletion(BaseModel):
+    group_id: str
+    name: str
+    learners: int = Field(description="members of the group (any role)")
+    started: int = Field(description="of them, how many opened a lesson or took the quiz")
+    completed: int
+
+
+class CompletionRead(BaseModel):
+    module_id: str
+    groups: list[GroupCompletion] = Field(description="each group the module is published to")
+    learners: int = Field(description="people in any of those groups, each counted once")
+    started: int
+    completed: int

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.learning.models import Progress
-from tutela.authoring.learning.schemas import ProgressRead
+from tutela.authoring.learning.schemas import CompletionRead, GroupCompletion, ProgressRead
+from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.exceptions import WrongState
 from tutela.authoring.modules.models import Attempt, Module
+from tutela.core.groups import service as groups
 from tutela.errors import InvalidInput
 from tutela.storage.db import utcnow
 from tutela.storage.tenancy import scoped
@@ -99,4 +101,36 @@ def read(module: Module, content: ModuleContent, progress: Progress | None, *, u
         completed=progress is not None and progress.completed_at is not None,
         completed_at=progress.completed_at if progress else None,
         quiz_passed_at=progress.quiz_passed_at if progress else None,
+    )
+
+
+def completion(db: Session, *, module: Module) -> CompletionRead:
+    """How far the members of each group the module is published to have got: counts only, no names."""
+    rows = {
+        p.user_id: p
+        for p in db.scalars(scoped(Progress, module.org_id).where(Progress.module_id == module.id))
+    }
+    per_group, everyone = [], set()
+    for group_id in modules.module_groups(db, org_id=module.org_id, module_id=module.id):
+        group = groups.get(db, org_id=module.org_id, group_id=group_id)
+        people = {m.user_id for m in groups.members(db, org_id=module.org_id, group_id=group_id)}
+        everyone |= people
+        per_group.append(_counts(group_id, group.name, people, rows))
+    total = _counts("", "", everyone, rows)
+    return CompletionRead(
+        module_id=module.id,
+        groups=sorted(per_group, key=lambda g: g.name.casefold()),
+        learners=total.learners,
+        started=total.started,
+        completed=total.completed,
+    )
+
+
+def _counts(group_id: str, name: str, people: set[str], rows: dict[str, Progress]) -> GroupCompletion:
+    return GroupCompletion(
+        group_id=group_id,
+        name=name,
+        learners=len(people),
+        started=sum(1 for u in people if u in rows),
+        completed=sum(1 for u in people if u in rows and rows[u].completed_at is not None),
     )

@@ -119,9 +119,7 @@ def require_deleter(who: Viewer, module: Module) -> None:
     with publish rights; a draft that never was, by whoever may edit it."""
     require_editor(who, module)
     if module.published_at is not None and not (who.reviewer or who.admin):
-        raise PermissionDenied(
-            "only a reviewer (content.review_publish) or an admin may delete a module that was published"
-        )
+        raise PermissionDenied("only a reviewer or an admin may delete a module that was published")
 
 
 # --- encrypted JSON ---------------------------------------------------------------------------------
