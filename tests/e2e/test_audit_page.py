@@ -1,6 +1,6 @@
 """The audit log as an admin reads it: actions in words (with their code), people and platform staff by
 name rather than ids, details as a short list (folded when long), at 1280 and 375 px with axe-core finding
-nothing, the scrolling table reachable by keyboard."""
+nothing, the scrolling table reachable by keyboard, the grouped navigation two rows high on a phone."""
 
 from __future__ import annotations
 
@@ -75,6 +75,8 @@ def test_the_audit_log_reads_in_words_at_both_widths(make_page: Callable[..., Pa
     shot(page, "audit-readable")
     page.set_viewport_size({"width": 375, "height": 812})
     assert_accessible(page, "audit log at 375 px")
+    nav = page.get_by_role("navigation", name="Main").bounding_box()
+    assert nav is not None and nav["height"] < 140, f"the navigation takes {nav} at 375 px"  # two rows
     region = page.get_by_role("region", name="Audit entries, newest first")
     region.focus()
     expect(region).to_be_focused()
