@@ -70,3 +70,23 @@ def test_an_empty_list_of_terms_asks_for_one_entry() -> None:
     with pytest.raises(ValidationError) as caught:
         ForbiddenTerms.model_validate({"kind": "forbidden_terms", "terms": []})
     assert field_errors(caught.value) == {"terms": "Give at least 1 entry."}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        {"type": "fill_in_blank", "stem": "No blank here", "options": [], "answer": ["x"]},
+        {"type": "short_answer", "stem": "Why?", "options": ["a"], "answer": ["x"]},
+        {"type": "true_false", "stem": "Is it?", "options": ["yes", "no"], "answer": ["yes"]},
+        {"type": "single_choice", "stem": "Which?", "options": ["a", "b", "c"], "answer": ["a", "b"]},
+        {"type": "multiple_choice", "stem": "Which?", "options": ["a"], "answer": ["a"]},
+    ],
+)
+def test_a_question_of_the_wrong_shape_is_explained_in_words(question: dict[str, Any]) -> None:
+    from tutela.authoring.generation.schemas import Question
+
+    body = question | {"explanation": "Because.", "citation": {"page": 1, "quote": "x"}}
+    with pytest.raises(ValidationError) as caught:
+        Question.model_validate(body)
+    for message in field_errors(caught.value).values():
+        assert not JARGON.search(message), message

@@ -78,7 +78,7 @@ def _quiz_page(
 def _opened_quiz(runtime: Runtime, page: UserPage, module_id: str) -> Opened:
     opened = open_module(runtime, page, module_id)
     if opened.module.state != "published" or not _questions(opened.module):
-        raise NotFound(f"module {module_id!r} has no quiz open")
+        raise NotFound("this module has no quiz open")
     return opened
 
 
