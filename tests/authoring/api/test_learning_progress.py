@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tests.authoring.api.support import INJECTION, generate, new_org, ok
+from tests.authoring.api.support import INJECTION, count_rows, generate, new_org, ok
 from tests.support.platform import Platform
 
 
@@ -100,6 +100,11 @@ def test_lessons_seen_resume_pass_mark_and_completion(platform: Platform) -> Non
             {"m": module_id},
         ).all()
     assert [(r[0], r[2] is not None) for r in rows] == [(org.learner_id, True)]
+
+    # Deleting the module deletes every learner's progress with it.
+    with platform.client(org.admin) as admin:
+        ok(admin.delete(f"/api/modules/{module_id}"), 204)
+    assert count_rows(platform, org.org_id, "learning_progress", "module_id", module_id) == 0
 
 
 def test_another_organizations_admin_cannot_read_or_write_progress(platform: Platform) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
+from tutela.authoring.learning.models import Progress
 from tutela.authoring.modules import settings
 from tutela.authoring.modules.checks import Report, run_checks
 from tutela.authoring.modules.exceptions import (
@@ -510,13 +511,13 @@ def read_report(runtime: Runtime, db: Session, *, module: Module) -> tuple[Check
 
 
 def delete_module(runtime: Runtime, db: Session, *, module: Module) -> None:
-    """Delete a module and everything derived from it: content, checks, attempts, visibility, jobs — and its
-    source document (PDF and extraction) when no other module was made from it."""
+    """Delete a module and everything derived from it: content, checks, attempts, learners' progress,
+    visibility, jobs — and its source document (PDF and extraction) when no other module was made from it."""
     org_id = module.org_id
     report = db.scalars(scoped(CheckReport, org_id).where(CheckReport.module_id == module.id)).one_or_none()
     findings = report.findings_object_id if report is not None else None
     content, module.content_object_id = module.content_object_id, None
-    for model in (Attempt, ModuleGroup, CheckReport, AuthoringJob):
+    for model in (Attempt, Progress, ModuleGroup, CheckReport, AuthoringJob):
         column: Any = model.module_id
         db.execute(delete(model).where(model.org_id == org_id, column == module.id))
     db.flush()
