@@ -15,4 +15,5 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
     || echo "chromium could not be installed: browser tests are skipped (and fail in CI)"
 fi
+source scripts/lib/install_browser_tests.sh
 echo "== pytest"; exec .venv/bin/pytest -n "${TUTELA_TEST_WORKERS:-3}" "$@"

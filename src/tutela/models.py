@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tutela.authoring.covers import models as authoring_cover_models
+from tutela.authoring.learning import models as learning_models
 from tutela.authoring.modules import models as authoring_module_models
 from tutela.authoring.prompts import models as authoring_prompt_models
 from tutela.core.audit import models as audit_models
@@ -40,6 +41,7 @@ _LOADED = (
     authoring_prompt_models,
     authoring_module_models,
     authoring_cover_models,
+    learning_models,
     safety_models,
     policy_models,
     safety_service_models,

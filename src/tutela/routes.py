@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tutela.authoring.covers.router import router as covers_router
+from tutela.authoring.learning.router import router as learning_router
 from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
@@ -42,6 +43,7 @@ def include_routers(app: FastAPI) -> None:
         modules_router,
         covers_router,
         publishing_router,
+        learning_router,
         prompts_router,
     ):
         app.include_router(router)

@@ -191,6 +191,9 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/attempts"): (REVIEWERS, {"answers": []}),
     ("GET", "/api/modules/{module_id}/attempts"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/progress"): (REVIEWERS, None),
+    ("POST", "/api/modules/{module_id}/progress"): (REVIEWERS, {"lesson": 0}),
+    ("GET", "/api/modules/{module_id}/completion"): (REVIEWERS, None),
     ("GET", "/api/prompts"): (GENERATORS, None),
     ("POST", "/api/prompts"): (ADMINS, {"name": "x"}),  # prompts.edit
     ("GET", "/api/prompts/{template_id}"): (GENERATORS, None),

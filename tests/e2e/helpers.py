@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import SCREENSHOTS
@@ -35,3 +40,39 @@ def open_section(page: Page, name: str) -> None:
     link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
     link.click()
     expect(link).to_have_attribute("aria-current", "page")
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@cache
+def _axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is required in CI at {AXE} (scripts/test.sh installs it)")
+        pytest.skip(f"axe-core is not installed at {AXE} (npm install --prefix tests/e2e)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Run axe-core (WCAG 2.1 A and AA, and best practices) on the page as it is; one line per problem.
+
+    The script is evaluated through the browser's debugging protocol, so the page's Content-Security-Policy
+    (which forbids inline scripts) stays as strict as it is for people."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(
+                v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(" ")).join(", ")})`
+            );
+        }"""
+    )
+    return [str(line) for line in found]
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """axe-core finds no violation on the page (named in the message)."""
+    problems = axe_violations(page)
+    assert not problems, f"{name}: {problems}"

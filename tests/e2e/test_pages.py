@@ -16,17 +16,17 @@ from tutela.core.auth.dependencies import SESSION_COOKIE
 from tutela.core.directory.models import StaffToken
 from tutela.core.permissions.roles import StaffRole
 
-ADMIN_SECTIONS = [
+ADMIN_SECTIONS = [  # grouped: people, AI, safety, records
     "Users",
     "Groups",
     "Permissions",
     "AI features",
     "AI resources",
-    "Audit log",
     "Prompt templates",
     "Content policies",
     "Content filters",
     "Abuse monitoring",
+    "Audit log",
     "Export",
 ]
 

@@ -21,3 +21,65 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COACH: "Coach",
     Role.ADMIN: "Admin",
 }
+
+# What each audit action means, in the words of the audit log page (an action missing here is shown by a
+# wording made from its code, e.g. "module.quiz_settings_set" → "Module: quiz settings set").
+ACTION_LABELS: dict[str, str] = {
+    "ai.deployment_created": "Model deployment created",
+    "ai.deployment_deleted": "Model deployment deleted",
+    "ai.key_created": "AI key created",
+    "ai.key_revoked": "AI key revoked",
+    "ai.resource_created": "AI resource created",
+    "auth.signed_in": "Signed in",
+    "document.downloaded": "Source PDF downloaded",
+    "document.uploaded": "PDF uploaded",
+    "group.created": "Group created",
+    "membership.removed": "Removed from a group",
+    "membership.set": "Role in a group set",
+    "module.publish_override": "Published although checks failed",
+    "module.source_pdf_deleted": "Source PDF deleted",
+    "module.state_changed": "Module state changed",
+    "module.quiz_settings_set": "Quiz settings changed",
+    "module.attachment_set": "Source PDF offered or withdrawn",
+    "modules.exported": "Modules exported",
+    "monitoring.access_approved": "Access to flagged content approved",
+    "monitoring.access_requested": "Access to flagged content requested",
+    "monitoring.content_read": "Flagged content read",
+    "monitoring.opt_out_approved": "Abuse-monitoring opt-out approved",
+    "monitoring.opt_out_requested": "Abuse-monitoring opt-out requested",
+    "monitoring.outcome_recorded": "Review outcome recorded",
+    "monitoring.purged": "Monitoring records purged",
+    "monitoring.retention_changed": "Monitoring retention changed",
+    "org.ai_switched": "AI features switched on or off",
+    "org.authoring_document_filter_changed": "Upload content filter changed",
+    "org.created": "Organization created",
+    "permissions.changed": "Permissions changed",
+    "policies.rule_created": "Content policy rule created",
+    "policies.rule_deleted": "Content policy rule deleted",
+    "policies.rule_updated": "Content policy rule changed",
+    "prompt.created": "Prompt template created",
+    "prompt.versioned": "Prompt template changed",
+    "safety.blocklist_created": "Blocklist created",
+    "safety.blocklist_deleted": "Blocklist deleted",
+    "safety.blocklist_item_added": "Blocklist term added",
+    "safety.blocklist_item_removed": "Blocklist term removed",
+    "safety.content_filter_updated": "Content filter changed",
+    "token.created": "API token created",
+    "token.revoked": "API token revoked",
+    "user.activated": "User activated or deactivated",
+    "user.created": "User created",
+    "user.unlocked": "User unlocked",
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    area, _, what = action.partition(".")
+    return f"{area.capitalize()}: {what.replace('_', ' ')}" if what else action.replace("_", " ").capitalize()
+
+
+def detail_label(key: str) -> str:
+    """An audit detail's key in words ("override_reason" → "Override reason")."""
+    return key.replace("_", " ").capitalize()

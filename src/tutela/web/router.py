@@ -15,6 +15,7 @@ from tutela.web.pages import (
     audit,
     auth,
     authoring,
+    completion,
     covers,
     exports,
     home,
@@ -24,6 +25,7 @@ from tutela.web.pages import (
     people,
     platform,
     prompts,
+    quiz,
     review,
     safety,
 )
@@ -69,6 +71,8 @@ for module_router in (
     authoring.router,
     covers.router,
     exports.router,
+    completion.router,
     learning.router,
+    quiz.router,
 ):
     router.include_router(module_router)

@@ -125,22 +125,62 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _plural(count: object, one: str, many: str) -> str:
+    number = f"{count:,}" if isinstance(count, int) else str(count)
+    return f"{number} {one if count == 1 else many}"
+
+
+# Pydantic's problem types in words for people; its own messages ("List should have at least 1 item after
+# validation, not 0.") never reach a page. Each takes the problem's context (limits such as min_length).
+PLAIN_PROBLEMS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "missing": lambda ctx: "this field is required",
+    "string_too_short": lambda ctx: (
+        "this field is required"
+        if ctx.get("min_length") == 1
+        else f"write at least {_plural(ctx.get('min_length'), 'character', 'characters')}"
+    ),
+    "string_too_long": lambda ctx: f"keep it to {_plural(ctx.get('max_length'), 'character', 'characters')}",
+    "too_short": lambda ctx: f"give at least {_plural(ctx.get('min_length'), 'entry', 'entries')}",
+    "too_long": lambda ctx: f"give at most {_plural(ctx.get('max_length'), 'entry', 'entries')}",
+    "int_parsing": lambda ctx: "enter a whole number",
+    "int_type": lambda ctx: "enter a whole number",
+    "int_from_float": lambda ctx: "enter a whole number",
+    "float_parsing": lambda ctx: "enter a number",
+    "float_type": lambda ctx: "enter a number",
+    "greater_than_equal": lambda ctx: f"enter {ctx.get('ge')} or more",
+    "greater_than": lambda ctx: f"enter more than {ctx.get('gt')}",
+    "less_than_equal": lambda ctx: f"enter {ctx.get('le')} or less",
+    "less_than": lambda ctx: f"enter less than {ctx.get('lt')}",
+    "literal_error": lambda ctx: "choose one of the options offered",
+    "enum": lambda ctx: "choose one of the options offered",
+    "bool_parsing": lambda ctx: "choose yes or no",
+    "bool_type": lambda ctx: "choose yes or no",
+    "string_pattern_mismatch": lambda ctx: "this is not in the expected form",
+    "extra_forbidden": lambda ctx: "reload the page and try again: the form sent a field it should not",
+    "url_parsing": lambda ctx: "enter a full web address, like https://example.com",
+    "url_scheme": lambda ctx: "enter a web address starting with https://",
+}
+
+
+def plain_problem(problem: Mapping[str, Any]) -> str:
+    """One Pydantic problem as a sentence for people (our own validators' messages are kept as written)."""
+    kind = str(problem.get("type", ""))
+    if kind == "value_error":
+        return sentence(str(problem.get("msg", "")).removeprefix("Value error, "))
+    words = PLAIN_PROBLEMS.get(kind)
+    return sentence(words(dict(problem.get("ctx") or {})) if words else "this value is not valid")
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic's problems as one plain sentence per field."""
     errors: dict[str, str] = {}
     for problem in exc.errors():
         field = ".".join(str(p) for p in problem.get("loc", ())) or "form"
-        kind = problem.get("type", "")
-        if kind == "missing" or (
-            kind == "string_too_short" and problem.get("ctx", {}).get("min_length") == 1
-        ):
-            message = "this field is required"
-        elif kind == "value_error" and field == "email":
-            message = "enter a valid email address, like name@example.com"
+        if problem.get("type") == "value_error" and field == "email":
+            message = "Enter a valid email address, like name@example.com."
         else:
-            message = str(problem.get("msg", "this value is not valid"))
-            message = message.removeprefix("Value error, ")
-        errors.setdefault(field, sentence(message))
+            message = plain_problem(problem)
+        errors.setdefault(field, message)
     return errors
 
 

@@ -54,7 +54,7 @@ class SourceRange(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.last_page < self.first_page:
-            raise ValueError("last_page comes before first_page")
+            raise ValueError("the last page comes before the first page")
         return self
 
 
@@ -119,25 +119,36 @@ class Question(_Strict):
         return self
 
 
+# Question types as an author reads them in an error message.
+QUESTION_WORDS = {
+    "single_choice": "a single-choice question",
+    "multiple_choice": "a multiple-choice question",
+    "true_false": "a true/false question",
+    "fill_in_blank": "a fill-in-the-blank question",
+    "short_answer": "a short-answer question",
+}
+
+
 def _check_shape(q: Question) -> None:
+    kind = QUESTION_WORDS[q.type]
     if q.type in ("fill_in_blank", "short_answer"):
         if q.options:
-            raise ValueError(f"{q.type} takes no options")
+            raise ValueError(f"{kind} takes no options")
         if q.type == "fill_in_blank" and BLANK not in q.stem:
-            raise ValueError(f"fill_in_blank stem must contain {BLANK!r}")
+            raise ValueError(f"{kind} must contain {BLANK!r} in its text")
         return
     if q.type == "true_false":
         if tuple(q.options) != TRUE_FALSE_OPTIONS:
-            raise ValueError(f"true_false options must be {list(TRUE_FALSE_OPTIONS)}")
+            raise ValueError(f"{kind} has exactly the options {' and '.join(TRUE_FALSE_OPTIONS)}")
         if len(q.answer) != 1:
-            raise ValueError("true_false takes exactly one answer")
+            raise ValueError(f"{kind} takes exactly one answer")
     minimum = 3 if q.type == "single_choice" else 2
     if q.type != "true_false" and len(q.options) < minimum:
-        raise ValueError(f"{q.type} needs at least {minimum} options")
+        raise ValueError(f"{kind} needs at least {minimum} options")
     if not set(q.answer) <= set(q.options):
         raise ValueError("every answer must be one of the options")
     if q.type == "single_choice" and len(q.answer) != 1:
-        raise ValueError("single_choice takes exactly one answer")
+        raise ValueError(f"{kind} takes exactly one answer")
 
 
 class QuestionSet(_Strict):

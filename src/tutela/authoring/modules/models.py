@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutela.storage.db import ID_LENGTH, IdMixin, RegionBase, TimestampMixin, UTCDateTime, utcnow
@@ -69,6 +80,10 @@ class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     overridden_by: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
     # The generation job that made it: unique, so a job can never make two modules, even if two workers race.
     job_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    # The author's quiz settings: the score (percent) that passes, and "all" questions on one page or "one"
+    # question at a time.
+    pass_mark: Mapped[int] = mapped_column(Integer, default=80, server_default="80")
+    quiz_mode: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
 
 
 class ModuleGroup(RegionBase, IdMixin, TenantMixin, TimestampMixin):
@@ -116,6 +131,8 @@ class Attempt(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     correct: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
+    # Whether the score reached the module's pass mark as it was when the attempt was made.
+    passed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):

@@ -141,6 +141,8 @@ def module_read(runtime: Runtime, db: Session, *, module: Module, who: service.V
         attachment_available=module.attach_source and doc is not None and doc.pdf_object_id is not None,
         group_ids=service.module_groups(db, org_id=module.org_id, module_id=module.id) if staff else [],
         checks_passed=checks_passed,
+        pass_mark=module.pass_mark,
+        quiz_mode=module.quiz_mode,
         override_reason=module.override_reason if staff else None,
         content=content.model_dump(mode="json") if staff else learner_view(content),
     )
@@ -316,7 +318,8 @@ def replace_content(
 def patch_module(
     module_id: str, body: ModulePatch, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> ModuleRead:
-    """Change the title, summary, learning objectives, or whether the source PDF is attached."""
+    """Change the title, summary, learning objectives, whether the source PDF is attached, or the quiz's
+    pass mark and mode (these two at any time; past attempts keep their verdict)."""
     who = _viewer(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
@@ -330,7 +333,12 @@ def patch_module(
             f"module:{module.id}",
             attached=body.attach_source,
         )
-    changes = body.model_dump(exclude_none=True, exclude={"attach_source"})
+    settings = body.model_dump(exclude_none=True, include={"pass_mark", "quiz_mode"})
+    if any(getattr(module, name) != value for name, value in settings.items()):
+        for name, value in settings.items():
+            setattr(module, name, value)
+        _audit(runtime, db, principal, "module.quiz_settings_set", f"module:{module.id}", **settings)
+    changes = body.model_dump(exclude_none=True, exclude={"attach_source", "pass_mark", "quiz_mode"})
     if not changes:
         db.flush()
         return module_read(runtime, db, module=module, who=who)

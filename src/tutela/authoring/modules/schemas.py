@@ -12,6 +12,7 @@ from tutela.authoring.modules.checks import CheckNote
 from tutela.core.schemas import Body, Read
 
 State = Literal["draft", "in_review", "published", "archived"]
+QuizMode = Literal["all", "one"]  # every question on one page, or one question at a time
 
 
 class DocumentRead(Read):
@@ -75,6 +76,8 @@ class ModuleRead(ModuleSummary):
     group_ids: list[str]
     checks_passed: bool | None
     override_reason: str | None
+    pass_mark: int = Field(description="the quiz score, in percent, that passes")
+    quiz_mode: QuizMode
     content: dict[str, Any] = Field(description="module.json; learners get questions without the answer key")
 
 
@@ -83,6 +86,8 @@ class ModulePatch(Body):
     summary: str | None = Field(default=None, max_length=20_000)
     learning_objectives: list[str] | None = None
     attach_source: bool | None = Field(default=None, description="offer the source PDF in the summary")
+    pass_mark: int | None = Field(default=None, ge=0, le=100, description="quiz score in percent that passes")
+    quiz_mode: QuizMode | None = Field(default=None, description="all questions at once, or one at a time")
 
 
 class RegenerateRequest(Body):
@@ -119,6 +124,7 @@ class AttemptRead(Read):
     correct: int
     total: int
     score: float
+    passed: bool = Field(description="the score reached the pass mark of the time")
     created_at: datetime
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tutela.authoring.covers import service as covers
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
+from tutela.authoring.learning.models import Progress
 from tutela.authoring.modules import settings
 from tutela.authoring.modules.checks import Report, run_checks
 from tutela.authoring.modules.exceptions import (
@@ -120,9 +121,7 @@ def require_deleter(who: Viewer, module: Module) -> None:
     with publish rights; a draft that never was, by whoever may edit it."""
     require_editor(who, module)
     if module.published_at is not None and not (who.reviewer or who.admin):
-        raise PermissionDenied(
-            "only a reviewer (content.review_publish) or an admin may delete a module that was published"
-        )
+        raise PermissionDenied("only a reviewer or an admin may delete a module that was published")
 
 
 # --- encrypted JSON ---------------------------------------------------------------------------------
@@ -357,6 +356,14 @@ def get_job(db: Session, *, org_id: str, who: Viewer, job_id: str) -> AuthoringJ
     return job
 
 
+def jobs_in_progress(db: Session, *, org_id: str, user_id: str) -> list[AuthoringJob]:
+    """The user's generations still queued or running, oldest first."""
+    stmt = scoped(AuthoringJob, org_id).where(
+        AuthoringJob.created_by == user_id, AuthoringJob.status.in_(("queued", "running"))
+    )
+    return list(db.scalars(stmt.order_by(AuthoringJob.created_at)))
+
+
 # --- modules ----------------------------------------------------------------------------------------
 
 
@@ -505,14 +512,14 @@ def read_report(runtime: Runtime, db: Session, *, module: Module) -> tuple[Check
 
 
 def delete_module(runtime: Runtime, db: Session, *, module: Module) -> None:
-    """Delete a module and everything derived from it: content, cover, checks, attempts, visibility, jobs —
-    and its source document (PDF and extraction) when no other module was made from it."""
+    """Delete a module and everything derived from it: content, cover, checks, attempts, learners' progress,
+    visibility, jobs — and its source document (PDF and extraction) when no other module was made from it."""
     org_id = module.org_id
     report = db.scalars(scoped(CheckReport, org_id).where(CheckReport.module_id == module.id)).one_or_none()
     findings = report.findings_object_id if report is not None else None
     content, module.content_object_id = module.content_object_id, None
     covers.delete_covers(runtime, db, module=module)
-    for model in (Attempt, ModuleGroup, CheckReport, AuthoringJob):
+    for model in (Attempt, Progress, ModuleGroup, CheckReport, AuthoringJob):
         column: Any = model.module_id
         db.execute(delete(model).where(model.org_id == org_id, column == module.id))
     db.flush()
@@ -544,7 +551,8 @@ def is_correct(question_type: str, key: list[str], given: list[str]) -> bool:
 def take_quiz(
     db: Session, *, module: Module, content: ModuleContent, user_id: str, answers: list[list[str]]
 ) -> tuple[Attempt, list[bool]]:
-    """Score a learner's answers to a published module's quiz and record them."""
+    """Score a learner's answers to a published module's quiz and record them, passed when the score
+    reaches the module's pass mark."""
     from tutela.authoring.modules.exceptions import WrongState
     from tutela.errors import InvalidInput
 
@@ -565,6 +573,7 @@ def take_quiz(
         correct=correct,
         total=total,
         score=round(correct / total, 4) if total else 0.0,
+        passed=total == 0 or correct * 100 >= module.pass_mark * total,
     )
     db.add(attempt)
     db.flush()

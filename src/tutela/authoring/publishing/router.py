@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from tutela.authoring.learning import service as learning
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.router import module_read, pdf_response
 from tutela.authoring.modules.schemas import (
@@ -81,13 +82,15 @@ def delete_attachment(module_id: str, principal: CurrentUser, db: RegionDB, runt
 def take_quiz(
     module_id: str, body: AttemptCreate, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> AttemptResult:
-    """Answer the quiz of a published module: the answers and the score are recorded, the key is returned."""
+    """Answer the quiz of a published module: the answers, the score and whether it passed are recorded
+    (towards the caller's completion), the key is returned."""
     who = modules.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
     module = modules.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     content = modules.read_content(runtime, db, module=module)
     attempt, verdicts = modules.take_quiz(
         db, module=module, content=content, user_id=principal.user_id, answers=body.answers
     )
+    learning.record_attempt(db, module=module, content=content, attempt=attempt)
     key = [
         {"answer": q.answer, "explanation": q.explanation, "citation": q.citation.model_dump()}
         for q in content.questions

@@ -94,7 +94,8 @@ def _check_or_override(db: Session, *, module: Module, who: modules.Viewer, reas
         return
     if not (reason and reason.strip()):
         raise ChecksFailed(
-            "the module's checks found errors; fix them, or an admin may publish with an override_reason"
+            "the module's checks found errors: fix them, "
+            "or an admin may publish it anyway with a written reason"
         )
     if not who.admin:
         raise AdminOnly("only an organization admin may publish a module whose checks failed")

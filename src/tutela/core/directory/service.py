@@ -65,3 +65,8 @@ def remove(db: Session, *, org_id: str) -> None:
 def find_staff(db: Session, *, email: str) -> StaffMember | None:
     """A staff member by email."""
     return db.scalars(select(StaffMember).where(StaffMember.email == email.lower())).one_or_none()
+
+
+def staff_emails(db: Session) -> dict[str, str]:
+    """Every platform staff member's email by id (how the audit log names the staff who acted)."""
+    return {m.id: m.email for m in db.scalars(select(StaffMember))}

@@ -66,6 +66,18 @@ def allows(db: Session, *, org_id: str, user_id: str, permission: Permission) ->
     return any(db.scalars(stmt))
 
 
+def holders(db: Session, *, org_id: str, permission: Permission) -> list[User]:
+    """The active users whose roles grant the permission (e.g. who may publish), by name."""
+    granted = [role.value for role, cells in matrix(db, org_id=org_id).items() if cells[permission]]
+    stmt = (
+        select(User)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.org_id == org_id))
+        .where(User.org_id == org_id, User.is_active.is_(True), Membership.role.in_(granted))
+        .distinct()
+    )
+    return sorted(db.scalars(stmt), key=lambda u: (u.display_name or u.email).casefold())
+
+
 def require(db: Session, *, org_id: str, user_id: str, permission: Permission) -> None:
     """Raise NotAllowed unless the matrix grants the permission."""
     if not allows(db, org_id=org_id, user_id=user_id, permission=permission):

@@ -1,18 +1,22 @@
-"""The audit log with its verification status (`audit.view`)."""
+"""The audit log with its verification status (`audit.view`): actions in words, people by name, details
+as a short list."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import Query, Request, Response
 
 from tutela.core.audit import service as audit
 from tutela.core.auth.dependencies import RuntimeDep
+from tutela.core.directory import service as directory
 from tutela.core.groups import service as groups
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.core.users import service as users
+from tutela.web.labels import action_label, detail_label
 from tutela.web.routing import page_router
 from tutela.web.session import UserPageDep
 from tutela.web.templating import render
@@ -20,6 +24,19 @@ from tutela.web.templating import render
 router = page_router()
 
 PAGE_SIZE = 50
+
+
+def _value(value: Any, names: dict[str, str]) -> str:
+    """A detail's value in words: people and groups by name, yes/no, lists joined, other shapes as JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return names.get(value, names.get(f"user:{value}", value))
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(_value(v, names) for v in value) if value else "none"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 @router.get("/admin/audit")
@@ -40,16 +57,24 @@ def audit_page(
         entries = audit.list_entries(
             db, org_id=org_id, action_prefix=action.strip() or None, limit=PAGE_SIZE, before_seq=before
         )
-        names = {f"user:{u.id}": u.email for u in users.list_users(db, org_id=org_id)}
+        names = {
+            f"user:{u.id}": (f"{u.display_name} ({u.email})" if u.display_name else u.email)
+            for u in users.list_users(db, org_id=org_id)
+        }
         names |= {f"group:{g.id}": f"group {g.name}" for g in groups.list_groups(db, org_id=org_id)}
+    with runtime.directory.session() as ddb:
+        names |= {
+            f"staff:{i}": f"{email} (platform staff)" for i, email in directory.staff_emails(ddb).items()
+        }
     rows = [
         {
             "seq": e.seq,
             "at": e.at,
             "actor": names.get(e.actor, e.actor),
             "action": e.action,
+            "label": action_label(e.action),
             "target": names.get(e.target, e.target),
-            "details": json.dumps(e.details, sort_keys=True, ensure_ascii=False) if e.details else "",
+            "details": [(detail_label(k), _value(v, names)) for k, v in sorted((e.details or {}).items())],
         }
         for e in entries
     ]

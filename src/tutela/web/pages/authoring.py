@@ -63,6 +63,7 @@ NOTICES = {
     "cover-proposed": "A cover image was generated: review it below, then use it or discard it.",
     "cover-accepted": "The image is now the module's cover; it is exported with the module.",
     "cover-discarded": "The proposed image was discarded.",
+    "quiz-settings": "The quiz settings were saved.",
 }
 # The transitions each state offers: (new state, button label, needs the publish permission).
 TRANSITIONS: dict[str, list[tuple[str, str, bool]]] = {
@@ -552,6 +553,21 @@ def set_attachment(
         return "attached" if attach else "detached"
 
     return act(request, runtime, page, module_id, key="source-pdf", action=action)
+
+
+@router.post("/author/modules/{module_id}/quiz-settings")
+def set_quiz_settings(
+    module_id: str, request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep
+) -> Response:
+    """The quiz's pass mark and whether learners see one question at a time (as PATCH /api/modules/{id})."""
+    values = {"pass_mark": text(form, "pass_mark"), "quiz_mode": text(form, "quiz_mode")}
+
+    def action(db: Session, who: modules.Viewer) -> str:
+        patch = ModulePatch.model_validate(values)
+        modules_api.patch_module(module_id, patch, page.principal, db, runtime)
+        return "quiz-settings"
+
+    return act(request, runtime, page, module_id, key="quiz-settings", action=action, values=values)
 
 
 @router.post("/author/modules/{module_id}/attachment/delete")

@@ -48,7 +48,7 @@ def _require_read(db: Session, page: UserPage) -> None:
             db, org_id=page.principal.org_id, user_id=page.principal.user_id, permission=permission
         ):
             return
-    raise NotAllowed("your roles include neither 'prompts.edit' nor 'ai.generate_modules'")
+    raise NotAllowed("your roles let you neither edit prompt templates nor generate modules")
 
 
 def _require_edit(db: Session, page: UserPage) -> None:
