@@ -29,7 +29,7 @@ _TEMPLATE_OBJECTIVE = re.compile(
     re.IGNORECASE,
 )
 # A word cut at a line end ("cal- culation"), not a suspended compound ("Multiuser- und Multitasking-").
-_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- (?!(und|oder|bzw|and|or|et|ou|y|o)\b)[a-z]{2,}\b")
+_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- (?!(und|oder|bzw|sowie|wie|als|and|or|et|ou|y|o)\b)[a-z]{2,}\b")
 
 # What makes "Explain ..." specific: how, why or what something is, a difference, the steps of something.
 _SPECIFIC_TOPIC = re.compile(
