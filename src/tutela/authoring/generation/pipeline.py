@@ -56,14 +56,26 @@ class _Chapter:
 
 def plan_chapters(document: ExtractedDocument) -> list[list[Section]]:
     """Return the sections worth a lesson, grouped into chapters along the document's headings."""
-    return [c.sections for c in _plan(document)]
+    return [c.sections for c in _plan(document).chapters]
 
 
-def _plan(document: ExtractedDocument) -> list[_Chapter]:
+def _plan(document: ExtractedDocument) -> structure.Plan:
     plan = structure.plan_document(document, max_chars=SECTION_CHARS)
     if not plan.chapters:
         raise NothingToTeach("The document has no section with enough text to write a lesson from.")
-    return [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
+    return plan
+
+
+def set_aside_note(parts: Sequence[structure.SetAside]) -> str | None:
+    """The warning naming the front and back matter no lesson is drawn from (pages and kinds only)."""
+    if not parts:
+        return None
+    named = [
+        f"page {p.first_page}" if p.first_page == p.last_page else f"pages {p.first_page}-{p.last_page}"
+        for p in parts
+    ]
+    listed = ", ".join(f"{pages} ({p.kind})" for pages, p in zip(named, parts, strict=True))
+    return f"Set aside, no lesson drawn from them: {listed}"
 
 
 def _match(outline: ModuleOutline, chapter: _Chapter) -> int:
@@ -212,7 +224,8 @@ async def generate_module(
     Any part the content filter refuses, or whose replies stay unusable after one retry, is left out on
     its own: a refused outline gives way to the document's headings, a refused lesson or question set
     costs only its section. A sentence per part left out (pages only, no content) is appended to
-    `left_out`. Only when no lesson at all can be written does the module fail (`NothingGenerated`).
+    `left_out`, after one naming the front and back matter set aside. Only when no lesson at all can be
+    written does the module fail (`NothingGenerated`).
 
     Questions: exactly the number the instructions ask for (else about three for every five pages), of
     `question_types` only when given; when fewer can be made, a sentence in `left_out` says how many and why.
@@ -227,7 +240,10 @@ async def generate_module(
         question_types=question_types,
     )
     run.report("split", 0.0)
-    chapters = _plan(document)
+    plan = _plan(document)
+    chapters = [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
+    if note := set_aside_note(plan.set_aside):
+        run.left_out.append(note)
     by_chapter = [[tagged(s, c.title) for s in c.sections] for c in chapters]
     overview = prompts.condense([p for group in by_chapter for p in group], OVERVIEW_CHARS)
     run.report("outline", 0.05)

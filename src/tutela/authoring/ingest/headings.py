@@ -21,6 +21,19 @@ _NUMBER_WORDS = (
     "eins|zwei|drei|vier|fünf|un|deux|trois|uno|dos|tres"
 )
 _ROMAN = r"[IVXLC]{1,7}"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|"
+    "märz|juni|juli|oktober|dezember|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
+    "diciembre"
+)
+# A dateline ("October 14, 1998", "14. Oktober 1998", "le 3 mars 2020", "2020-03-14") is no heading.
+_DATE_LINE = re.compile(
+    rf"^\W*(?:\w+,? )?(?:(?:le |el )?\d{{1,2}}\.? (?:de )?(?:{_MONTHS})|"
+    rf"(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?,?)"
+    rf"(?: (?:de )?\d{{4}})?\W*$|^\d{{4}}-\d{{2}}-\d{{2}}$",
+    re.IGNORECASE,
+)
 # "CHAPTER THREE", "Part II", "Article 5", "Kapitel 2", "§ 12", optionally followed by a title.
 _LABEL = re.compile(
     rf"^(?P<label>(?P<word>part|book|chapter|lecture|section|article|appendix|kapitel|teil|abschnitt|"
@@ -63,6 +76,7 @@ def _looks_like_heading_text(text: str) -> bool:
         and letters >= 0.5 * len(visible)
         and len(text.split()) <= _MAX_HEADING_WORDS
         and text.rstrip()[-1] not in ",;"
+        and not _DATE_LINE.match(text.strip())
     )
 
 
