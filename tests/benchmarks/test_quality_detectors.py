@@ -258,6 +258,12 @@ def test_broken_lesson() -> None:
     assert ld.broken_lesson("Viele Handbuch- und Infoseiten wurden verwendet.", "de") == []
     assert ld.broken_lesson("Es gibt verschiedene Programme zur Übersetzung von Quellcode.", "de") == []
     assert "opens on a missing sentence" in ld.broken_lesson("However, the monitor counts crossings.")
+    assert ld.broken_lesson("Kernel- wie auch Systemmeldungen werden protokolliert.", "de") == []
+    # An anaphor the paragraph resolves itself is good prose; one it opens with points outside it.
+    resolved = "The captain accompanies the inspector as soon as the latter passes him."
+    assert ld.broken_lesson(resolved) == []
+    assert "dangling reference" in ld.broken_lesson("The latter passes the captain at the gate.")
+    assert "dangling reference" in ld.broken_lesson("In the previous chapter we defined the monitor.")
 
 
 def test_duplicated_across() -> None:
