@@ -287,3 +287,20 @@ def test_duplicated_across() -> None:
 )
 def test_file_name_title(title: str, flagged: bool) -> None:
     assert ld.file_name_title(title) is flagged
+
+
+def test_trailing_connective() -> None:
+    assert qd.trailing_connective("What is a large fraction of one's income to give away, again?")
+    assert qd.trailing_connective("What is a large fraction of the income again?")
+    assert not qd.trailing_connective("What did the committee approve in 2019?")
+    assert not qd.trailing_connective("True or false? The monitor runs again.")
+
+
+def test_lowered_name() -> None:
+    source = qd.Source.from_pages({1: "Leibniz published in 1684. The notation of Leibniz is used widely."})
+    quote = "Leibniz published in 1684."
+    assert qd.lowered_name("In what year did leibniz publish?", quote, source)
+    assert not qd.lowered_name("In what year did Leibniz publish?", quote, source)
+    assert not qd.lowered_name(
+        "What did the notation show?", "The notation of Leibniz is used widely.", source
+    )

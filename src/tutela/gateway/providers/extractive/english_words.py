@@ -13,7 +13,7 @@ def _words(text: str) -> frozenset[str]:
 CONNECTIVES = _words(
     """and but or so yet also however thus therefore moreover furthermore besides then still hence
     nevertheless nonetheless instead meanwhile consequently accordingly indeed likewise similarly otherwise
-    anyway anyhow finally further additionally"""
+    anyway anyhow finally further additionally again now lastly secondly firstly alternatively conversely"""
 )
 CONNECTIVE_PHRASES = (
     "for example",
