@@ -36,7 +36,8 @@ _FRONT_TITLE = re.compile(
     r"^[\d.\s]*((table of )?contents|inhalt(sverzeichnis)?|sommaire|table des matières|índice|"
     r"copyright( page)?|impressum|dedication|widmung|title page|cover|half[- ]title|"
     r"list of (figures|tables|abbreviations|illustrations)|abbreviations|"
-    r"(abkürzungs|abbildungs|tabellen|symbol)verzeichnis)\s*$",
+    r"(abkürzungs|abbildungs|tabellen|symbol)verzeichnis|front ?matter|transcriber'?s? notes?|"
+    r"(pg|project gutenberg) (boilerplate|header))[.:]?\s*$",
     re.IGNORECASE,
 )
 _BACK_TITLE = re.compile(
@@ -46,7 +47,8 @@ _BACK_TITLE = re.compile(
     r"acknowledge?ments?|danksagung|editorial board|board of editors|editors|advisory board|"
     r"about the (authors?|editors?|contributors)|notes on (the )?contributors|contributors|"
     r"author biograph(y|ies)|biographical notes?|key ?words|"
-    r"appendix( [a-z\d]+)?[:.—–-]*\s*notes)\s*$",
+    r"appendix( [a-z\d]+)?[:.—–-]*\s*notes|back ?matter|end ?matter|colophon|"
+    r"((pg|project gutenberg)(-tm)? )?(full )?licen[cs]e( agreement)?)[.:]?\s*$",
     re.IGNORECASE,
 )
 # Article furniture inside body text: never a source for a lesson or a question. It runs to the end of its
@@ -339,7 +341,13 @@ def plan_document(document: ExtractedDocument, *, max_chars: int) -> Plan:
     body_pages = sorted(s.first_page for c in chapters for s in c.sections)
     middle = body_pages[len(body_pages) // 2] if body_pages else 1
     set_aside = [
-        SetAside(f"{_matter(part, middle)}: {part.kind}", part.first_page, part.last_page)
+        SetAside(
+            part.kind
+            if part.kind.replace(" ", "") in ("frontmatter", "backmatter", "endmatter")
+            else f"{_matter(part, middle)}: {part.kind}",
+            part.first_page,
+            part.last_page,
+        )
         for part in sorted(planner.set_aside, key=lambda part: part.first_page)
     ]
     plan = Plan(chapters, set_aside)
