@@ -68,7 +68,8 @@ _POINTING_STARTS = {
 }
 POINTING_PHRASES = re.compile(
     r"\b(that year|the same year|this year|that time|at that time|the latter|the former|"
-    r"the above|see above|see below|as shown (above|below|in (table|figure|fig\.|section|chapter))|"
+    r"the above|see above|see below|as follows|"
+    r"as shown (above|below|in (table|figure|fig\.|section|chapter))|"
     r"(this|the following|the preceding|the previous) (figure|table|example|section|chapter|listing)|"
     r"(in|see) (table|figure|fig\.) \d+|cette année-là|ci-dessus|ci-dessous|siehe oben|siehe unten|"
     r"im selben jahr|in diesem jahr|ese año|aquel año|véase más arriba)\b",

@@ -289,6 +289,10 @@ def test_file_name_title(title: str, flagged: bool) -> None:
     assert ld.file_name_title(title) is flagged
 
 
+def test_a_statement_pointing_to_a_list_after_it_dangles() -> None:
+    assert qd.dangling_reference("The *.desktop files are scanned as follows.")
+
+
 def test_trailing_connective() -> None:
     assert qd.trailing_connective("What is a large fraction of one's income to give away, again?")
     assert qd.trailing_connective("What is a large fraction of the income again?")
