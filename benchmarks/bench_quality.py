@@ -19,6 +19,8 @@ and module is then checked by the detectors in quality_detectors.py and lesson_d
     matter   a question drawn from front or back matter (contents, notes, references, index, licences)
     foot     a footnote number glued to a word (questions and lessons)
     key      an answer key its quote does not support
+    trail    a wh-question that carries its sentence's leading connective to its end ("..., again?")
+    case     a name the source capitalises, lower-cased in the stem ("In what year did leibniz publish ...?")
     lesson   a lesson with a fragment, a dangling reference, a broken word or a duplicated paragraph
     obj      an objective that is vague or not about the document
     count    fewer questions than asked for, with no warning saying so (per document)
@@ -74,6 +76,8 @@ QUESTION_CLASSES = (
     "matter",
     "foot",
     "key",
+    "trail",
+    "case",
 )
 CLASSES = (*QUESTION_CLASSES, "lesson", "obj", "count", "title")
 UNITS = {"lesson": "lessons", "obj": "objectives", "count": "documents", "title": "documents"}
@@ -151,6 +155,10 @@ def question_flags(q: Question, source: qd.Source, language: str, tagging: Taggi
         flags.add("foot")
     if qd.key_unsupported(q.type, q.stem, q.answer, q.options, q.citation.quote):
         flags.add("key")
+    if qd.trailing_connective(q.stem):
+        flags.add("trail")
+    if qd.lowered_name(q.stem, q.citation.quote, source):
+        flags.add("case")
     return flags
 
 

@@ -29,7 +29,7 @@ _TEMPLATE_OBJECTIVE = re.compile(
     re.IGNORECASE,
 )
 # A word cut at a line end ("cal- culation"), not a suspended compound ("Multiuser- und Multitasking-").
-_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- (?!(und|oder|bzw|and|or|et|ou|y|o)\b)[a-z]{2,}\b")
+_HYPHEN_BREAK = re.compile(r"\b[^\W\d_]{2,}- (?!(und|oder|bzw|sowie|wie|als|and|or|et|ou|y|o)\b)[a-z]{2,}\b")
 
 # What makes "Explain ..." specific: how, why or what something is, a difference, the steps of something.
 _SPECIFIC_TOPIC = re.compile(
@@ -57,6 +57,24 @@ def vague_objective(objective: str, source: Source) -> bool:
     return len(rare) > len(content) / 2
 
 
+# Anaphora that a paragraph of running prose resolves itself ("..., the captain accompanies the inspector as
+# soon as the latter passes him"): a dangling reference only where the paragraph opens with it.
+_ANAPHORA = re.compile(
+    r"\b(that year|the same year|this year|that time|at that time|the latter|the former)\b", re.IGNORECASE
+)
+
+
+def _points_out(paragraph: str) -> bool:
+    """A paragraph that points outside itself: to a figure, a table, another place, or (in its first
+    words) to something said before it."""
+    pointing = [m for m in POINTING_PHRASES.finditer(paragraph) if not _ANAPHORA.fullmatch(m[0])]
+    return bool(pointing) or bool(_ANAPHORA.search(_opening(paragraph)))
+
+
+def _opening(paragraph: str) -> str:
+    return " ".join(paragraph.split()[:8])
+
+
 def broken_lesson(content: str, language: str = "en") -> list[str]:
     """What is wrong with a lesson's text: fragments, dangling references, broken words, doubled
     paragraphs. Empty when it reads well."""
@@ -72,9 +90,9 @@ def broken_lesson(content: str, language: str = "en") -> list[str]:
             problems.append("fragment")
         if _HYPHEN_BREAK.search(paragraph):
             problems.append("broken word")
-        if POINTING_PHRASES.search(paragraph):
+        if _points_out(paragraph):
             problems.append("dangling reference")
-        elif leading_connective(paragraph, language) or dangling_reference(paragraph, language):
+        elif leading_connective(paragraph, language) or dangling_reference(_opening(paragraph), language):
             problems.append("opens on a missing sentence")
     return problems
 

@@ -68,7 +68,8 @@ _POINTING_STARTS = {
 }
 POINTING_PHRASES = re.compile(
     r"\b(that year|the same year|this year|that time|at that time|the latter|the former|"
-    r"the above|see above|see below|as shown (above|below|in (table|figure|fig\.|section|chapter))|"
+    r"the above|see above|see below|as follows|"
+    r"as shown (above|below|in (table|figure|fig\.|section|chapter))|"
     r"(this|the following|the preceding|the previous) (figure|table|example|section|chapter|listing)|"
     r"(in|see) (table|figure|fig\.) \d+|cette année-là|ci-dessus|ci-dessous|siehe oben|siehe unten|"
     r"im selben jahr|in diesem jahr|ese año|aquel año|véase más arriba)\b",
@@ -264,6 +265,7 @@ class Source:
     sentences: list[str] = field(default_factory=list)
     token_counts: Counter[str] = field(default_factory=Counter)
     kinds: dict[int, str] = field(default_factory=dict)
+    pages_text: str = ""  # the pages as given, joined
 
     @classmethod
     def from_pages(cls, pages: dict[int, str]) -> Source:
@@ -274,6 +276,7 @@ class Source:
         flat = " ".join(joined.replace("-\n", "").split())
         source.sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý0-9“\"(])", flat) if s]
         source.token_counts = Counter(joined.split())
+        source.pages_text = " ".join(joined.split())
         source.kinds = {number: page_kind(text, number) for number, text in pages.items()}
         return source
 
@@ -460,3 +463,30 @@ def key_unsupported(kind: str, stem: str, answer: list[str], options: list[str],
     if kind == "multiple_choice" and options:
         return any(normalized(a) not in said for a in answer)
     return normalized(answer[0]) not in said
+
+
+# Discourse words that open a sentence and lean on the one before it, when a question carries them to its
+# end ("What is a large fraction of one's income ... again?").
+_TRAILING_CONNECTIVES = frozenset(
+    (CONNECTIVES["en"] + " again now here first firstly secondly lastly next finally too as well").split()
+)
+
+
+def trailing_connective(stem: str) -> bool:
+    """A wh-question that moved its sentence's leading connective to its end ("..., again?")."""
+    if not stem.rstrip().endswith("?") or not _WH.match(stem.strip()):
+        return False
+    last = re.findall(r"[^\W\d_]+", stem.rstrip(" ?"))
+    return bool(last) and last[-1].casefold() in _TRAILING_CONNECTIVES
+
+
+def lowered_name(stem: str, quote: str, source: Source) -> bool:
+    """A name written in capitals in the source that the stem lower-cases ("did leibniz publish")."""
+    for word in re.findall(r"(?<![\w.])[a-zà-ÿ][\w-]{2,}", stem):
+        name = word[:1].upper() + word[1:]
+        if name not in quote or word in quote:
+            continue
+        # A name is capitalised in mid-sentence somewhere in the document and never written in lower case.
+        if source.token_counts[word] == 0 and re.search(rf"[\w,;] {re.escape(name)}\b", source.pages_text):
+            return True
+    return False

@@ -147,3 +147,61 @@ def test_prints_what_could_not_be_made(tmp_path: Path) -> None:
         f"note: {made} of the 12 questions asked for could be made: the source has too few passages suited "
         "to them"
     ) in result.stderr.splitlines()
+
+
+def _storage_manual() -> str:
+    """A manual in the corpus markup: long sections of prose, and one section that is only a table."""
+    chemicals = ["Acetone", "Ethanol", "Hydrochloric acid", "Sodium hydroxide", "Toluene", "Methanol"]
+    places = ["lower left", "lower right", "upper left", "upper right", "ventilated"]
+    checks = ["leaks", "faded labels", "expired contents", "cracked caps"]
+
+    def prose(routine: str, count: int) -> list[str]:
+        return [
+            f"In the {routine} routine, {chemicals[i % 6].lower()} from batch {100 + i} is kept on the "
+            f"{places[i % 5]} shelf of cabinet {i % 7 + 1}. The technician on duty inspects its container "
+            f"for {checks[i % 4]} every {i % 4 + 2} weeks and writes the result in the storage log. "
+            f"A container that fails the inspection goes to the waste store within {i % 3 + 1} days.\n"
+            for i in range(count)
+        ]
+
+    table = ["    | Code | Class | Shelf |"]
+    table += [f"    | {c[:2].upper()}{i} | {c} | {places[i % 5]} |" for i, c in enumerate(chemicals)]
+    lines = ["% title: Handling Chemicals Safely", "% author: A. Trainer", "% language: en", ""]
+    lines += ["# Chapter 1. Storing chemicals", "", "## 1.1. Where chemicals are kept", ""]
+    lines += prose("storage", 28)
+    lines += [
+        "## 1.2. Storage codes",
+        "",
+        *table,
+        "",
+        "## 1.3. Checking the cabinets",
+        "",
+        *prose("inspection", 28),
+    ]
+    lines += [
+        "# Chapter 2. Working with chemicals",
+        "",
+        "## 2.1. Protective equipment",
+        "",
+        *prose("bench", 6),
+    ]
+    return "\n".join(lines)
+
+
+def test_a_table_only_section_joins_the_lesson_before_and_front_matter_is_named(tmp_path: Path) -> None:
+    """No lesson is made of a table alone, and the pages set aside as front matter are named."""
+    from benchmarks.render_pdf import parse, render
+
+    pdf = tmp_path / "manual.pdf"
+    render(parse(_storage_manual()), pdf)
+    result = _tutela(tmp_path, "generate", str(pdf), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    module = _module(tmp_path / "out")
+    lessons = [le for ch in module["chapters"] for le in ch["lessons"]]
+    assert "1.2. Storage codes" not in [le["title"] for le in lessons]
+    assert "1.1. Where chemicals are kept" in [le["title"] for le in lessons]
+    for lesson in lessons:
+        for paragraph in lesson["content"].split("\n\n"):
+            assert paragraph[:1].isupper() and paragraph.endswith("."), paragraph
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: Set aside")]
+    assert len(notes) == 1 and "page 3 (front matter: contents)" in notes[0], result.stderr

@@ -258,6 +258,12 @@ def test_broken_lesson() -> None:
     assert ld.broken_lesson("Viele Handbuch- und Infoseiten wurden verwendet.", "de") == []
     assert ld.broken_lesson("Es gibt verschiedene Programme zur Übersetzung von Quellcode.", "de") == []
     assert "opens on a missing sentence" in ld.broken_lesson("However, the monitor counts crossings.")
+    assert ld.broken_lesson("Kernel- wie auch Systemmeldungen werden protokolliert.", "de") == []
+    # An anaphor the paragraph resolves itself is good prose; one it opens with points outside it.
+    resolved = "The captain accompanies the inspector as soon as the latter passes him."
+    assert ld.broken_lesson(resolved) == []
+    assert "dangling reference" in ld.broken_lesson("The latter passes the captain at the gate.")
+    assert "dangling reference" in ld.broken_lesson("In the previous chapter we defined the monitor.")
 
 
 def test_duplicated_across() -> None:
@@ -281,3 +287,24 @@ def test_duplicated_across() -> None:
 )
 def test_file_name_title(title: str, flagged: bool) -> None:
     assert ld.file_name_title(title) is flagged
+
+
+def test_a_statement_pointing_to_a_list_after_it_dangles() -> None:
+    assert qd.dangling_reference("The *.desktop files are scanned as follows.")
+
+
+def test_trailing_connective() -> None:
+    assert qd.trailing_connective("What is a large fraction of one's income to give away, again?")
+    assert qd.trailing_connective("What is a large fraction of the income again?")
+    assert not qd.trailing_connective("What did the committee approve in 2019?")
+    assert not qd.trailing_connective("True or false? The monitor runs again.")
+
+
+def test_lowered_name() -> None:
+    source = qd.Source.from_pages({1: "Leibniz published in 1684. The notation of Leibniz is used widely."})
+    quote = "Leibniz published in 1684."
+    assert qd.lowered_name("In what year did leibniz publish?", quote, source)
+    assert not qd.lowered_name("In what year did Leibniz publish?", quote, source)
+    assert not qd.lowered_name(
+        "What did the notation show?", "The notation of Leibniz is used widely.", source
+    )

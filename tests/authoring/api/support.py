@@ -19,6 +19,11 @@ from tutela.gateway.resources import service as resources
 
 PDFS = Path(__file__).parents[2] / "fixtures" / "pdf"
 TRACEMONKEY = PDFS / "real" / "tracemonkey.pdf"
+# The job warning that names what of tracemonkey.pdf no lesson is drawn from: its title block and end matter.
+TRACEMONKEY_SET_ASIDE = (
+    "Set aside, no lesson drawn from them: page 1 (front matter: no running text), pages 13-14 (back "
+    "matter: acknowledgments), page 14 (back matter: references)"
+)
 INJECTION = PDFS / "made" / "injection.pdf"
 ENCRYPTED = PDFS / "real" / "libreoffice-writer-password.pdf"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.authoring.api.support import TRACEMONKEY, new_org, ok, upload, wait_for
+from tests.authoring.api.support import TRACEMONKEY, TRACEMONKEY_SET_ASIDE, new_org, ok, upload, wait_for
 from tests.authoring.generation.fake_llm import FakeLLM
 from tests.support.platform import Platform
 
@@ -88,6 +88,7 @@ def test_an_llm_deployment_leaves_out_only_what_it_cannot_write(platform: Platfo
         done = _job(author, deployment="gpt")
         assert done["status"] == "succeeded", done
         assert done["warnings"] == [
+            TRACEMONKEY_SET_ASIDE,
             "The lesson on pages 7-8 left out: the model's reply was cut off at its token limit, twice",
             "The summary of pages 1-13 left out: the model's reply did not match the summary schema, twice",
         ]

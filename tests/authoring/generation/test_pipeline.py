@@ -177,6 +177,27 @@ def test_a_templates_count_and_types_are_honoured_exactly(
     assert [f for f in check_grounding(module, tracemonkey) if f.severity == "error"] == []
 
 
+def test_types_and_counts_asked_for_in_free_text_are_honoured(
+    runtime: Runtime, caller: Caller, tracemonkey: ExtractedDocument
+) -> None:
+    """No template types: "7 multiple-choice questions" in the author's own words gets 7 of them."""
+    left_out: list[str] = []
+    module = _generate(
+        runtime, caller, tracemonkey, instructions="Write 7 multiple-choice questions.", left_out=left_out
+    )
+    assert len(module.questions) == 7, left_out
+    assert {q.type for q in module.questions} <= {"single_choice", "multiple_choice"}
+    module = _generate(
+        runtime,
+        caller,
+        tracemonkey,
+        instructions="Please add 4 true/false and 3 fill-in-the-blank questions.",
+        left_out=left_out,
+    )
+    assert sorted(q.type for q in module.questions) == ["fill_in_blank"] * 3 + ["true_false"] * 4, left_out
+    assert not [n for n in left_out if "questions asked for" in n]
+
+
 def test_a_count_the_source_cannot_give_is_named_in_the_warnings(runtime: Runtime, caller: Caller) -> None:
     left_out: list[str] = []
     module = _generate(

@@ -157,6 +157,11 @@ def test_page_kind(text: str, kind: str | None) -> None:
         ("Notes on Method", None),
         ("1 Introduction", None),
         ("Indexing large tables", None),
+        ("Back Matter.", "back matter"),
+        ("PG License.", "pg license"),
+        ("Transcriber's Note.", "transcriber's note"),
+        ("Main Matter.", None),
+        ("Licensing in practice", None),
     ],
 )
 def test_title_kind(title: str, kind: str | None) -> None:

@@ -164,3 +164,31 @@ def test_numbered_headings_at_the_body_size() -> None:
     levels = infer_heading_levels(blocks)
     assert set(levels) == {0, 2, 4}
     assert levels[0] < levels[2]
+
+
+def test_a_heading_in_capitals_is_never_glued_to_the_sentence_under_it() -> None:
+    from tests.authoring.ingest.conftest import build_text_pdf
+
+    lines = [
+        "THE ABSTRACT NATURE OF MATHEMATICS",
+        "The study of mathematics is apt to commence in disappointment, because the",
+        "important applications of the science are not explained to the beginner.",
+    ]
+    document = extract_pdf(build_text_pdf(lines), limits=LIMITS)
+    texts = [paragraph.text for paragraph in document.paragraphs]
+    assert texts[0] == "THE ABSTRACT NATURE OF MATHEMATICS"
+    assert texts[1].startswith("The study of mathematics")
+
+
+def test_a_short_document_with_a_paragraph_under_each_heading_keeps_its_headings() -> None:
+    prose = "Running text of the page, set at the body size of the book, long enough to be a paragraph."
+    blocks = [_block("Storing chemicals", 17.0)]
+    for title in ("Where chemicals are kept", "Storage codes", "Protective equipment", "Spills"):
+        blocks += [_block(title, 12.0), _block(prose, lines=3)]
+    assert len(infer_heading_levels(blocks)) == 5  # half the blocks, a small share of the text
+
+
+def test_a_one_page_letter_takes_its_large_first_line_as_title_not_its_dateline() -> None:
+    document = extract_pdf((MADE.parent / "real" / "crazyones-pdfa.pdf").read_bytes(), limits=LIMITS)
+    assert document.title == "The Crazy Ones"
+    assert [heading.title for heading in document.headings] == ["The Crazy Ones"]

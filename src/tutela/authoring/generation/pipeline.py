@@ -24,6 +24,7 @@ from tutela.authoring.generation import prompts, structure
 from tutela.authoring.generation.exceptions import NothingGenerated, NothingToTeach
 from tutela.authoring.generation.passages import Section
 from tutela.authoring.generation.schemas import (
+    QUESTION_TYPES,
     Lesson,
     Module,
     ModuleChapter,
@@ -56,14 +57,26 @@ class _Chapter:
 
 def plan_chapters(document: ExtractedDocument) -> list[list[Section]]:
     """Return the sections worth a lesson, grouped into chapters along the document's headings."""
-    return [c.sections for c in _plan(document)]
+    return [c.sections for c in _plan(document).chapters]
 
 
-def _plan(document: ExtractedDocument) -> list[_Chapter]:
+def _plan(document: ExtractedDocument) -> structure.Plan:
     plan = structure.plan_document(document, max_chars=SECTION_CHARS)
     if not plan.chapters:
         raise NothingToTeach("The document has no section with enough text to write a lesson from.")
-    return [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
+    return plan
+
+
+def set_aside_note(parts: Sequence[structure.SetAside]) -> str | None:
+    """The warning naming the front and back matter no lesson is drawn from (pages and kinds only)."""
+    if not parts:
+        return None
+    named = [
+        f"page {p.first_page}" if p.first_page == p.last_page else f"pages {p.first_page}-{p.last_page}"
+        for p in parts
+    ]
+    listed = ", ".join(f"{pages} ({p.kind})" for pages, p in zip(named, parts, strict=True))
+    return f"Set aside, no lesson drawn from them: {listed}"
 
 
 def _match(outline: ModuleOutline, chapter: _Chapter) -> int:
@@ -132,6 +145,19 @@ def _balanced(found: list[Question], n: int) -> list[Question]:
         drop = next(i for i in reversed(range(len(kept))) if counts[kept[i].type] == most)
         del kept[drop]
     return kept
+
+
+def _typed_counts(
+    instructions: str, question_types: Sequence[QuestionType]
+) -> dict[tuple[QuestionType, ...], int]:
+    """The counts per type the instructions ask for ("5 true/false and 3 fill-in-the-blank questions"),
+    within the types the prompt template allows."""
+    counts: dict[tuple[QuestionType, ...], int] = {}
+    for types, count in prompts.requested_types(instructions).items():
+        allowed = tuple(t for t in types if not question_types or t in question_types)
+        if count and allowed:
+            counts[allowed] = counts.get(allowed, 0) + count
+    return counts
 
 
 def _shortfall(made: int, total: int, types: Sequence[str], some_left_out: bool) -> str:
@@ -212,11 +238,16 @@ async def generate_module(
     Any part the content filter refuses, or whose replies stay unusable after one retry, is left out on
     its own: a refused outline gives way to the document's headings, a refused lesson or question set
     costs only its section. A sentence per part left out (pages only, no content) is appended to
-    `left_out`. Only when no lesson at all can be written does the module fail (`NothingGenerated`).
+    `left_out`, after one naming the front and back matter set aside. Only when no lesson at all can be
+    written does the module fail (`NothingGenerated`).
 
     Questions: exactly the number the instructions ask for (else about three for every five pages), of
     `question_types` only when given; when fewer can be made, a sentence in `left_out` says how many and why.
     """
+    typed = _typed_counts(instructions, question_types)
+    if not question_types:
+        named = prompts.requested_types(instructions)
+        question_types = [t for t in QUESTION_TYPES if any(t in types for types in named)]
     run = Run(
         gateway=gateway,
         caller=caller,
@@ -227,7 +258,10 @@ async def generate_module(
         question_types=question_types,
     )
     run.report("split", 0.0)
-    chapters = _plan(document)
+    plan = _plan(document)
+    chapters = [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
+    if note := set_aside_note(plan.set_aside):
+        run.left_out.append(note)
     by_chapter = [[tagged(s, c.title) for s in c.sections] for c in chapters]
     overview = prompts.condense([p for group in by_chapter for p in group], OVERVIEW_CHARS)
     run.report("outline", 0.05)
@@ -277,7 +311,7 @@ async def generate_module(
         last_match = match
         module_chapters.append(ModuleChapter(title=outline.chapters[match].title, lessons=chapter_lessons))
 
-    requested = prompts.requested_question_count(instructions)
+    requested = sum(typed.values()) if typed else prompts.requested_question_count(instructions)
     if requested and requested > prompts.MAX_QUESTIONS:
         run.left_out.append(
             f"{requested} questions were asked for; a module holds at most {prompts.MAX_QUESTIONS}, "
@@ -286,12 +320,14 @@ async def generate_module(
         requested = prompts.MAX_QUESTIONS
     total = requested or min(prompts.MAX_QUESTIONS, max(5, math.ceil(0.6 * document.page_count)))
     batches = _question_batches(chapters, total) if with_questions else []
-    # Each set is asked for a few more than its share: some may repeat another set's or be left out.
+    # Each set is asked for a few more than its share: some may repeat another set's or be left out. With
+    # a count per type, enough that the type asked for most can fill its share when types come mixed.
+    scale = len(question_types) * max(typed.values()) / total if typed else 1.0
     sets = await run.gather(
         [
             run.questions_from(
                 [s for c in batch for s in c.sections],
-                share + max(2, share // 4),
+                math.ceil(share * max(1.0, scale)) + max(2, share // 4),
                 f"questions {i + 1} of {len(batches)}",
             )
             for i, (batch, share) in enumerate(batches)
@@ -300,10 +336,14 @@ async def generate_module(
         0.7,
         0.9,
     )
-    wanted = [[q for q in found if not question_types or q.type in question_types] for found in sets]
-    questions = _pick(wanted, [share for _, share in batches], total)
-    if with_questions and len(questions) < total and (requested or question_types):
-        run.left_out.append(_shortfall(len(questions), total, question_types, run.questions_left_out > 0))
+    shares = [share for _, share in batches]
+    questions: list[Question] = []
+    for types, count in (typed or {tuple(question_types): total}).items():
+        wanted = [[q for q in found if not types or q.type in types] for found in sets]
+        picked = _pick(wanted, _shares(shares, count), count)
+        questions += picked
+        if with_questions and len(picked) < count and (requested or question_types):
+            run.left_out.append(_shortfall(len(picked), count, types, run.questions_left_out > 0))
 
     run.report("summary", 0.9)
     summary: Summary | None = None

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from tutela.authoring.generation.passages import Passage, render_passages
-from tutela.authoring.generation.schemas import QUESTION_TYPES
+from tutela.authoring.generation.schemas import QUESTION_TYPES, QuestionType
 
 RULES = """You are the course-authoring model of Tutela, an e-learning platform.
 You turn a source document into learning material.
@@ -67,6 +67,49 @@ def requested_question_count(instructions: str) -> int | None:
     caller holds it to MAX_QUESTIONS and says so)."""
     m = _REQUESTED_COUNT.search(instructions)
     return int(m[1]) if m and int(m[1]) > 0 else None
+
+
+# How authors name question types in their own words, per Tutela type ("multiple-choice" as most trainers
+# mean it: pick from options, with one or several right answers).
+_TYPE_WORDS: tuple[tuple[str, tuple[QuestionType, ...]], ...] = (
+    (r"single[- ](?:choice|answer)|one[- ]answer", ("single_choice",)),
+    (r"multiple[- ](?:answer|response|select)|select[- ]all|several[- ]answers?", ("multiple_choice",)),
+    (r"multiple[- ]?choice|mcqs?|multiple[- ]choice[- ]items?", ("single_choice", "multiple_choice")),
+    (
+        r"true[- /]?(?:or[- ])?false|t/f|yes[- /]no|wahr[- /]falsch|vrai[- /]faux|verdadero[- /]falso",
+        ("true_false",),
+    ),
+    (r"fill[- ]in[- ](?:the[- ])?blanks?|gap[- ]fill|cloze|lückentext", ("fill_in_blank",)),
+    (r"short[- ]answer|open[- ]ended|free[- ]text|kurzantwort", ("short_answer",)),
+)
+_ANY_TYPE = "|".join(f"(?:{words})" for words, _ in _TYPE_WORDS)
+_TYPED_COUNT = re.compile(
+    rf"\b(?P<count>\d{{1,3}})\s+(?P<kind>{_ANY_TYPE})"
+    r"(?=\W|$)(?:\s+(?:quiz\s+)?(?:questions?|items?|fragen))?",
+    re.IGNORECASE,
+)
+_TYPE_NAMED = re.compile(
+    rf"\b(?:{_ANY_TYPE})\s+(?:quiz\s+)?(?:questions|items|fragen)\b",
+    re.IGNORECASE,
+)
+
+
+def _types_of(kind: str) -> tuple[QuestionType, ...]:
+    return next(types for words, types in _TYPE_WORDS if re.fullmatch(words, kind, re.IGNORECASE))
+
+
+def requested_types(instructions: str) -> dict[tuple[QuestionType, ...], int | None]:
+    """The question types the author names in their own words, each with its count when one is given:
+    "7 multiple-choice questions", "5 true/false and 3 fill-in-the-blank questions", "only short-answer
+    questions" (count None). Empty when no type is named."""
+    found: dict[tuple[QuestionType, ...], int | None] = {}
+    for match in _TYPED_COUNT.finditer(instructions):
+        types = _types_of(match["kind"])
+        found[types] = (found.get(types) or 0) + int(match["count"])
+    for match in _TYPE_NAMED.finditer(instructions):
+        kind = re.sub(r"\s+(?:quiz\s+)?(?:questions|items|fragen)$", "", match[0], flags=re.IGNORECASE)
+        found.setdefault(_types_of(kind), None)
+    return found
 
 
 def _types_sentence(question_types: Sequence[str]) -> str:

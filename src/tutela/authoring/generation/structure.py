@@ -10,7 +10,9 @@ the sections below it. Set aside, and named with their pages:
   heading or by what the page holds), and pages after the last page of body text that hold none;
 - within body text: keyword lines and similar article furniture ("Keywords: ...", "Received: ...").
 
-A bare heading with a line under it gets no lesson of its own: it joins the section after it. Every page of
+A bare heading with a line under it gets no lesson of its own: it joins the section after it. Nor does a
+section of lists, tables or code with no sentence of running text: it joins the lesson before it (the one
+after it, at a chapter's start), where a learner reads it with the prose that introduces it. Every page of
 body text (BODY_WORDS words or more) lands in a lesson or is named as set aside: `unplaced_body_pages`
 checks it, and `plan_document` logs any page that would break the rule.
 """
@@ -34,7 +36,8 @@ _FRONT_TITLE = re.compile(
     r"^[\d.\s]*((table of )?contents|inhalt(sverzeichnis)?|sommaire|table des matières|índice|"
     r"copyright( page)?|impressum|dedication|widmung|title page|cover|half[- ]title|"
     r"list of (figures|tables|abbreviations|illustrations)|abbreviations|"
-    r"(abkürzungs|abbildungs|tabellen|symbol)verzeichnis)\s*$",
+    r"(abkürzungs|abbildungs|tabellen|symbol)verzeichnis|front ?matter|transcriber'?s? notes?|"
+    r"(pg|project gutenberg) (boilerplate|header))[.:]?\s*$",
     re.IGNORECASE,
 )
 _BACK_TITLE = re.compile(
@@ -44,7 +47,8 @@ _BACK_TITLE = re.compile(
     r"acknowledge?ments?|danksagung|editorial board|board of editors|editors|advisory board|"
     r"about the (authors?|editors?|contributors)|notes on (the )?contributors|contributors|"
     r"author biograph(y|ies)|biographical notes?|key ?words|"
-    r"appendix( [a-z\d]+)?[:.—–-]*\s*notes)\s*$",
+    r"appendix( [a-z\d]+)?[:.—–-]*\s*notes|back ?matter|end ?matter|colophon|"
+    r"((pg|project gutenberg)(-tm)? )?(full )?licen[cs]e( agreement)?)[.:]?\s*$",
     re.IGNORECASE,
 )
 # Article furniture inside body text: never a source for a lesson or a question. It runs to the end of its
@@ -68,6 +72,8 @@ _AFFILIATION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]{40,}[.!?](?:\s|$)")
+# A sentence of running text: capitalised where a sentence may start (not a list item's bullet), ended.
+_RUNNING_SENTENCE = re.compile(r"(?:^|(?<=[.!?:] )|(?<=\n))[\"'“„«(]?[^\W\d_][^.!?\n|*+•]{39,}?[.!?](?=\s|$)")
 _COPYRIGHT = re.compile(
     r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|\bISBN\b|printed in|first published|"
     r"library of congress|cataloging",
@@ -227,6 +233,15 @@ def _is_prose(section: Section) -> bool:
     return sum(len(_SENTENCE.findall(p.text)) for p in section.passages) >= 2
 
 
+def _is_list_only(section: Section) -> bool:
+    """Whether a section holds lists, tables or code but no sentence of running text."""
+    return not any(
+        match[0][:1].isupper() or not match[0][:1].isalpha()
+        for p in section.passages
+        for match in _RUNNING_SENTENCE.finditer(p.text)
+    )
+
+
 def _chapters(sections: list[Section]) -> list[PlannedChapter]:
     titled = [s for s in sections if s.title]
     if not titled:
@@ -250,16 +265,22 @@ def _merged(receiver: Section, giver: Section, *, before: bool) -> Section:
     return _with_passages(receiver, passages)
 
 
-def _join_small(chapters: list[PlannedChapter]) -> list[PlannedChapter]:
+def _join_small(chapters: list[PlannedChapter], max_chars: int) -> list[PlannedChapter]:
     """A section too short for a lesson joins the next section (the one before, at a chapter's end); a
-    chapter too short for one joins the next chapter."""
+    section of lists only joins the one before (the next, at a chapter's start) while both fit one prompt;
+    a chapter too short for one lesson joins the next chapter, one of lists only the chapter before."""
     for chapter in chapters:
         sections: list[Section] = []
         pending: Section | None = None
         for section in chapter.sections:
             if pending is not None:
                 section, pending = _merged(section, pending, before=True), None
+            fits_before = bool(sections) and sections[-1].char_count + section.char_count <= max_chars
             if section.char_count < MIN_LESSON_CHARS:
+                pending = section
+            elif _is_list_only(section) and fits_before:
+                sections[-1] = _merged(sections[-1], section, before=False)
+            elif _is_list_only(section) and not sections and 2 * section.char_count <= max_chars:
                 pending = section
             else:
                 sections.append(section)
@@ -283,6 +304,10 @@ def _join_small(chapters: list[PlannedChapter]) -> list[PlannedChapter]:
             if joined:
                 joined[-1].sections[-1] = _merged(joined[-1].sections[-1], chapter.sections[0], before=False)
                 continue
+        lists_only = len(chapter.sections) == 1 and _is_list_only(chapter.sections[0])
+        if lists_only and joined and joined[-1].sections[-1].char_count + chapter.chars <= max_chars:
+            joined[-1].sections[-1] = _merged(joined[-1].sections[-1], chapter.sections[0], before=False)
+            continue
         joined.append(chapter)
     return joined
 
@@ -312,11 +337,17 @@ def plan_document(document: ExtractedDocument, *, max_chars: int) -> Plan:
     """The chapters and lesson sections of a document, and the parts set aside (see the module docstring)."""
     planner = _Planner(document)
     sections = planner.body_sections(split_document(document, max_chars=max_chars))
-    chapters = _join_small(_chapters(sections))
+    chapters = _join_small(_chapters(sections), max_chars)
     body_pages = sorted(s.first_page for c in chapters for s in c.sections)
     middle = body_pages[len(body_pages) // 2] if body_pages else 1
     set_aside = [
-        SetAside(f"{_matter(part, middle)}: {part.kind}", part.first_page, part.last_page)
+        SetAside(
+            part.kind
+            if part.kind.replace(" ", "") in ("frontmatter", "backmatter", "endmatter")
+            else f"{_matter(part, middle)}: {part.kind}",
+            part.first_page,
+            part.last_page,
+        )
         for part in sorted(planner.set_aside, key=lambda part: part.first_page)
     ]
     plan = Plan(chapters, set_aside)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .blocks import Block
@@ -13,7 +13,8 @@ _LARGER = 1.12  # a heading's size over the body size
 _MAX_HEADING_CHARS = 150
 _MAX_HEADING_WORDS = 16
 _MAX_LEVELS = 4
-# When most blocks look like headings (slides, forms), sizes say nothing about structure.
+# When much of the text looks like headings (slides, forms), sizes say nothing about structure. Counted in
+# characters: a short document with one paragraph under each heading still has most of its text in the body.
 _MAX_HEADING_SHARE = 0.4
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -21,6 +22,19 @@ _NUMBER_WORDS = (
     "eins|zwei|drei|vier|fünf|un|deux|trois|uno|dos|tres"
 )
 _ROMAN = r"[IVXLC]{1,7}"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|"
+    "märz|juni|juli|oktober|dezember|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
+    "diciembre"
+)
+# A dateline ("October 14, 1998", "14. Oktober 1998", "le 3 mars 2020", "2020-03-14") is no heading.
+_DATE_LINE = re.compile(
+    rf"^\W*(?:\w+,? )?(?:(?:le |el )?\d{{1,2}}\.? (?:de )?(?:{_MONTHS})|"
+    rf"(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?,?)"
+    rf"(?: (?:de )?\d{{4}})?\W*$|^\d{{4}}-\d{{2}}-\d{{2}}$",
+    re.IGNORECASE,
+)
 # "CHAPTER THREE", "Part II", "Article 5", "Kapitel 2", "§ 12", optionally followed by a title.
 _LABEL = re.compile(
     rf"^(?P<label>(?P<word>part|book|chapter|lecture|section|article|appendix|kapitel|teil|abschnitt|"
@@ -63,6 +77,7 @@ def _looks_like_heading_text(text: str) -> bool:
         and letters >= 0.5 * len(visible)
         and len(text.split()) <= _MAX_HEADING_WORDS
         and text.rstrip()[-1] not in ",;"
+        and not _DATE_LINE.match(text.strip())
     )
 
 
@@ -117,15 +132,21 @@ def _numbered_title(text: str) -> bool:
     return "." in number or (number[:1] in "IVXLC" and found["title"].isupper())
 
 
+def _text_share(blocks: Sequence[Block], indices: Iterable[int]) -> float:
+    """The share of the text set in these blocks."""
+    total = sum(len(block.text) for block in blocks) or 1
+    return sum(len(blocks[index].text) for index in indices) / total
+
+
 def infer_heading_levels(blocks: Sequence[Block]) -> dict[int, int]:
     """Map block index to heading level for blocks set apart by a larger or bold font, or by a label."""
     body = body_size(blocks)
     keys = {
         index: key for index, block in enumerate(blocks) if (key := _heading_key(block, body)) is not None
     }
-    if len(keys) > _MAX_HEADING_SHARE * len(blocks):
+    if _text_share(blocks, keys) > _MAX_HEADING_SHARE:
         keys = {index: key for index, key in keys.items() if key[0] > body}
-        if len(keys) > _MAX_HEADING_SHARE * len(blocks):
+        if _text_share(blocks, keys) > _MAX_HEADING_SHARE:
             return {}
     ranks = sorted(set(keys.values()), reverse=True)
     return {index: min(ranks.index(key) + 1, _MAX_LEVELS) for index, key in keys.items()}

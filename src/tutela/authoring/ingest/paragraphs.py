@@ -105,12 +105,37 @@ def _starts_new_block(before: Line, after: Line, typical_gap: float) -> bool:
     return indented and ended
 
 
+def _is_caps_title(text: str) -> bool:
+    """A line in capitals only, a few words long, not running on ("THE ABSTRACT NATURE OF MATHEMATICS")."""
+    letters = [char for char in text if char.isalpha()]
+    return (
+        2 <= len(text.split()) <= 12
+        and len(letters) >= 6
+        and all(char.isupper() for char in letters)
+        and not text.rstrip().endswith((",", ";", "-", "–"))
+    )
+
+
+def _opens_a_sentence(text: str) -> bool:
+    return text[:1].isupper() and any(char.islower() for char in text)
+
+
 def split_blocks(lines: Sequence[Line]) -> list[list[Line]]:
-    """Group a page's lines into blocks: paragraphs, headings, list items, captions."""
+    """Group a page's lines into blocks: paragraphs, headings, list items, captions.
+
+    A heading set in capitals at the body size on the line above its first sentence is a block of its own,
+    never glued to that sentence.
+    """
     blocks: list[list[Line]] = []
     typical_gap = _typical_gap(lines)
     for line in lines:
-        if blocks and not _starts_new_block(blocks[-1][-1], line, typical_gap):
+        glued_heading = (
+            bool(blocks)
+            and len(blocks[-1]) == 1
+            and _is_caps_title(blocks[-1][0].text)
+            and _opens_a_sentence(line.text)
+        )
+        if blocks and not glued_heading and not _starts_new_block(blocks[-1][-1], line, typical_gap):
             blocks[-1].append(line)
         else:
             blocks.append([line])

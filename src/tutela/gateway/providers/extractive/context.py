@@ -2,7 +2,7 @@
 
 A sentence that opens with a connective ("However,", "Also,") or a pointing word ("This", "They") says
 something about the sentence before it; taken alone into a lesson it reads as a non sequitur. A sentence that
-points to a figure, a table or "see above" needs something a lesson does not carry.
+points to a figure, a table, another chapter or "see above" needs something a lesson does not carry.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ _ELSEWHERE = re.compile(
     r"(this|the following|the preceding|the previous|the above|the next) "
     r"(figure|table|example|listing|diagram)|"
     r"(figure|table|fig\.|listing) \d+[a-z]? (shows|illustrates|depicts|lists|gives|summarizes)|"
+    r"(this|the following|the preceding|the previous|the next|the last) (chapter|section)|"
+    r"the above|as above|above[- ](mentioned|named|described|indicated)|"
     r"ci-dessus|ci-dessous|siehe (oben|unten)|(wie )?oben (gezeigt|erwähnt|beschrieben)|"
     r"más arriba|más abajo|véase)\b",
     re.IGNORECASE,

@@ -19,7 +19,7 @@ import bisect
 import random
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tutela.gateway.providers.extractive import nlp, wh
@@ -96,6 +96,7 @@ class EnglishWriter:
         self.focus_used: Counter[str] = Counter()
         self._haystack: str | None = None
         self._starts: list[int] = []
+        self._names = _names(corpus)
         chosen = [i for i in ranked if _candidate(corpus.sentences[i].text)]
         self._parse(chosen[: max(_MIN_CANDIDATES, _PER_QUESTION * target)])
         # Statement lists need neighbouring sentences, parsed on demand within this budget.
@@ -106,8 +107,20 @@ class EnglishWriter:
         for i, doc in zip(indices, docs, strict=True):
             start = wh.clause_start(doc)
             clause = wh.without_notes(doc[start:].text) if start is not None else ""
-            self.parsed[i] = Parsed(tuple(wh.asks(doc)), wh.is_body_statement(doc), wh.negation(doc), clause)
+            asks = tuple(self._with_names(ask) for ask in wh.asks(doc))
+            self.parsed[i] = Parsed(asks, wh.is_body_statement(doc), wh.negation(doc), clause)
             self._collect(doc)
+
+    def _with_names(self, ask: wh.Ask) -> wh.Ask:
+        """The question with the capitals of the document's names that its inversion lower-cased."""
+
+        def capital(match: re.Match[str]) -> str:
+            word = match[0]
+            return word[:1].upper() + word[1:] if word in self._names else word
+
+        return replace(
+            ask, stem=_LOWER_WORD.sub(capital, ask.stem), answer=_LOWER_WORD.sub(capital, ask.answer)
+        )
 
     def prepare(self, indices: range) -> None:
         """Parse the sentences of a statement list's window not parsed yet (within the parse budget)."""
@@ -266,6 +279,24 @@ class EnglishWriter:
                 match = occurrences(ask.answer, text)[0]
                 return text[: match.start()] + wrong[0] + text[match.end() :]
         return p.negation
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-ÿ][\w'’-]*")
+
+
+def _names(corpus: Corpus) -> frozenset[str]:
+    """Words the document writes with a capital inside its sentences and never in lower case ("Leibniz"),
+    in lower case: a name a question's inversion must not lower-case."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for sentence in corpus.sentences:
+        for k, word in enumerate(_WORD.findall(sentence.text)):
+            if word[:1].islower():
+                lower.add(word)
+            elif k > 0 and not word.isupper():
+                capital.add(word.lower())
+    return frozenset(capital - lower)
 
 
 def _proper(tokens: list[Any], kind: str) -> bool:

@@ -13,7 +13,7 @@ def _words(text: str) -> frozenset[str]:
 CONNECTIVES = _words(
     """and but or so yet also however thus therefore moreover furthermore besides then still hence
     nevertheless nonetheless instead meanwhile consequently accordingly indeed likewise similarly otherwise
-    anyway anyhow finally further additionally"""
+    anyway anyhow finally further additionally again now lastly secondly firstly alternatively conversely"""
 )
 CONNECTIVE_PHRASES = (
     "for example",
@@ -34,7 +34,9 @@ DEMONSTRATIVES = _words("this that these those such")
 ANAPHORIC = re.compile(
     r"\b(?:that|the same|the following|the next|the previous|the latter|the former|this) "
     r"(?:year|month|day|week|decade|century|time|period|season|one|ones)\b"
-    r"|\b(?:the latter|the former|the other|the two|the three|the four|both of them)\b",
+    r"|\b(?:the latter|the former|the other|the two|the three|the four|both of them)\b"
+    # "as follows", "the following": a list that comes after, not part of the question
+    r"|\bas follows\b|\bthe following\b(?! (?:year|month|day|week|decade|century)\b)",
     re.IGNORECASE,
 )
 # "Most objects", "many students": a quantified phrase is no answer to "What ...?".

@@ -239,7 +239,8 @@ _DEMONSTRATIVES = {
 }
 _POINTING = {lang: frozenset(words.split()) for lang, words in _DEMONSTRATIVES.items()}
 _ANAPHORA = re.compile(
-    r"\b(?:that|the same|the following|the previous) (?:year|month|day|time)\b|\b(?:the latter|the former)\b",
+    r"\b(?:that|the same|the following|the previous) (?:year|month|day|time)\b|\b(?:the latter|the former)\b|"
+    r"\bas follows\b|\bthe following:|:$",  # pointing to a list that comes after
     re.IGNORECASE,
 )
 NOTE_GLUED = re.compile(r"(?<=[a-z][.,;:!?”\"’)])\d{1,3}(?=\s|$)|(?<=[a-z]{4})\d{1,2}(?=[\s.,;:]|$)")

@@ -135,7 +135,9 @@ def _subtree(t: Token) -> list[Token]:
 def _render(tokens: list[Token], *, lower_first: bool = False) -> str:
     words = "".join(t.text_with_ws for t in tokens).strip().rstrip(",;:")
     words = re.sub(r"\s+", " ", words)
-    if lower_first and tokens and tokens[0].tag_ not in ("NNP", "NNPS") and tokens[0].text != "I":
+    # A name keeps its capital: tagged as one, or inside a named entity ("Leibniz" tagged as a noun).
+    named = tokens and (tokens[0].tag_ in ("NNP", "NNPS") or tokens[0].pos_ == "PROPN" or tokens[0].ent_type_)
+    if lower_first and tokens and not named and tokens[0].text != "I":
         words = words[:1].lower() + words[1:]
     return words
 
