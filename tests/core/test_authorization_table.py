@@ -164,6 +164,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/documents/{document_id}"): (ADMINS, None),
     ("DELETE", "/api/documents/{document_id}"): (ADMINS, None),
     ("GET", "/api/documents/{document_id}/file"): (REVIEWERS, None),  # who sees a module made from it
+    # the library "on your data" retrieves from: the document's uploader (here the admin) shares it
+    ("GET", "/api/documents/{document_id}/library"): (ADMINS, None),
+    ("PUT", "/api/documents/{document_id}/library"): (ADMINS, {"resources": ["{resource_id}"]}),
+    ("DELETE", "/api/documents/{document_id}/library"): (ADMINS, None),
     ("POST", "/api/modules"): (ADMINS, {"document_id": "{document_id}"}),  # generators, with their upload
     ("GET", "/api/modules"): (MEMBERS, None),
     ("GET", "/api/modules/export"): (ADMINS, None),

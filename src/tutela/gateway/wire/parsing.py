@@ -12,6 +12,7 @@ from tutela.gateway.wire import json_body
 from tutela.gateway.wire.chat import ChatRequest
 from tutela.gateway.wire.common import RequestModel
 from tutela.gateway.wire.completions import CompletionRequest
+from tutela.gateway.wire.data_sources import check_shape
 from tutela.gateway.wire.embeddings import EmbeddingRequest
 from tutela.gateway.wire.errors import invalid_request_from_validation
 from tutela.gateway.wire.exceptions import InvalidRequestError
@@ -32,6 +33,16 @@ DEFAULT_LIMITS = WireLimits()
 
 
 def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any], model: str | None) -> RequestT:
+    data = _object(body)
+    if model is not None and "model" not in data:
+        data = {**data, "model": model}  # Azure: the deployment in the path names the model
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_request_from_validation(exc) from exc
+
+
+def _object(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(body, bytes | str):
         try:
             data = json_body.loads(body)
@@ -45,12 +56,7 @@ def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any], model: st
         data = body
     if not isinstance(data, Mapping):
         raise InvalidRequestError("The request body must be a JSON object.")
-    if model is not None and "model" not in data:
-        data = {**data, "model": model}  # Azure: the deployment in the path names the model
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_request_from_validation(exc) from exc
+    return data
 
 
 def _check_n(n: int | None, limits: WireLimits) -> None:
@@ -72,7 +78,9 @@ def parse_chat_request(
 
     `model` is the deployment of an Azure path, used when the body names no model (Azure's REST API
     puts the deployment in the path only); the same holds for completions and embeddings."""
-    request = _parse(ChatRequest, body, model)
+    data = _object(body)
+    check_shape(data.get("data_sources"))
+    request = _parse(ChatRequest, data, model)
     _check_n(request.n, limits)
     _check_stop(request.stop, limits)
     return request
