@@ -11,6 +11,7 @@ from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
+from tutela.gateway.files import models as file_models
 from tutela.gateway.library import models as library_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
@@ -36,6 +37,7 @@ _LOADED = (
     key_models,
     monitoring_models,
     library_models,
+    file_models,
     authoring_prompt_models,
     authoring_module_models,
     safety_models,

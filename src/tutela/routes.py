@@ -15,6 +15,7 @@ from tutela.core.directory.router import router as platform_router
 from tutela.core.groups.router import router as groups_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
+from tutela.gateway.api.files import router as files_router
 from tutela.gateway.api.router import router as gateway_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
@@ -27,6 +28,7 @@ def include_routers(app: FastAPI) -> None:
     """Attach every router."""
     for router in (
         gateway_router,  # first: the hot path, matched before every other route
+        files_router,
         auth_router,
         organization_router,
         users_router,

@@ -65,6 +65,7 @@ class Gateway:
             await provider.close()
         self._providers.clear()
         await self.screen.close()
+        await self.grounding.close()
 
     async def provider(self, name: str) -> Provider:
         """The shared, started instance of a provider."""

@@ -1,6 +1,7 @@
 """`Grounding`: the pipeline's step between the screened prompt and the provider, for `data_sources`.
 
-    question (last user turn) → retrieve from the data source (library/, the caller's resource only)
+    question (last user turn) → retrieve from the data source (sources.py: the organization's library,
+      the calling resource's documents only; or the customer's Azure AI Search index)
     → screen each chunk (indirect-attack shield and content filter; a refused chunk is dropped and
       listed in `context.filtered_documents`, without its text) → the chunks go to the model as a
       source-passage block labelled doc1…docN, after the system message Azure's `role_information` sets
@@ -21,7 +22,7 @@ from typing import Any
 
 from tutela.authoring.generation.passages import Passage, render_passages
 from tutela.gateway.exchange import Exchange, Screen
-from tutela.gateway.library import service as library
+from tutela.gateway.grounding.sources import AzureSearch, Found, from_library
 from tutela.gateway.safety.screen import set_extra
 from tutela.gateway.wire.chat import (
     ChatChunk,
@@ -32,7 +33,7 @@ from tutela.gateway.wire.chat import (
     new_chat_id,
 )
 from tutela.gateway.wire.common import now
-from tutela.gateway.wire.data_sources import NOT_IN_DATA, LibraryParameters
+from tutela.gateway.wire.data_sources import NOT_IN_DATA, AzureSearchSource
 from tutela.gateway.wire.usage import Usage
 from tutela.runtime import Runtime
 
@@ -80,14 +81,23 @@ class Grounding:
     def __init__(self, runtime: Runtime, screen: Screen) -> None:
         self.runtime = runtime
         self.screen = screen
+        self.azure_search = AzureSearch(runtime)
+
+    async def close(self) -> None:
+        """Close the search connector's connections."""
+        await self.azure_search.close()
 
     async def ground(self, exchange: Exchange, request: ChatRequest) -> Grounded:
         """Retrieve, screen what was retrieved, and rewrite the request for the provider."""
         assert request.data_sources  # the pipeline calls this only with a data source
-        params = request.data_sources[0].parameters
+        source = request.data_sources[0]
+        params = source.parameters
         question = _question(request)
-        found = await asyncio.to_thread(self._retrieve, exchange, question, params)
-        verdicts = await self.screen.documents(exchange, [r.text for r in found])
+        if isinstance(source, AzureSearchSource):
+            found = await self.azure_search.search(question, source.parameters)
+        else:
+            found = await asyncio.to_thread(from_library, self.runtime, exchange, question, source.parameters)
+        verdicts = await self.screen.documents(exchange, [r.content for r in found])
         kept = [r for r, v in zip(found, verdicts, strict=True) if v is None]
         dropped = [(r, v) for r, v in zip(found, verdicts, strict=True) if v is not None]
         exchange.verdicts["data_source"] = {"retrieved": len(found), "filtered": len(dropped)}
@@ -104,50 +114,36 @@ class Grounding:
                 }
                 for r, v in dropped
             ]
-        plain = _without_sources(request, kept, params)
+        plain = _without_sources(request, kept, role=params.role_information, in_scope=params.in_scope)
         if not kept and params.in_scope:
             return Grounded(plain, context, reply=_fixed_reply(request, NOT_IN_DATA))
         return Grounded(plain, context)
 
-    def _retrieve(
-        self, exchange: Exchange, question: str, params: LibraryParameters
-    ) -> list[library.Retrieved]:
-        caller = exchange.caller
-        with self.runtime.region_session(caller.org_id) as db:
-            return library.retrieve(
-                self.runtime,
-                db,
-                org_id=caller.org_id,
-                resource_id=caller.resource_id,
-                question=question,
-                top_n=params.top_n_documents,
-                strictness=params.strictness,
-                query_type=params.query_type,
-            )
 
-
-def _citation(found: library.Retrieved, *, with_content: bool = True) -> dict[str, Any]:
+def _citation(found: Found, *, with_content: bool = True) -> dict[str, Any]:
     citation: dict[str, Any] = {
         "title": found.title,
-        "url": f"tutela://library/{found.source_id}#page={found.page}",
-        "filepath": found.filename,
-        "chunk_id": str(found.chunk),
-        "page": found.page,
+        "url": found.url,
+        "filepath": found.filepath,
+        "chunk_id": found.chunk_id,
     }
-    return {"content": found.text, **citation} if with_content else citation
+    if found.page is not None:
+        citation["page"] = found.page
+    return {"content": found.content, **citation} if with_content else citation
 
 
 def _without_sources(
-    request: ChatRequest, kept: list[library.Retrieved], params: LibraryParameters
+    request: ChatRequest, kept: list[Found], *, role: str | None, in_scope: bool
 ) -> ChatRequest:
     """The request as the provider sees it: instructions and the retrieved block first, no data_sources."""
     body = request.to_upstream()
     body.pop("data_sources", None)
-    rules = [params.role_information or DEFAULT_ROLE, RULES]
-    if params.in_scope:
+    rules = [role or DEFAULT_ROLE, RULES]
+    if in_scope:
         rules.append(IN_SCOPE_RULE)
     passages = [
-        Passage(page=r.page, text=r.text, section=DOC_LABEL.format(i)) for i, r in enumerate(kept, start=1)
+        Passage(page=r.page or 1, text=r.content, section=DOC_LABEL.format(i))
+        for i, r in enumerate(kept, start=1)
     ]
     if passages:
         rules.append(render_passages(passages, title="Retrieved documents"))

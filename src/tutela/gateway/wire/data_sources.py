@@ -19,10 +19,8 @@ from tutela.gateway.wire.common import discriminate
 from tutela.gateway.wire.exceptions import InvalidRequestError
 
 # Azure's connector types Tutela does not (yet) connect to: named so the 400 says "not available here".
-UNSUPPORTED_TYPES = frozenset(
-    {"azure_search", "postgresql", "azure_cosmos_db", "elasticsearch", "pinecone", "mongo_db"}
-)
-SUPPORTED_TYPES = frozenset({"tutela_library"})
+UNSUPPORTED_TYPES = frozenset({"postgresql", "azure_cosmos_db", "elasticsearch", "pinecone", "mongo_db"})
+SUPPORTED_TYPES = frozenset({"tutela_library", "azure_search"})
 NOT_IN_DATA = (
     "The requested information is not available in the retrieved data. Please try another query or topic."
 )
@@ -52,8 +50,53 @@ class LibrarySource(_Strict):
     parameters: LibraryParameters = Field(default_factory=LibraryParameters)
 
 
+class ApiKeyAuthentication(_Strict):
+    """The search service's query key, used for this request only and never stored."""
+
+    type: Literal["api_key"]
+    key: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class FieldsMapping(_Strict):
+    """Which index fields hold the content, title, URL, file path and vectors."""
+
+    content_fields: list[str] | None = None
+    content_fields_separator: str = "\n"
+    title_field: str | None = None
+    url_field: str | None = None
+    filepath_field: str | None = None
+    vector_fields: list[str] | None = None
+
+
+class AzureSearchParameters(_Strict):
+    """Retrieval from the customer's own Azure AI Search index (the REST API's `docs/search`)."""
+
+    endpoint: Annotated[str, Field(min_length=1, max_length=2048)]
+    index_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$")]
+    authentication: ApiKeyAuthentication
+    top_n_documents: Annotated[int, Field(ge=1, le=20)] = 5
+    strictness: Annotated[int, Field(ge=1, le=5)] = 3
+    in_scope: bool = True
+    role_information: Annotated[str, Field(max_length=2000)] | None = None
+    query_type: Literal["simple", "semantic", "vector", "vector_simple_hybrid", "vector_semantic_hybrid"] = (
+        "simple"
+    )
+    semantic_configuration: str | None = None
+    filter: Annotated[str, Field(max_length=4096)] | None = None
+    fields_mapping: FieldsMapping = Field(default_factory=FieldsMapping)
+    include_contexts: list[Literal["citations", "intent", "all_retrieved_documents"]] | None = None
+
+
+class AzureSearchSource(_Strict):
+    """`{"type": "azure_search", "parameters": {...}}`."""
+
+    type: Literal["azure_search"]
+    parameters: AzureSearchParameters
+
+
 DataSource = Annotated[
-    Annotated[LibrarySource, Tag("type=tutela_library")],
+    Annotated[LibrarySource, Tag("type=tutela_library")]
+    | Annotated[AzureSearchSource, Tag("type=azure_search")],
     Discriminator(discriminate("type")),
 ]
 
