@@ -5,6 +5,7 @@ with `extra_body={"data_sources": [...]}`; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,12 @@ from sqlalchemy import text
 
 from tests.authoring.api.support import ok, upload
 from tests.authoring.ingest.conftest import build_text_pdf
+from tests.gateway.fake_upstream import FakeUpstream
 from tests.gateway.monitoring.support import Org, flush, new_org
 from tests.support.platform import Platform
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.monitoring import service as monitoring
+from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 from tutela.gateway.wire.data_sources import NOT_IN_DATA
 
@@ -248,3 +251,64 @@ def _raw_region_bytes(platform: Platform, org_id: str) -> list[bytes]:
             dump = [str(conn.execute(text(f'SELECT * FROM "{t}"')).all()) for t in names]  # noqa: S608
         return [p.read_bytes() for p in files] + ["\n".join(dump).encode()]
     return [p.read_bytes() for p in files]
+
+
+def test_streaming_an_out_of_scope_question_gets_the_fixed_answer_and_context(
+    platform: Platform, library: Library
+) -> None:
+    stream = _azure(platform, library.org.key).chat.completions.create(
+        model="extractive",
+        messages=[{"role": "user", "content": "Which football club won the league in 1987?"}],
+        stream=True,
+        extra_body=_source(),
+    )
+    chunks = [c.model_dump() for c in stream if c.choices]
+    assert chunks[0]["choices"][0]["delta"]["context"]["citations"] == []
+    assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks) == NOT_IN_DATA
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[FakeUpstream]:
+    with FakeUpstream.running() as fake:
+        yield fake
+
+
+def test_an_llm_upstream_gets_the_documents_never_the_data_sources(
+    platform: Platform, library: Library, upstream: FakeUpstream
+) -> None:
+    org = library.org
+    with platform.runtime.region_session(org.id) as db:
+        deployments.create(
+            platform.runtime,
+            db,
+            registry=default_registry(plugins=False),
+            org_id=org.id,
+            resource_id=org.resource_id,
+            name="llm",
+            provider="openai",
+            model="m",
+            base_url=upstream.base_url,
+            api_key=upstream.api_key,
+        )
+    upstream.reply = "Within thirty days of submitting the receipts [doc1]."
+    client = _azure(platform, org.key)
+    role = "You answer questions about travel."
+    for stream in (False, True):
+        reply = client.chat.completions.create(
+            model="llm",
+            messages=[{"role": "user", "content": QUESTION}],
+            stream=stream,
+            extra_body=_source(role_information=role),
+        )
+        if stream:
+            chunks = [c.model_dump() for c in reply if c.choices]  # type: ignore[union-attr]
+            assert chunks[0]["choices"][0]["delta"]["context"]["citations"]
+        else:
+            assert reply.choices[0].message.content == upstream.reply  # type: ignore[union-attr]
+        sent = upstream.requests[-1].json
+        assert "data_sources" not in sent
+        system = sent["messages"][0]
+        assert system["role"] == "system" and system["content"].startswith(role)
+        assert "[doc1]" in system["content"] and HANDBOOK[0] in system["content"]
+        assert "attacker@example.com" not in json.dumps(sent)  # the refused chunk never left
+        assert sent["messages"][1:] == [{"role": "user", "content": QUESTION}]
