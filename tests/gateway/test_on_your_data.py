@@ -312,3 +312,29 @@ def test_an_llm_upstream_gets_the_documents_never_the_data_sources(
         assert "[doc1]" in system["content"] and HANDBOOK[0] in system["content"]
         assert "attacker@example.com" not in json.dumps(sent)  # the refused chunk never left
         assert sent["messages"][1:] == [{"role": "user", "content": QUESTION}]
+
+
+def test_include_contexts_chooses_what_the_context_carries(platform: Platform, library: Library) -> None:
+    client = _azure(platform, library.org.key)
+    question = "What does the travel expenses note say?"
+    every = _ask(client, question, strictness=1, include_contexts=["all_retrieved_documents"])
+    context = every.choices[0].message.model_dump()["context"]
+    assert "citations" not in context and "intent" not in context
+    retrieved = {d["filepath"]: d for d in context["all_retrieved_documents"]}
+    assert retrieved["handbook.pdf"]["content"] and retrieved["handbook.pdf"]["search_queries"] == [question]
+    assert (
+        retrieved["attack.pdf"]["filter_reason"] == "content_filter"
+        and "content" not in retrieved["attack.pdf"]
+    )
+
+
+def test_data_sources_on_other_operations_is_a_400(platform: Platform, library: Library) -> None:
+    client = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=library.org.key, max_retries=0)
+    for call in (
+        lambda: client.completions.create(model="extractive", prompt=QUESTION, extra_body=_source()),
+        lambda: client.embeddings.create(model="extractive", input=QUESTION, extra_body=_source()),
+    ):
+        with pytest.raises(openai.BadRequestError) as caught:
+            call()
+        body: Any = caught.value.body
+        assert body["param"] == "data_sources"

@@ -101,10 +101,18 @@ class Grounding:
         kept = [r for r, v in zip(found, verdicts, strict=True) if v is None]
         dropped = [(r, v) for r, v in zip(found, verdicts, strict=True) if v is not None]
         exchange.verdicts["data_source"] = {"retrieved": len(found), "filtered": len(dropped)}
-        context: dict[str, Any] = {
-            "citations": [_citation(r) for r in kept],
-            "intent": json.dumps([question], ensure_ascii=False),
-        }
+        wanted = set(params.include_contexts or ("citations", "intent"))
+        context: dict[str, Any] = {}
+        if "citations" in wanted:
+            context["citations"] = [_citation(r) for r in kept]
+        if "intent" in wanted:
+            context["intent"] = json.dumps([question], ensure_ascii=False)
+        if "all_retrieved_documents" in wanted:
+            context["all_retrieved_documents"] = [
+                {**_citation(r, with_content=v is None), "search_queries": [question], "data_source_index": 0}
+                | ({"filter_reason": "content_filter"} if v is not None else {})
+                for r, v in zip(found, verdicts, strict=True)
+            ]
         if dropped:
             context["filtered_documents"] = [
                 {

@@ -32,10 +32,16 @@ _BM25_K1, _BM25_B = 1.2, 0.75
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A passage of one page."""
+    """A passage of one page, with its keyword counts (computed once, when the index is built)."""
 
     page: int
     text: str
+    terms: dict[str, int]
+
+    @classmethod
+    def of(cls, page: int, text: str) -> Chunk:
+        """A chunk and its counts."""
+        return cls(page, text, dict(Counter(_terms(text))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +56,7 @@ class DocumentIndex:
         return json.dumps(
             {
                 "version": FORMAT_VERSION,
-                "chunks": [{"page": c.page, "text": c.text} for c in self.chunks],
+                "chunks": [{"page": c.page, "text": c.text, "terms": c.terms} for c in self.chunks],
                 "vectors": base64.b64encode(self.vectors.astype("<f4").tobytes()).decode("ascii"),
             },
             ensure_ascii=False,
@@ -60,7 +66,7 @@ class DocumentIndex:
     def from_bytes(cls, data: bytes) -> DocumentIndex:
         """Read back `to_bytes`."""
         raw = json.loads(data)
-        chunks = [Chunk(page=int(c["page"]), text=str(c["text"])) for c in raw["chunks"]]
+        chunks = [Chunk(int(c["page"]), str(c["text"]), dict(c["terms"])) for c in raw["chunks"]]
         flat = np.frombuffer(base64.b64decode(raw["vectors"]), dtype="<f4")
         return cls(chunks, flat.reshape(len(chunks), -1) if chunks else flat.reshape(0, 0))
 
@@ -75,13 +81,13 @@ def chunk_paragraphs(paragraphs: Sequence[tuple[int, str]]) -> list[Chunk]:
             continue
         count = len(text.split())
         if parts and (number != page or size + count > CHUNK_WORDS):
-            chunks.append(Chunk(page, "\n".join(parts)))
+            chunks.append(Chunk.of(page, "\n".join(parts)))
             parts, size = [], 0
         page = number
         parts.append(text)
         size += count
     if parts:
-        chunks.append(Chunk(page, "\n".join(parts)))
+        chunks.append(Chunk.of(page, "\n".join(parts)))
     return chunks
 
 
@@ -102,27 +108,31 @@ class Hit:
     score: float
 
 
-def _terms(text: str, stop: frozenset[str]) -> list[str]:
-    return [w for w in words(text) if len(w) > 2 and w not in stop]
+_STOP = stopwords("en") | stopwords("de")
 
 
-def _bm25(query: list[str], texts: list[list[str]]) -> list[float]:
-    n = len(texts)
-    if not n or not query:
+def _terms(text: str) -> list[str]:
+    return [w for w in words(text) if len(w) > 2 and w not in _STOP]
+
+
+def _bm25(query: list[str], chunks: list[Chunk]) -> list[float]:
+    n = len(chunks)
+    wanted = set(query)
+    if not n or not wanted:
         return [0.0] * n
-    average = sum(len(t) for t in texts) / n or 1.0
-    df = Counter(w for t in texts for w in set(t))
+    lengths = [sum(c.terms.values()) for c in chunks]
+    average = sum(lengths) / n or 1.0
+    idf = {}
+    for w in wanted:
+        df = sum(1 for c in chunks if w in c.terms)
+        idf[w] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     scores = []
-    for t in texts:
-        counts = Counter(t)
+    for chunk, length in zip(chunks, lengths, strict=True):
+        norm = _BM25_K1 * (1 - _BM25_B + _BM25_B * length / average)
         score = 0.0
-        for w in set(query):
-            tf = counts.get(w, 0)
-            if tf:
-                idf = math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5))
-                score += (
-                    idf * tf * (_BM25_K1 + 1) / (tf + _BM25_K1 * (1 - _BM25_B + _BM25_B * len(t) / average))
-                )
+        for w in wanted & chunk.terms.keys():
+            tf = chunk.terms[w]
+            score += idf[w] * tf * (_BM25_K1 + 1) / (tf + norm)
         scores.append(score)
     return scores
 
@@ -140,11 +150,9 @@ def rank(
     places = [(d, c) for d, doc in enumerate(documents) for c in range(len(doc.chunks))]
     if not places or not question.strip():
         return []
-    stop = stopwords("en") | stopwords("de")
-    texts = [_terms(documents[d].chunks[c].text, stop) for d, c in places]
-    keyword = _bm25(_terms(question, stop), texts)
+    keyword = _bm25(_terms(question), [documents[d].chunks[c] for d, c in places])
     target = embedder.embed([question])[0]
-    cosine = [float(documents[d].vectors[c] @ target) for d, c in places]
+    cosine = [float(x) for doc in documents if doc.chunks for x in doc.vectors @ target]
     by_keyword = {i: r for r, i in enumerate(sorted(range(len(places)), key=lambda i: -keyword[i]))}
     by_vector = {i: r for r, i in enumerate(sorted(range(len(places)), key=lambda i: -cosine[i]))}
     hits = []

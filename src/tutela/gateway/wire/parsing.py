@@ -59,6 +59,13 @@ def _object(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
+def _refuse_data_sources(data: Mapping[str, Any]) -> None:
+    if "data_sources" in data:
+        raise InvalidRequestError(
+            "'data_sources' is supported on chat completions only.", param="data_sources"
+        )
+
+
 def _check_n(n: int | None, limits: WireLimits) -> None:
     if n is not None and n > limits.max_n:
         raise InvalidRequestError(f"'n' must be at most {limits.max_n}; got {n}.", param="n")
@@ -90,7 +97,9 @@ def parse_completion_request(
     body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> CompletionRequest:
     """Validate a legacy completions body."""
-    request = _parse(CompletionRequest, body, model)
+    data = _object(body)
+    _refuse_data_sources(data)
+    request = _parse(CompletionRequest, data, model)
     _check_n(request.n, limits)
     if request.best_of is not None and request.best_of > limits.max_n:
         raise InvalidRequestError(f"'best_of' must be at most {limits.max_n}.", param="best_of")
@@ -102,7 +111,9 @@ def parse_embedding_request(
     body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> EmbeddingRequest:
     """Validate an embeddings body."""
-    request = _parse(EmbeddingRequest, body, model)
+    data = _object(body)
+    _refuse_data_sources(data)
+    request = _parse(EmbeddingRequest, data, model)
     count = len(request.inputs)
     if count > limits.max_embedding_inputs:
         raise InvalidRequestError(
