@@ -15,8 +15,11 @@ import pytest
 from tests.authoring.api.support import assert_destroyed, raw_objects
 from tests.gateway.monitoring.support import Org, new_org
 from tests.support.platform import Platform
+from tutela.core.organizations.models import Organization
 from tutela.gateway.resources import service as resources
 from tutela.storage.crypto.exceptions import DataKeyDestroyed
+from tutela.storage.crypto.keymanagers import LocalKeyManager
+from tutela.storage.crypto.models import DataKey
 
 API_VERSION = "2024-10-21"
 CANARY = "The onboarding checklist lives in the blue binder"
@@ -160,3 +163,27 @@ def test_malformed_uploads_are_a_400(platform: Platform, org: Org) -> None:
     assert (no_file.status_code, no_file.json()["error"]["param"]) == (400, "file")
     assert (no_purpose.status_code, no_purpose.json()["error"]["param"]) == (400, "purpose")
     assert broken.status_code == 400, broken.text
+
+
+def test_the_organizations_own_key_is_a_second_layer(platform: Platform, tmp_path: Path) -> None:
+    org = new_org(platform, "files-cmk")
+    key_path = tmp_path / "customer.key"
+    LocalKeyManager.generate_key_file(key_path)
+    spec = f"local:{key_path}"
+    with platform.runtime.region_session(org.id) as db:
+        row = db.get(Organization, org.id)
+        assert row is not None
+        row.customer_key_spec = spec
+    client = _client(platform, org.key)
+    made = client.files.create(file=("t.jsonl", _examples(10)), purpose="fine-tune")
+    (raw,) = raw_objects(platform, org.id, [_object_id(platform, org, made.id)])
+    with platform.runtime.region_of(org.id).keys_db.session() as kdb:
+        key = kdb.get(DataKey, raw.key_id)
+        assert key is not None and key.customer_key == spec
+    moved = tmp_path / "customer.key.away"
+    key_path.rename(moved)  # the organization withdraws its key: nobody can read the file, not even Tutela
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.files.content(made.id)
+    assert caught.value.status_code >= 500
+    moved.rename(key_path)
+    assert client.files.content(made.id).content == _examples(10)
