@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tutela.authoring.modules.library_router import router as library_router
+from tutela.authoring.library.router import router as library_router
 from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
