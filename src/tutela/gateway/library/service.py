@@ -36,7 +36,6 @@ class Retrieved:
     page: int
     chunk: int
     text: str
-    cosine: float
 
 
 def find(db: Session, *, org_id: str, source_id: str) -> LibraryDocument | None:
@@ -150,7 +149,6 @@ def retrieve(
                 page=chunk.page,
                 chunk=hit.chunk,
                 text=chunk.text,
-                cosine=hit.cosine,
             )
         )
     return out
