@@ -138,6 +138,10 @@ class GatewaySettings(BaseModel):
     image_link_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     # What abuse monitoring seals of each generated image: its SHA-256 digest, or a copy of the image.
     monitored_images: Literal["digest", "copy"] = "digest"
+    max_file_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)  # /v1/files uploads, as OpenAI's
+    # Where `azure_search` data sources may point (fnmatch on "scheme://host:port"): the gateway never
+    # calls an address a request names unless the operator allowed it.
+    search_endpoints: list[str] = Field(default_factory=lambda: ["https://*.search.windows.net:443"])
     # Keys, organization switches and deployments are cached this long per process: a revoked key or a
     # switched-off organization is refused everywhere within this many seconds.
     access_cache_seconds: float = Field(default=2.0, ge=0, le=300)

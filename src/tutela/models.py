@@ -13,7 +13,9 @@ from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
+from tutela.gateway.files import models as file_models
 from tutela.gateway.images import models as gateway_image_models
+from tutela.gateway.library import models as library_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
 from tutela.gateway.safety import models as safety_models
@@ -38,6 +40,8 @@ _LOADED = (
     objects,
     key_models,
     monitoring_models,
+    library_models,
+    file_models,
     authoring_prompt_models,
     authoring_module_models,
     authoring_cover_models,

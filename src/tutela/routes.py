@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from tutela.authoring.covers.router import router as covers_router
 from tutela.authoring.learning.router import router as learning_router
+from tutela.authoring.library.router import router as library_router
 from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
@@ -16,6 +17,7 @@ from tutela.core.directory.router import router as platform_router
 from tutela.core.groups.router import router as groups_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
+from tutela.gateway.api.files import router as files_router
 from tutela.gateway.api.router import router as gateway_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
@@ -28,6 +30,7 @@ def include_routers(app: FastAPI) -> None:
     """Attach every router."""
     for router in (
         gateway_router,  # first: the hot path, matched before every other route
+        files_router,
         auth_router,
         organization_router,
         users_router,
@@ -40,6 +43,7 @@ def include_routers(app: FastAPI) -> None:
         safety_router,
         web_router,
         documents_router,
+        library_router,
         modules_router,
         covers_router,
         publishing_router,

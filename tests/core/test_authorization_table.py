@@ -167,6 +167,10 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/documents/{document_id}"): (ADMINS, None),
     ("DELETE", "/api/documents/{document_id}"): (ADMINS, None),
     ("GET", "/api/documents/{document_id}/file"): (REVIEWERS, None),  # who sees a module made from it
+    # the library "on your data" retrieves from: the document's uploader (here the admin) shares it
+    ("GET", "/api/documents/{document_id}/library"): (ADMINS, None),
+    ("PUT", "/api/documents/{document_id}/library"): (ADMINS, {"resources": ["{resource_id}"]}),
+    ("DELETE", "/api/documents/{document_id}/library"): (ADMINS, None),
     ("POST", "/api/modules"): (ADMINS, {"document_id": "{document_id}"}),  # generators, with their upload
     ("GET", "/api/modules"): (MEMBERS, None),
     ("GET", "/api/modules/export"): (ADMINS, None),
@@ -212,6 +216,16 @@ for _op, _body in (
     TABLE[("POST", f"/openai/deployments/{{deployment}}/{_op}")] = (GATEWAY, _body)
     TABLE[("POST", f"/openai/v1/{_op}")] = (GATEWAY, {"model": "extractive", **_body})
 TABLE[("GET", "/openai/v1/models")] = (GATEWAY, None)
+# Files of the key's AI resource, and the fine-tuning routes that answer "not supported", under all three
+# prefixes; an id no resource owns is a 404 for the key.
+for _prefix in ("/v1", "/openai", "/openai/v1"):
+    TABLE[("POST", f"{_prefix}/files")] = (GATEWAY, None)  # multipart; an empty body is the key's 400
+    TABLE[("GET", f"{_prefix}/files")] = (GATEWAY, None)
+    TABLE[("GET", f"{_prefix}/files/{{file_id}}")] = (GATEWAY, None)
+    TABLE[("GET", f"{_prefix}/files/{{file_id}}/content")] = (GATEWAY, None)
+    TABLE[("DELETE", f"{_prefix}/files/{{file_id}}")] = (GATEWAY, None)
+    TABLE[("GET", f"{_prefix}/fine_tuning/jobs")] = (GATEWAY, None)
+    TABLE[("POST", f"{_prefix}/fine_tuning/jobs")] = (GATEWAY, {"model": "x", "training_file": "x"})
 
 
 @dataclass

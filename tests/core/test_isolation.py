@@ -269,6 +269,9 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
             ("GET", "/api/documents/{document_id}", None),
             ("GET", "/api/documents/{document_id}/file", None),
             ("DELETE", "/api/documents/{document_id}", None),
+            ("GET", "/api/documents/{document_id}/library", None),
+            ("PUT", "/api/documents/{document_id}/library", {"resources": ["x"]}),
+            ("DELETE", "/api/documents/{document_id}/library", None),
         )
     },
     ("GET", "/api/modules/jobs/{job_id}"): lambda a, b: [({"job_id": b.authoring["job_id"]}, None)],
@@ -559,6 +562,7 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "blocklist_id": a.deployment_id,
         "item_id": a.key_id,
         "rule_id": a.deployment_id,
+        "file_id": "file-" + a.key_id,  # gateway files: an id shaped like one, of no file
     }
     # Near misses of a's own ids are not a's ids either.
     near = [a.user_id.upper(), "{" + a.user_id + "}", a.group_id.replace("-", ""), "urn:uuid:" + a.group_id]

@@ -3,6 +3,7 @@
 The pipeline calls, in this order and for every operation:
 
     screen.prompt(exchange, request)          may raise a 400 content_filter error, may annotate
+    screen.documents(exchange, texts)         retrieved chunks (grounding/): which are refused, and why
     provider                                   the model answers
     screen.completion(exchange, response)     may filter choices, annotate (non-streaming)
     screen.stream(exchange, chunks)           the same, window by window (streaming)
@@ -49,6 +50,8 @@ class Screen(Protocol):
 
     async def prompt(self, exchange: Exchange, request: Any) -> None: ...
 
+    async def documents(self, exchange: Exchange, texts: list[str]) -> list[dict[str, Any] | None]: ...
+
     async def completion(self, exchange: Exchange, response: T) -> T: ...
 
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]: ...
@@ -67,6 +70,10 @@ class NullScreen:
 
     async def prompt(self, exchange: Exchange, request: Any) -> None:
         """Accept every prompt."""
+
+    async def documents(self, exchange: Exchange, texts: list[str]) -> list[dict[str, Any] | None]:
+        """Refuse no document."""
+        return [None] * len(texts)
 
     async def completion(self, exchange: Exchange, response: T) -> T:
         """Pass the response through."""

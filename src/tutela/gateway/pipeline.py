@@ -7,7 +7,8 @@ Images take the same path; an image asked for as a link is sealed in the organiz
 and served only to keys of the resource that generated it.
 
 `screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
-customer data will plug in before the provider. The product's own
+customer data (`data_sources`, grounding/) runs after the caller's prompt is screened and recorded as sent,
+so retrieved documents reach the model but never the monitoring store. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
 """
@@ -25,6 +26,7 @@ from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.exchange import Exchange, Recorder, Screen
+from tutela.gateway.grounding.service import Grounded, Grounding
 from tutela.gateway.images import service as images
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.monitoring.texts import (
@@ -39,7 +41,7 @@ from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
 from tutela.gateway.safety.screen import ContentScreen
 from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
-from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
+from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, chunk_from_response
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
 from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, UnsupportedOperationError
@@ -57,6 +59,10 @@ _OPERATIONS = {
 }
 
 
+async def _one(chunk: ChatChunk) -> AsyncIterator[ChatChunk]:
+    yield chunk
+
+
 class Gateway:
     """Providers, access checks and the pipeline, shared by HTTP routes and in-process callers."""
 
@@ -68,6 +74,7 @@ class Gateway:
         # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
+        self.grounding = Grounding(runtime, self.screen)  # "on your data": data_sources on chat
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -79,6 +86,7 @@ class Gateway:
             await provider.close()
         self._providers.clear()
         await self.screen.close()
+        await self.grounding.close()
 
     async def provider(self, name: str) -> Provider:
         """The shared, started instance of a provider."""
@@ -138,9 +146,14 @@ class Gateway:
         config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
         await self._screened(exchange, request)
-        response = await self.screen.completion(
-            exchange, await provider.chat_response(request, deployment=config)
-        )
+        grounded = await self._grounded(exchange, request)
+        if grounded is None:
+            answer = await provider.chat_response(request, deployment=config)
+        else:
+            answer = grounded.reply or await provider.chat_response(grounded.request, deployment=config)
+        response = await self.screen.completion(exchange, answer)
+        if grounded is not None:
+            grounded.annotate(response)
         self._capture(exchange, response)
         self.recorder.record(exchange)
         return response
@@ -158,7 +171,16 @@ class Gateway:
         config = await self.resolve(caller, exchange.deployment)
         provider = await self.provider(config.provider)
         await self._screened(exchange, request)
-        chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
+        grounded = await self._grounded(exchange, request)
+        if grounded is None:
+            chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
+        else:
+            answer = (
+                _one(chunk_from_response(grounded.reply))
+                if grounded.reply is not None
+                else provider.chat(grounded.request, deployment=config)
+            )
+            chunks = grounded.annotate_stream(self.screen.stream(exchange, answer))
         return await start_stream(self._recorded(exchange, chunks))
 
     async def complete(
@@ -328,6 +350,10 @@ class Gateway:
         finally:
             exchange.completion_texts = exchange.completion_texts or streamed.texts()
             self.recorder.record(exchange)
+
+    async def _grounded(self, exchange: Exchange, request: ChatRequest) -> Grounded | None:
+        """Retrieval for `data_sources` (None without); the exchange keeps the prompt the caller sent."""
+        return await self.grounding.ground(exchange, request) if request.data_sources else None
 
     async def _screened(self, exchange: Exchange, request: Any) -> None:
         """Screen the prompt, its texts on the exchange; a refused prompt is recorded too (for flagging)."""

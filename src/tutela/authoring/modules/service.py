@@ -44,6 +44,7 @@ from tutela.core.permissions.exceptions import AIDisabled
 from tutela.core.permissions.roles import Permission, Role
 from tutela.errors import Conflict, NotFound, PermissionDenied
 from tutela.gateway.deployments import service as deployments
+from tutela.gateway.library import service as library
 from tutela.gateway.resources import service as resources
 from tutela.runtime import Runtime
 from tutela.storage import objects
@@ -261,6 +262,7 @@ def delete_document(runtime: Runtime, db: Session, *, doc: SourceDocument) -> No
 
 
 def _delete_document(runtime: Runtime, db: Session, *, doc: SourceDocument) -> None:
+    library.remove(runtime, db, org_id=doc.org_id, source_id=doc.id)
     pdf, extraction = doc.pdf_object_id, doc.extraction_object_id
     doc.pdf_object_id = doc.extraction_object_id = None
     db.execute(

@@ -256,6 +256,19 @@ class ContentScreen:
                 exchange.verdicts["prompt_filtered"] = True
                 raise ContentFilterError(verdict.results, prompt_index=index)
 
+    async def documents(self, exchange: Exchange, texts: list[str]) -> list[dict[str, Any] | None]:
+        """Screen retrieved documents one by one: None for a document that may reach the model, else its
+        annotations. Retrieved text is data, so any detected indirect attack refuses it, whatever the
+        deployment does with attacks in documents the caller sent itself."""
+        if not texts:
+            return []
+        policy = await self.policy(exchange)
+        verdicts = await self._judge_all([[Segment(t, "document")] for t in texts], policy, "prompt")
+        return [
+            v.results if v.filtered or v.results.get("indirect_attack", {}).get("detected") else None
+            for v in verdicts
+        ]
+
     async def completion(self, exchange: Exchange, response: T) -> T:
         """Screen each choice; filtered ones lose their text and finish with `content_filter`.
 

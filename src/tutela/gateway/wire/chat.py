@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from tutela.gateway.wire.common import ResponseModel, new_id, now
+from tutela.gateway.wire.data_sources import DataSource
 from tutela.gateway.wire.messages import Message, Tool
 from tutela.gateway.wire.response_format import ResponseFormat
 from tutela.gateway.wire.sampling import GenerationRequest, GenerationResponse, PositiveInt
@@ -25,6 +26,8 @@ class ChatRequest(GenerationRequest):
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None = None
     parallel_tool_calls: bool | None = None
+    # Azure "on your data": retrieval by the gateway (grounding/), never forwarded upstream.
+    data_sources: list[DataSource] | None = None
 
     @property
     def token_limit(self) -> int | None:

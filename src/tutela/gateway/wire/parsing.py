@@ -12,6 +12,7 @@ from tutela.gateway.wire import json_body
 from tutela.gateway.wire.chat import ChatRequest
 from tutela.gateway.wire.common import RequestModel
 from tutela.gateway.wire.completions import CompletionRequest
+from tutela.gateway.wire.data_sources import check_shape
 from tutela.gateway.wire.embeddings import EmbeddingRequest
 from tutela.gateway.wire.errors import invalid_request_from_validation
 from tutela.gateway.wire.exceptions import InvalidRequestError
@@ -34,6 +35,16 @@ DEFAULT_LIMITS = WireLimits()
 
 
 def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any], model: str | None) -> RequestT:
+    data = _object(body)
+    if model is not None and "model" not in data:
+        data = {**data, "model": model}  # Azure: the deployment in the path names the model
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_request_from_validation(exc) from exc
+
+
+def _object(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(body, bytes | str):
         try:
             data = json_body.loads(body)
@@ -47,12 +58,14 @@ def _parse(cls: type[RequestT], body: bytes | str | Mapping[str, Any], model: st
         data = body
     if not isinstance(data, Mapping):
         raise InvalidRequestError("The request body must be a JSON object.")
-    if model is not None and "model" not in data:
-        data = {**data, "model": model}  # Azure: the deployment in the path names the model
-    try:
-        return cls.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_request_from_validation(exc) from exc
+    return data
+
+
+def _refuse_data_sources(data: Mapping[str, Any]) -> None:
+    if "data_sources" in data:
+        raise InvalidRequestError(
+            "'data_sources' is supported on chat completions only.", param="data_sources"
+        )
 
 
 def _check_n(n: int | None, limits: WireLimits) -> None:
@@ -74,7 +87,9 @@ def parse_chat_request(
 
     `model` is the deployment of an Azure path, used when the body names no model (Azure's REST API
     puts the deployment in the path only); the same holds for completions and embeddings."""
-    request = _parse(ChatRequest, body, model)
+    data = _object(body)
+    check_shape(data.get("data_sources"))
+    request = _parse(ChatRequest, data, model)
     _check_n(request.n, limits)
     _check_stop(request.stop, limits)
     return request
@@ -84,7 +99,9 @@ def parse_completion_request(
     body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> CompletionRequest:
     """Validate a legacy completions body."""
-    request = _parse(CompletionRequest, body, model)
+    data = _object(body)
+    _refuse_data_sources(data)
+    request = _parse(CompletionRequest, data, model)
     _check_n(request.n, limits)
     if request.best_of is not None and request.best_of > limits.max_n:
         raise InvalidRequestError(f"'best_of' must be at most {limits.max_n}.", param="best_of")
@@ -96,7 +113,9 @@ def parse_embedding_request(
     body: bytes | str | Mapping[str, Any], *, limits: WireLimits = DEFAULT_LIMITS, model: str | None = None
 ) -> EmbeddingRequest:
     """Validate an embeddings body."""
-    request = _parse(EmbeddingRequest, body, model)
+    data = _object(body)
+    _refuse_data_sources(data)
+    request = _parse(EmbeddingRequest, data, model)
     count = len(request.inputs)
     if count > limits.max_embedding_inputs:
         raise InvalidRequestError(

@@ -21,6 +21,8 @@ Every output sentence is copied from the request; nothing is generated. Choices 
   the context, its questions, or the whole prompt, the query); ``max_tokens`` has no default of 16.
 - Tokens are word pieces of the embedding model's tokenizer (whitespace words if it is unavailable);
   ``stop`` cuts at the earliest stop sequence, then ``max_tokens`` cuts with finish_reason ``length``.
+- Retrieved documents ("on your data"): when the passages are labelled ``doc1``…``docN`` (the gateway's
+  grounding step), the answer comes from them alone and each sentence ends with its label, ``[doc2]``.
 - Sampling parameters (temperature, top_p, penalties) are accepted and ignored; tools are never called.
 """
 
@@ -94,6 +96,7 @@ _STREAM_WORDS = 4
 _TOKEN_CHUNK_WORDS = 32  # well below the tokenizer's 256-piece cap, so counts are not truncated
 _MAX_EMBEDDED = 400  # beyond this many context sentences, lexical ranking preselects what is embedded
 _MAX_BLOCKS = 20
+_DOC_LABEL = re.compile(r"doc[0-9]+")
 _FINAL = frozenset(".!?…:;\"'”’)»")
 _WORD = re.compile(r"\s*\S+")
 _LANGUAGE = re.compile(
@@ -273,13 +276,16 @@ class ExtractiveProvider(Provider):
             schema = fmt.json_schema.schema_ or {}
             texts = [_fill_schema(conv, fmt.json_schema.name, seed + i, schema) for i in range(n)]
         else:
-            ranking = self._ranking(conv.context, conv.question, options)
+            # Retrieved documents (labelled doc1…docN by the gateway's grounding) are the only context.
+            cited = [p for p in conv.passages if p.section and _DOC_LABEL.fullmatch(p.section)]
+            context = [p.text for p in cited] if cited else conv.context
+            ranking = self._ranking(context, conv.question, options)
             texts = []
             for variant in range(n):
                 sources = ranking.pick(options.max_sentences, seed, variant) if ranking else []
-                answer = " ".join(sources) if sources else _no_context(conv.question)
+                answer = _cite(sources, cited) if sources else _no_context(conv.question)
                 if isinstance(fmt, JsonObjectFormat | JsonSchemaFormat):
-                    answer = _generic_json(fmt, answer, sources)
+                    answer = _generic_json(fmt, " ".join(sources) or answer, sources)
                 texts.append(answer)
         outputs = [_finish(t, request.stop_sequences, request.token_limit, tokens) for t in texts]
         return outputs, _usage(tokens.count(m.text() for m in request.messages), outputs, tokens)
@@ -484,6 +490,22 @@ def _semantic(embedder: Embedder, query: str, sentences: list[str]) -> tuple[lis
     for row, i in enumerate(chosen):
         scores[i], central[i] = float(to_query[row]), float(to_centroid[row])
     return scores, central
+
+
+def _cite(sentences: list[str], cited: list[Passage]) -> str:
+    """The sentences joined, each followed by the label of the retrieved document it was copied from."""
+    if not cited:
+        return " ".join(sentences)
+    squashed = [(" ".join(p.text.split()), p.section) for p in cited]
+    out = []
+    for sentence in sentences:
+        flat = " ".join(sentence.split())
+        label = next((section for text, section in squashed if flat in text), None)
+        if label is None:  # cleaning changed the sentence: the passage sharing most of its words
+            mine = set(terms.words(sentence))
+            label = max(squashed, key=lambda item: len(mine & set(terms.words(item[0]))))[1]
+        out.append(f"{sentence} [{label}]")
+    return " ".join(out)
 
 
 def _no_context(question: str) -> str:

@@ -1,0 +1,1 @@
+"""Sharing uploaded documents with AI resources, for "on your data" (the index lives in gateway/library)."""

@@ -1,0 +1,1 @@
+"""`/v1/files`: files of an AI resource (fine-tuning, batch, assistants), sealed in its region."""

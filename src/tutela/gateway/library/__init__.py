@@ -1,0 +1,1 @@
+"""The organization's library: a region-local, encrypted retrieval index of shared documents."""
