@@ -4,7 +4,8 @@
     → provider → screen completion (annotate) → record (abuse monitoring)
 
 `screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
-customer data will plug in before the provider. The product's own
+customer data will plug in before the provider. A deployment set to `pii: pseudonymise` has its provider
+wrapped (pii/provider.py): the upstream sees placeholders, every other step the real texts. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
 """
@@ -24,6 +25,7 @@ from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.exchange import Exchange, Recorder, Screen
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.monitoring.texts import StreamText, request_texts, response_texts, usage_of
+from tutela.gateway.pii.provider import protect
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.safety.screen import ContentScreen
@@ -115,7 +117,7 @@ class Gateway:
         """A whole chat completion."""
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
+        provider = protect(await self.provider(config.provider), config)
         await self._screened(exchange, request)
         response = await self.screen.completion(
             exchange, await provider.chat_response(request, deployment=config)
@@ -135,7 +137,7 @@ class Gateway:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
+        provider = protect(await self.provider(config.provider), config)
         await self._screened(exchange, request)
         chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
         return await start_stream(self._recorded(exchange, chunks))
@@ -242,7 +244,7 @@ class Gateway:
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {operation}.", param="model"
             )
-        return config, provider
+        return config, protect(provider, config)
 
     def describe(self, provider_name: str) -> dict[str, Any]:
         """What `/v1/models` says about a provider: its capabilities and stated limits."""
