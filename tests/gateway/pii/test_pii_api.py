@@ -175,6 +175,23 @@ def test_a_deployment_without_the_setting_sends_the_values(wired: Wired) -> None
     assert reply.choices[0].message.content == f"echo: {PROMPT}"
 
 
+def test_turned_on_and_off_over_the_api_on_record(wired: Wired) -> None:
+    with wired.platform.client(wired.token) as client:
+        listed = client.get(f"/api/ai/resources/{wired.resource_id}/deployments").json()
+        plain = next(d["id"] for d in listed if d["name"] == "plain")
+        url = f"/api/ai/resources/{wired.resource_id}/deployments/{plain}/pii"
+        assert client.put(url, json={"pii": "pseudonymise"}).json() == {"pii": "pseudonymise"}
+        wired.openai().chat.completions.create(model="plain", messages=_messages())  # type: ignore[arg-type]
+        assert wired.upstream.requests[-1].json["messages"][1]["content"] == SENT
+        assert client.put(url, json={"pii": "off"}).status_code == 200
+        wired.openai().chat.completions.create(model="plain", messages=_messages())  # type: ignore[arg-type]
+        assert wired.upstream.requests[-1].json["messages"][1]["content"] == PROMPT
+        assert client.put(url, json={"pii": "mask"}).status_code == 422
+        entries = client.get("/api/audit").json()
+    changes = [e["details"] for e in entries if e["action"] == "ai.deployment_pii_changed"]
+    assert {"pii": "pseudonymise"} in changes and {"pii": "off"} in changes
+
+
 def test_the_built_in_model_refuses_the_setting(wired: Wired) -> None:
     with wired.platform.client(wired.token) as client:
         refused = client.post(
