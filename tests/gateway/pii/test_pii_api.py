@@ -11,10 +11,12 @@ from pathlib import Path
 
 import openai
 import pytest
+from sqlalchemy import text
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import Platform, running_platform
 from tutela.gateway.deployments import service as deployments
+from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 
@@ -32,6 +34,7 @@ class Wired:
     key: str
     token: str
     resource_id: str
+    org_id: str
 
     def openai(self) -> openai.OpenAI:
         return openai.OpenAI(base_url=f"{self.platform.base_url}/v1", api_key=self.key, max_retries=0)
@@ -100,7 +103,7 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wired]:
                 api_key=upstream.api_key,
             )
             _, raw = resources.create_key(db, org_id=org_id, resource_id=resource_id)
-        yield Wired(platform, upstream, data_dir, raw, token, resource_id)
+        yield Wired(platform, upstream, data_dir, raw, token, resource_id, org_id)
 
 
 @pytest.fixture(autouse=True)
@@ -204,8 +207,41 @@ def test_the_built_in_model_refuses_the_setting(wired: Wired) -> None:
 
 def test_no_mapping_is_kept_in_the_database_or_any_file(wired: Wired) -> None:
     wired.openai().chat.completions.create(model="private", messages=_messages())  # type: ignore[arg-type]
-    for path in wired.data_dir.rglob("*"):
-        if path.is_file():
-            raw = path.read_bytes()
-            for token in (b"<EMAIL_", b"<PHONE_", b"<IBAN_", b"EMAIL_1", IBAN.encode()):
-                assert token not in raw, f"{token!r} found in {path}"
+    assert recorder_for(wired.platform.runtime).flush(timeout=30), "the monitoring queue did not drain"
+    with wired.platform.runtime.region_session(wired.org_id) as db:
+        records = db.execute(
+            text("SELECT count(*) FROM monitoring_records WHERE org_id = :org"), {"org": wired.org_id}
+        ).scalar_one()
+    assert records > 0  # abuse monitoring kept these exchanges: its files are among those read below
+    files = [p for p in wired.data_dir.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".db" for p in files)
+    for path in files:
+        raw = path.read_bytes()
+        for token in (b"<EMAIL_", b"<PHONE_", b"<IBAN_", b"EMAIL_1", IBAN.encode()):
+            assert token not in raw, f"{token!r} found in {path}"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_call_arguments_come_back_restored(wired: Wired, stream: bool) -> None:
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+    client = wired.openai()
+    if stream:
+        chunks = client.chat.completions.create(
+            model="private",
+            messages=_messages(),  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
+            stream=True,
+        )
+        arguments = "".join(
+            call.function.arguments or ""
+            for c in chunks
+            if c.choices
+            for call in c.choices[0].delta.tool_calls or []
+            if call.function is not None
+        )
+    else:
+        reply = client.chat.completions.create(model="private", messages=_messages(), tools=tools)  # type: ignore[arg-type]
+        calls = reply.choices[0].message.tool_calls or []
+        arguments = calls[0].function.arguments  # type: ignore[union-attr]
+    assert json.loads(arguments) == {"q": PROMPT}
+    assert wired.upstream.requests[-1].json["messages"][1]["content"] == SENT
