@@ -7,7 +7,9 @@ number) and a 1,000-character answer echoing them. "without" is what the gateway
 anyway: parse the client's body, serialise it for the upstream, parse the upstream's answer and serialise
 it for the client. "with" adds pseudonymising the request and restoring the answer, whole and streamed in
 4-character pieces (every placeholder split). The ratio is with/without; the added microseconds compare
-with the gateway's 2 ms p50 overhead target (benchmarks/bench_gateway.py).
+with the gateway's 2 ms p50 overhead target (benchmarks/bench_gateway.py). It also prints precision and
+recall per kind on the labeled sample benchmarks/corpus/pii_sample.txt (a finding counts when its kind
+and its exact text match a label).
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from tutela.gateway.pii import rewrite
+from tutela.gateway.pii.detectors import find
 from tutela.gateway.pii.pseudonyms import Pseudonyms, StreamRestorer
 from tutela.gateway.wire import parse_chat_request
 from tutela.gateway.wire.chat import ChatResponse
@@ -34,6 +40,41 @@ _SENTENCE = (
 def prompt(length: int = 1000) -> str:
     """A text of `length` characters, the values repeated as they would be in a long request."""
     return (_SENTENCE * (length // len(_SENTENCE) + 1))[:length].rsplit(" ", 1)[0]
+
+
+SAMPLE = Path(__file__).resolve().parent / "corpus" / "pii_sample.txt"
+_LABEL = re.compile(r"\[\[([A-Z]+):(.+?)\]\]")
+
+
+def labeled_sample() -> list[tuple[str, set[tuple[str, str]]]]:
+    """Each text of the sample with its labels removed, and its (kind, value) labels."""
+    out = []
+    for line in SAMPLE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            labels = {(m.group(1), m.group(2)) for m in _LABEL.finditer(line)}
+            out.append((_LABEL.sub(lambda m: m.group(2), line), labels))
+    return out
+
+
+def accuracy() -> None:
+    """Precision and recall per kind on the labeled sample, with what was missed or wrongly found."""
+    found_n, labeled_n, right_n = Counter[str](), Counter[str](), Counter[str]()
+    for text, labels in labeled_sample():
+        found = {(f.kind.value, text[f.start : f.end]) for f in find(text)}
+        for kind, value in found - labels:
+            print(f"  false positive {kind}: {value!r}")
+        for kind, value in labels - found:
+            print(f"  missed {kind}: {value!r}")
+        found_n.update(k for k, _ in found)
+        labeled_n.update(k for k, _ in labels)
+        right_n.update(k for k, _ in found & labels)
+    for kind in sorted(labeled_n):
+        precision = right_n[kind] / found_n[kind] if found_n[kind] else 0.0
+        recall = right_n[kind] / labeled_n[kind]
+        print(f"{kind:6} labeled {labeled_n[kind]:3}  precision {precision:.2f}  recall {recall:.2f}")
+    total_p = sum(right_n.values()) / max(1, sum(found_n.values()))
+    total_r = sum(right_n.values()) / sum(labeled_n.values())
+    print(f"all    labeled {sum(labeled_n.values()):3}  precision {total_p:.2f}  recall {total_r:.2f}")
 
 
 def best_seconds(work: Callable[[], object], seconds: float) -> float:
@@ -97,6 +138,8 @@ def main() -> None:
     print(f"  added:                      {(full - base) * 1e6:8.1f} µs/request")
     print(f"pseudonymise + stream restore (4-char chunks): {streamed * 1e6:8.1f} µs/request")
     print(f"load average: {os.getloadavg()[0]:.2f}")
+    print(f"labeled sample ({SAMPLE.name}):")
+    accuracy()
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def test_finds_the_value_whole_in_a_sentence(value: str, kind: Kind) -> None:
         "Server 192.168.0.1 answered in 0.25 seconds.",
         "ISBN 978-3-16-148410-0 is on page 12-14.",
         "DE89370400440532013001 is a mistyped IBAN.",
+        "DE89 3704 0044 0532 0130 01 is one too, though its digits pass the Luhn check.",
         "4111 1111 1111 1112 fails the Luhn check.",
         "Write to support at example dot com or @handle on the forum.",
         "The ratio was 10:30-11:45, score 3-2, temperature -0.5.",
