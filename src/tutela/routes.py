@@ -21,6 +21,7 @@ from tutela.gateway.api.files import router as files_router
 from tutela.gateway.api.router import router as gateway_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
+from tutela.gateway.pii.router import router as pii_router
 from tutela.gateway.resources.router import router as resources_router
 from tutela.gateway.safety.routes import router as safety_router
 from tutela.web.router import router as web_router
@@ -37,6 +38,7 @@ def include_routers(app: FastAPI) -> None:
         groups_router,
         audit_router,
         resources_router,
+        pii_router,
         platform_router,
         monitoring_router,
         monitoring_platform_router,

@@ -112,6 +112,7 @@ TABLE: dict[tuple[str, str], Rule] = {
         {"name": "x", "provider": "extractive"},
     ),
     ("DELETE", "/api/ai/resources/{resource_id}/deployments/{deployment_id}"): (ADMINS, None),
+    ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/pii"): (ADMINS, {"pii": "off"}),
     ("GET", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/content-filter"): (ADMINS, None),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/content-filter"): (
         ADMINS,

@@ -97,8 +97,8 @@ def test_deployments_from_the_command_line_never_show_or_store_a_key_in_the_clea
     )  # fmt: skip
     assert sealed.returncode == 0, sealed.stderr
     listed = run(tmp_path, "deployments", "list", "--org", "acme").stdout.splitlines()
-    assert "gpt\topenai\tgpt-4o-mini\tresource=default\tkey=env UPSTREAM_KEY" in listed
-    assert "azure\tazure-openai\tdep\tresource=default\tkey=stored encrypted" in listed
+    assert "gpt\topenai\tgpt-4o-mini\tresource=default\tkey=env UPSTREAM_KEY\tpii=off" in listed
+    assert "azure\tazure-openai\tdep\tresource=default\tkey=stored encrypted\tpii=off" in listed
     for done in (by_env, sealed):
         assert canary not in done.stdout + done.stderr
     for stored in (tmp_path / "regions" / "local").iterdir():  # databases with their -wal files

@@ -126,6 +126,7 @@ class FakeUpstream:
         self.chunk_delay = 0.0
         self.reply: str | None = None  # when set, chat and completions answer this instead of the echo
         self.image_side = 0  # when set, images are noise squares of this many pixels a side (benchmarks)
+        self.fragment: int | None = None  # when set, text is sent in pieces of this many characters
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -155,6 +156,7 @@ class FakeUpstream:
             self._faults.clear()
             self.requests.clear()
         self.chunk_delay = 0.0
+        self.fragment = None
 
     @property
     def pending_faults(self) -> int:
@@ -286,6 +288,11 @@ class FakeUpstream:
                 yield b": keep-alive comment\n\n"
         yield b"data: [DONE]\n\n"
 
+    def _pieces(self, text: str) -> list[str]:
+        if self.fragment is None:
+            return _words(text)
+        return [text[i : i + self.fragment] for i in range(0, len(text), self.fragment)]
+
     def _chat_chunks(self, body: dict[str, Any], *, azure: bool) -> list[dict[str, Any]]:
         n = body.get("n") or 1
         head = {
@@ -341,7 +348,7 @@ class FakeUpstream:
             out.append(chunk(0, {}, "tool_calls"))
             completion_tokens = 5
         else:
-            words = _words(self.reply if self.reply is not None else f"echo: {prompt}")
+            words = self._pieces(self.reply if self.reply is not None else f"echo: {prompt}")
             for word in words:
                 for index in range(n):
                     out.append(chunk(index, {"content": word}))
@@ -371,7 +378,7 @@ class FakeUpstream:
             "model": "fake-model-2024",
         }
         prompt = body["prompt"] if isinstance(body["prompt"], str) else json.dumps(body["prompt"])
-        words = _words(self.reply if self.reply is not None else f"echo: {prompt}")
+        words = self._pieces(self.reply if self.reply is not None else f"echo: {prompt}")
         out = [
             {**head, "choices": [{"index": 0, "text": w, "logprobs": None, "finish_reason": None}]}
             for w in words

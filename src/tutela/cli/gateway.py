@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
 
 import click
 
@@ -31,6 +31,12 @@ def deployments() -> None:
     "--api-key-stdin", is_flag=True, help="Read the upstream key from stdin and store it encrypted."
 )
 @click.option("--api-version", default=None, help="Azure OpenAI api-version.")
+@click.option(
+    "--pii",
+    type=click.Choice(["off", "pseudonymise"]),
+    default=None,
+    help="Swap e-mails, phone numbers, IBANs and card numbers for placeholders before the upstream.",
+)
 @click.option("--resource", "resource_name", default="default", help="AI resource (default: default).")
 @domain_errors
 def deployments_create(
@@ -42,6 +48,7 @@ def deployments_create(
     api_key_env: str | None,
     api_key_stdin: bool,
     api_version: str | None,
+    pii: str | None,
     resource_name: str,
 ) -> None:
     """Create a deployment; upstream secrets come from an environment variable or are stored encrypted."""
@@ -71,6 +78,7 @@ def deployments_create(
             api_key_env=api_key_env,
             api_key=api_key,
             api_version=api_version,
+            extra_options={"pii": pii} if pii else None,
         )
         organizations.record(
             runtime,
@@ -88,7 +96,7 @@ def deployments_create(
 @click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
 @domain_errors
 def deployments_list(org_name: str) -> None:
-    """List deployments: name, provider, model, resource, and where the upstream key comes from."""
+    """List deployments: name, provider, model, resource, where the upstream key comes from, pii."""
     from tutela.core.organizations import service as organizations
     from tutela.gateway.deployments import service as deployment_service
     from tutela.gateway.resources import service as resources
@@ -107,7 +115,52 @@ def deployments_list(org_name: str) -> None:
             )
             click.echo(
                 f"{d.name}\t{d.provider}\t{d.model}\tresource={names.get(d.resource_id)}\tkey={secret}"
+                f"\tpii={d.options.get('pii', 'off')}"
             )
+
+
+@deployments.command("pii")
+@click.option("--org", "org_name", required=True, help="Organization name, slug or id.")
+@click.option("--name", required=True, help="The deployment.")
+@click.option("--resource", "resource_name", default="default", help="AI resource (default: default).")
+@click.option("--set", "mode", required=True, type=click.Choice(["off", "pseudonymise"]))
+@domain_errors
+def deployments_pii(
+    org_name: str, name: str, resource_name: str, mode: Literal["off", "pseudonymise"]
+) -> None:
+    """Turn PII pseudonymisation before the upstream on or off for a deployment."""
+    from tutela.core.organizations import service as organizations
+    from tutela.errors import NotFound
+    from tutela.gateway.deployments import service as deployment_service
+    from tutela.gateway.pii import service as pii
+    from tutela.gateway.providers.registry import default_registry
+    from tutela.gateway.resources import service as resources
+
+    runtime = open_runtime()
+    org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
+    with runtime.region_session(org_id) as db:
+        resource = resources.find_resource(db, org_id=org_id, name=resource_name)
+        if resource is None:
+            raise NotFound(f"AI resource {resource_name!r} not found")
+        row = deployment_service.find(db, org_id=org_id, resource_id=resource.id, name=name)
+        pii.set_mode(
+            db,
+            registry=default_registry(),
+            org_id=org_id,
+            resource_id=resource.id,
+            deployment_id=row.id,
+            mode=mode,
+        )
+        organizations.record(
+            runtime,
+            db,
+            org_id=org_id,
+            actor="cli",
+            action="ai.deployment_pii_changed",
+            target=f"deployment:{row.id}",
+            details={"pii": mode},
+        )
+    click.echo(f"deployment {name}: pii {mode}")
 
 
 @deployments.command("content-filter")

@@ -212,6 +212,9 @@ class DeploymentCreate(Body):
     api_key_env: str | None = Field(default=None, max_length=100, pattern=r"^[A-Z_][A-Z0-9_]*$")
     api_key: str | None = Field(default=None, max_length=500, description="stored encrypted; never returned")
     api_version: str | None = Field(default=None, max_length=40)
+    pii: Literal["off", "pseudonymise"] | None = Field(
+        default=None, description="pseudonymise e-mails, phones, IBANs, cards before an external upstream"
+    )
 
 
 class DeploymentRead(Read):

@@ -8,7 +8,9 @@ and served only to keys of the resource that generated it.
 
 `screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
 customer data (`data_sources`, grounding/) runs after the caller's prompt is screened and recorded as sent,
-so retrieved documents reach the model but never the monitoring store. The product's own
+so retrieved documents reach the model but never the monitoring store. A deployment set to
+`pii: pseudonymise` has its provider wrapped (pii/provider.py): the upstream sees placeholders, every other
+step the real texts. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
 """
@@ -36,6 +38,7 @@ from tutela.gateway.monitoring.texts import (
     response_texts,
     usage_of,
 )
+from tutela.gateway.pii.provider import protect
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
@@ -144,7 +147,7 @@ class Gateway:
         """A whole chat completion."""
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
+        provider = protect(await self.provider(config.provider), config)
         await self._screened(exchange, request)
         grounded = await self._grounded(exchange, request)
         if grounded is None:
@@ -169,7 +172,7 @@ class Gateway:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
         exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
+        provider = protect(await self.provider(config.provider), config)
         await self._screened(exchange, request)
         grounded = await self._grounded(exchange, request)
         if grounded is None:
@@ -379,7 +382,7 @@ class Gateway:
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {_OPERATIONS[capability]}.", param="model"
             )
-        return config, await self.provider(config.provider)
+        return config, protect(await self.provider(config.provider), config)
 
     def describe(self, provider_name: str) -> dict[str, Any]:
         """What `/v1/models` says about a provider: its capabilities and stated limits."""

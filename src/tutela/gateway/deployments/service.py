@@ -79,6 +79,8 @@ def create(
         is not None
     ):
         raise Conflict(f"a deployment named {name!r} already exists on this resource", param="name")
+    if provider == "extractive" and (extra_options or {}).get("pii", "off") != "off":
+        raise InvalidInput("pii: the built-in model sends nothing off this machine", param="pii")
     model = model or _DEFAULT_MODELS.get(provider)
     if not model:
         raise InvalidInput(f"provider {provider!r} needs --model", param="model")

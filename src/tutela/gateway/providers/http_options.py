@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -36,6 +36,8 @@ class HTTPOptions(ProviderOptions):
     backoff_base: Annotated[float, Field(ge=0, le=60)] = 0.5
     backoff_max: Annotated[float, Field(ge=0, le=600)] = 8.0
     max_retry_after: Annotated[float, Field(ge=0, le=600)] = 20.0
+    # Personal data swapped for placeholders before the request leaves (tutela.gateway.pii).
+    pii: Literal["off", "pseudonymise"] = "off"
 
     @model_validator(mode="after")
     def _one_key_source(self) -> HTTPOptions:

@@ -152,6 +152,7 @@ def create_deployment(
         api_key_env=body.api_key_env,
         api_key=body.api_key,
         api_version=body.api_version,
+        extra_options={"pii": body.pii} if body.pii else None,
     )
     organizations.record(
         runtime,
