@@ -234,6 +234,10 @@ def write_card(
         "that category's negatives reaching the band is at most 5 % (low), 1 % (medium) and 0.2 % (high), "
         "both over all negatives and separately for each product-like benign source (benign prompts, BIPIA "
         "clean documents, in-house instructions/benign text) with >= 50 calibration rows. "
+        "Book passages (long benign prose: the product's own kind of document, which is scored in one to "
+        "three windows per page) are bounded far more tightly: at most 2 % (low), 0.2 % (medium) and none "
+        "(high) of the calibration books' passages, 0.2 % for the indirect-attack detector "
+        "(`BOOK_SEVERITY_FPR`, `BOOK_DETECTION_FPR` in train_safety.py). "
         + (
             "The medium "
             "(and high) bands are then tightened together: the per-category FPR target is lowered step by "

@@ -122,6 +122,9 @@ BOOK_SEVERITY_FPR = {"low": 0.02, "medium": 0.002, "high": 0.0}
 BOOK_DETECTION_FPR = {"jailbreak": 0.01, "indirect_attack": 0.002, "profanity": 0.02}
 # SAFETY_XSRC=0 skips the leave-one-source-out refits (dozens of extra fits; the card then says so).
 XSRC = os.environ.get("SAFETY_XSRC", "1") != "0"
+# SAFETY_REEVALUATE=results.json skips training: evaluates the artifact in MODEL_DIR and rewrites the card,
+# with the training info saved by the run that made it (tutela-safety-results.json).
+REEVALUATE = os.environ.get("SAFETY_REEVALUATE", "")
 # SAFETY_BOOKS=0 leaves the book passages out (the previous data mix).
 BOOKS = os.environ.get("SAFETY_BOOKS", "1") != "0"
 
@@ -194,8 +197,11 @@ def fpr_threshold(
     bound_by = "all negatives"
     for kind in (*BOUNDED_KINDS, BOOK_KIND):
         mask = benign & (neg_kinds == kind)
-        if mask.sum() >= MIN_SOURCE_ROWS:
-            q = float(np.quantile(neg_scores[mask], 1.0 - (book_fpr if kind == BOOK_KIND else fpr)))
+        rate = book_fpr if kind == BOOK_KIND else fpr
+        # A source bounds the threshold only when its rows can estimate the quantile: at least
+        # MIN_SOURCE_ROWS, and (for a non-zero rate) at least one expected false positive among them.
+        if mask.sum() >= max(MIN_SOURCE_ROWS, 1.0 / rate if rate > 0 else 0.0):
+            q = float(np.quantile(neg_scores[mask], 1.0 - rate))
             if q > thr:
                 thr, bound_by = q, f"{kind} (n={int(mask.sum())})"
     log(f"  threshold at {fpr:.2%} FPR: {thr:.4f}, set by {bound_by}")
@@ -203,13 +209,14 @@ def fpr_threshold(
 
 
 def monotone(values: list[float]) -> list[float]:
-    """Clip to (0, 1) and force strictly increasing thresholds."""
-    out: list[float] = []
-    for v in values:
-        v = min(max(v, 1e-4), 0.999)
-        if out and v <= out[-1]:
-            v = min(out[-1] + 1e-3, 0.9995)
-        out.append(round(v, 6))
+    """Clip to (0, 1) and make the thresholds strictly increasing from the top down: a band is never
+    raised by a lower one (a "low" bound set by a few hard negatives must not lift "medium", the default
+    filter, above its own calibrated value); a lower band that would sit above the next is put just below
+    it instead."""
+    out = [round(min(max(v, 1e-4), 0.999), 6) for v in values]
+    for i in range(len(out) - 2, -1, -1):
+        if out[i] >= out[i + 1]:
+            out[i] = round(max(out[i + 1] - 1e-3, 1e-4), 6)
     return out
 
 
@@ -644,21 +651,27 @@ def main() -> None:
     table = None if NGRAM_ONLY else load_table(TABLE_PATH)
     log(f"static embeddings: {'none (n-gram only)' if table is None else TABLE_PATH}")
     emb_all = embed_texts(table, [e.text for e in examples])
-    model, info, folds = train(examples, train_idx, emb_all, table)
-    if table is not None and TABLE_PATH.resolve() != (MODEL_DIR / TABLE_FILE).resolve():
-        MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TABLE_PATH, MODEL_DIR / TABLE_FILE)
-    meta = {
-        "seed": SEED,
-        "trained_with": "scripts/train_safety.py",
-        "severity_fpr_targets": SEVERITY_FPR,
-        "detection_fpr_targets": DETECTION_FPR,
-        "regularization_C": info["C"],
-        "head_C": info["head_C"],
-        "profanity_lexicon": "tutela.gateway.safety.lexicon (max with model score)",
-    }
-    save_model(model, MODEL_DIR, meta)
-    log(f"artifact written to {MODEL_DIR}")
+    if REEVALUATE:
+        # Evaluate the artifact already in MODEL_DIR with the training info of the run that wrote it.
+        info = json.loads(Path(REEVALUATE).read_text(encoding="utf-8"))["info"]
+        model = load_model(MODEL_DIR)
+        folds = np.zeros(0, dtype=np.int64)
+    else:
+        model, info, folds = train(examples, train_idx, emb_all, table)
+        if table is not None and TABLE_PATH.resolve() != (MODEL_DIR / TABLE_FILE).resolve():
+            MODEL_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(TABLE_PATH, MODEL_DIR / TABLE_FILE)
+        meta = {
+            "seed": SEED,
+            "trained_with": "scripts/train_safety.py",
+            "severity_fpr_targets": SEVERITY_FPR,
+            "detection_fpr_targets": DETECTION_FPR,
+            "regularization_C": info["C"],
+            "head_C": info["head_C"],
+            "profanity_lexicon": "tutela.gateway.safety.lexicon (max with model score)",
+        }
+        save_model(model, MODEL_DIR, meta)
+        log(f"artifact written to {MODEL_DIR}")
     SafetyClassifier.clear_cache()
     clf = SafetyClassifier.load(MODEL_DIR)
 
@@ -692,9 +705,17 @@ def main() -> None:
 
     from safety_card import write_card
     from safety_card_static import amend_card
+    from safety_encoder_card import END, START
 
+    shipped_card = ROOT / "docs" / "safety-model-card.md"
+    previous = shipped_card.read_text(encoding="utf-8") if shipped_card.exists() else ""
     write_card(CARD_PATH, examples, train_idx, test_idx, model, info, res, xsrc, MODEL_DIR)
     amend_card(CARD_PATH, model, info, res, MODEL_DIR, STACKED)
+    if START in previous and END in previous:
+        # The encoder section is written by train_safety_encoder.py; keep it as it was.
+        section = previous[previous.index(START) : previous.index(END) + len(END)]
+        with CARD_PATH.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n{section}\n")
     log(f"model card written to {CARD_PATH}")
 
 
