@@ -10,7 +10,13 @@ the jailbreak shield (which the gateway runs on user turns only: a page would hi
 user's own message).
 
 The books the training data draws passages from (scripts/import_safety_sources.py, BOOKS) must not be
-among the directories given here, or the figures are not held out.
+among the directories given here, or the figures are not held out. The README's figures used, from
+jhacksman/arxiv2025 at 8782bb4 (library/content/**/<name>.txt, Project Gutenberg): peloponnesian_war,
+second_treatise_of_government, the_prince, art_of_war, frederick_douglass, crime_and_punishment, dracula,
+moby_dick, hamlet, heart_of_darkness, how_the_other_half_lives, souls_of_black_folk, yellow_wallpaper,
+modest_proposal, time_machine, pride_and_prejudice, study_in_scarlet, problems_philosophy; and from
+benchmarks/corpus the unpacked infantry-drill-regulations-1911.en, debian-reference.en and
+mill-representative-government texts.
 
     .venv/bin/python benchmarks/bench_safety_pages.py [DIR ...] [--baseline MODEL_DIR] [--list-hits N]
 """
