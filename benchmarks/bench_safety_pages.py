@@ -3,13 +3,22 @@
 Pages come from every real PDF in tests/fixtures/pdf/real (one page per PDF page) and from any plain-text
 files (*.txt, e.g. public-domain books) in the directories given as arguments, cut into pages of about
 PAGE_CHARS characters at paragraph breaks. Each page is scored as the gateway scores a document passage
-(cascade: n-gram model, encoder where it is unsure) and, in the same run, by the n-gram model alone
-(the classifier as it was before the encoder stage). Printed per model: pages at low / medium / high
-(worst harm category), per category at medium or above, the indirect-attack shield (documents) and the
-jailbreak shield (which the gateway runs on user turns only: a page would hit it only if pasted as a
-user's own message), and the share of pages the cascade sent to the encoder.
+(the shipped model, verdict cache off) and, in the same run, by a baseline model directory when one is
+given (e.g. the previous artifact, checked out with `git show`). Printed per model: pages at low / medium /
+high (worst harm category), per category at medium or above, the indirect-attack shield (documents) and
+the jailbreak shield (which the gateway runs on user turns only: a page would hit it only if pasted as a
+user's own message).
 
-    .venv/bin/python benchmarks/bench_safety_pages.py [DIR_WITH_TXT ...] [--list-hits N]
+The books the training data draws passages from (scripts/import_safety_sources.py, BOOKS) must not be
+among the directories given here, or the figures are not held out. The README's figures used, from
+jhacksman/arxiv2025 at 8782bb4 (library/content/**/<name>.txt, Project Gutenberg): peloponnesian_war,
+second_treatise_of_government, the_prince, art_of_war, frederick_douglass, crime_and_punishment, dracula,
+moby_dick, hamlet, heart_of_darkness, how_the_other_half_lives, souls_of_black_folk, yellow_wallpaper,
+modest_proposal, time_machine, pride_and_prejudice, study_in_scarlet, problems_philosophy; and from
+benchmarks/corpus the unpacked infantry-drill-regulations-1911.en, debian-reference.en and
+mill-representative-government texts.
+
+    .venv/bin/python benchmarks/bench_safety_pages.py [DIR ...] [--baseline MODEL_DIR] [--list-hits N]
 """
 
 from __future__ import annotations
@@ -74,7 +83,7 @@ def collect(dirs: list[Path]) -> list[tuple[str, int, str]]:
     return pages
 
 
-def report(name: str, results: list[SafetyScores], seconds: float, encoded: int | None) -> None:
+def report(name: str, results: list[SafetyScores], seconds: float) -> None:
     n = len(results)
     worst = Counter(r.max_severity() for r in results)
     print(f"\n{name}: {n} pages in {seconds:.1f} s ({1000 * seconds / max(n, 1):.2f} ms/page)")
@@ -88,13 +97,12 @@ def report(name: str, results: list[SafetyScores], seconds: float, encoded: int 
     jailbreak = sum(1 for r in results if r.jailbreak.detected)
     print(f"  indirect-attack shield (documents): {indirect:5d} ({indirect / n:.2%})")
     print(f"  jailbreak shield if pasted as a user turn: {jailbreak:5d} ({jailbreak / n:.2%})")
-    if encoded is not None:
-        print(f"  pages sent to the encoder: {encoded} ({encoded / n:.2%})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, help="directories of plain-text books")
+    parser.add_argument("--baseline", type=Path, help="a model directory to compare against (before)")
     parser.add_argument("--list-hits", type=int, default=0, help="print where the first N medium+ pages are")
     args = parser.parse_args()
     pages = collect(args.dirs)
@@ -102,15 +110,18 @@ def main() -> None:
     print(
         f"{len(pages)} pages from {len(sources)} documents, {sum(len(t) for _, _, t in pages):,} characters"
     )
-    cascade = SafetyClassifier.load()
-    ngram = SafetyClassifier(load_model(DEFAULT_MODEL_DIR))
+    models = [("shipped model (after)", SafetyClassifier(load_model(DEFAULT_MODEL_DIR), cache_size=0))]
+    if args.baseline:
+        models.insert(
+            0,
+            (f"baseline {args.baseline} (before)", SafetyClassifier(load_model(args.baseline), cache_size=0)),
+        )
     texts = [t for _, _, t in pages]
-    for name, clf in (("n-gram model alone (before)", ngram), ("cascade (as shipped)", cascade)):
+    for name, clf in models:
         start = time.perf_counter()
         results = clf.classify(texts)
         seconds = time.perf_counter() - start
-        encoded = sum(1 for r in results if r.taxonomy is not None) if clf.encoder is not None else None
-        report(name, results, seconds, encoded)
+        report(name, results, seconds)
         shown = 0
         for (source, page, _), r in zip(pages, results, strict=True):
             if shown < args.list_hits and (r.flagged("medium") or r.indirect_attack.detected):

@@ -35,6 +35,10 @@ SOURCES = {
     "toxigen": ("microsoft/TOXIGEN prompts", "MIT"),
     "xstest": ("paul-rottger/exaggerated-safety (XSTest)", "CC-BY-4.0"),
     "simplesafetytests": ("bertiev/SimpleSafetyTests", "CC-BY-4.0"),
+    "book_passages": (
+        "~1,000-character passages of 32 Project Gutenberg books (jhacksman/arxiv2025), split by book",
+        "public domain",
+    ),
     "inhouse_benign": ("written in-house for Tutela (training/safety/inhouse_benign.txt)", "Apache-2.0"),
     "inhouse_benign_extra": (
         "written in-house for Tutela, second batch (training/safety/inhouse_benign_extra.txt)",
@@ -124,6 +128,8 @@ def _comparison(res: dict, xsrc: list) -> list[str]:
         out.append(f"| {kind} | {n} | {before:.2%} | {fpr:.2%} |")
     out.append("")
     prev = {(r[0], r[1]): r for r in res.get("xsrc_before", [])}
+    if not xsrc:
+        return out
     out.append("Leave one source out (AUPRC; recall at 1 % FPR in brackets):\n")
     out.append("| category | held-out source | before | after |")
     out.append("|---|---|---|---|")
@@ -228,6 +234,10 @@ def write_card(
         "that category's negatives reaching the band is at most 5 % (low), 1 % (medium) and 0.2 % (high), "
         "both over all negatives and separately for each product-like benign source (benign prompts, BIPIA "
         "clean documents, in-house instructions/benign text) with >= 50 calibration rows. "
+        "Book passages (long benign prose: the product's own kind of document, which is scored in one to "
+        "three windows per page) are bounded far more tightly: at most 2 % (low), 0.2 % (medium) and none "
+        "(high) of the calibration books' passages, 0.2 % for the indirect-attack detector "
+        "(`BOOK_SEVERITY_FPR`, `BOOK_DETECTION_FPR` in train_safety.py). "
         + (
             "The medium "
             "(and high) bands are then tightened together: the per-category FPR target is lowered step by "
@@ -383,8 +393,14 @@ def write_card(
         "the held-out negatives of the other sources. This estimates behaviour on data from an unseen "
         "origin, which is closer to the product's real situation than the in-distribution split above.\n"
     )
-    w("| category | held-out source | positives | negatives | AUPRC | recall @ 1 % FPR |")
-    w("|---|---|---|---|---|---|")
+    if not xsrc:
+        w(
+            "_Not rerun for this artifact (`SAFETY_XSRC=0`: the refits take longer than the training "
+            "itself)._\n"
+        )
+    else:
+        w("| category | held-out source | positives | negatives | AUPRC | recall @ 1 % FPR |")
+        w("|---|---|---|---|---|---|")
     for cat, src, npos, nneg, ap, rec in xsrc:
         w(f"| {cat} | {src} | {npos} | {nneg} | {ap:.3f} | {rec:.3f} |")
     w("")

@@ -232,6 +232,39 @@ def load_public(data_dir: Path) -> list[Example]:
     return ex
 
 
+BOOK_TEST_SHARE = 5  # one book in five (by a hash of its name) is held out for testing
+
+
+def book_fold(book: str, n_folds: int) -> int:
+    """A book's fixed fold (0..n_folds-1) from a hash of its name: all its passages stay together."""
+    return int(hashlib.sha256(f"fold:{book}".encode()).hexdigest(), 16) % n_folds
+
+
+def load_book_passages(data_dir: Path) -> list[Example]:
+    """~1,000-character passages of public-domain books: long benign prose, negative for every harm
+    category and both attack detectors (profanity unknown: old novels swear). Split by book with a
+    fixed hash, so the other sources' split is unchanged and no test book is ever trained on."""
+    out = []
+    labels = _labels(0, profanity=UNKNOWN)
+    for r in _read_csv(data_dir / "book_passages.csv.gz"):
+        book = _extra(r)["book"]
+        digest = int(hashlib.sha256(f"split:{book}".encode()).hexdigest(), 16)
+        split = "test" if digest % BOOK_TEST_SHARE == 0 else "train"
+        out.append(
+            Example(
+                r["text"],
+                "book_passages",
+                f"book:{book}",
+                dict(labels),
+                "book_passages",
+                benign=True,
+                fixed_split=split,
+                meta={"book": book},
+            )
+        )
+    return out
+
+
 def load_inhouse_benign(data_dir: Path) -> list[Example]:
     """In-house hard-negative texts (violent/sexual vocabulary used harmlessly)."""
     return [

@@ -36,7 +36,9 @@ from safety_data import (  # noqa: E402
     UNKNOWN,
     Example,
     any_unsafe_label,
+    book_fold,
     instruction_negatives,
+    load_book_passages,
     load_inhouse_benign,
     load_inhouse_benign_extra,
     load_inhouse_harmful,
@@ -63,7 +65,8 @@ TRAIN_CHAR_CAP = 6000  # long jailbreak templates: the opening carries the signa
 NGRAM_C = {cat: 8.0 for cat in CATEGORIES} | {"profanity": 2.0}
 # Out-of-fold n-gram logits (group folds) feed the embedding head, so it learns how far to trust them.
 # Fold 0 is the calibration fold (1/6 of the training split, as the earlier separate calibration split).
-N_FOLDS = 6
+# SAFETY_FOLDS=k uses k folds instead (fewer refits on a busy machine; fold 0 is then 1/k of the split).
+N_FOLDS = int(os.environ.get("SAFETY_FOLDS", "6"))
 HEAD_C_GRID = (0.001, 0.003, 0.01, 0.03)
 # Categories whose score combines the n-gram logit with the static sentence embedding (the harm
 # categories). Profanity is a closed vocabulary (plus the lexicon) and stays n-gram only; so do the
@@ -110,6 +113,20 @@ BOUNDED_KINDS = (
 MEDIUM_UNION_FPR = 0.015
 MEDIUM_FPR_GRID = (0.01, 0.007, 0.005, 0.0035, 0.0025, 0.0015, 0.001, 0.0005)
 HEAVY_SOURCES = ("inhouse_benign", "inhouse_benign_extra", "inhouse_harmful")
+# Long benign prose (book passages, the product's own kind of document): weighted, and bounded far more
+# tightly than prompts, because a page is scored as one to three windows and every category and the
+# indirect-attack detector each get a chance to fire on it. "high" must never fire on calibration books.
+BOOK_KIND = "book_passages"
+BOOK_WEIGHT = 2.0
+BOOK_SEVERITY_FPR = {"low": 0.02, "medium": 0.002, "high": 0.0}
+BOOK_DETECTION_FPR = {"jailbreak": 0.01, "indirect_attack": 0.002, "profanity": 0.02}
+# SAFETY_XSRC=0 skips the leave-one-source-out refits (dozens of extra fits; the card then says so).
+XSRC = os.environ.get("SAFETY_XSRC", "1") != "0"
+# SAFETY_REEVALUATE=results.json skips training: evaluates the artifact in MODEL_DIR and rewrites the card,
+# with the training info saved by the run that made it (tutela-safety-results.json).
+REEVALUATE = os.environ.get("SAFETY_REEVALUATE", "")
+# SAFETY_BOOKS=0 leaves the book passages out (the previous data mix).
+BOOKS = os.environ.get("SAFETY_BOOKS", "1") != "0"
 
 
 def log(msg: str) -> None:
@@ -163,21 +180,28 @@ def fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float, weight: np.ndarray) -> Log
 
 def sample_weights(examples: list[Example]) -> np.ndarray:
     """Per-row training weight: the few hand-written contrast examples count INHOUSE_WEIGHT times."""
-    return np.array([INHOUSE_WEIGHT if e.source in HEAVY_SOURCES else 1.0 for e in examples])
+    weight = {BOOK_KIND: BOOK_WEIGHT} | dict.fromkeys(HEAVY_SOURCES, INHOUSE_WEIGHT)
+    return np.array([weight.get(e.source, 1.0) for e in examples])
 
 
-def fpr_threshold(neg_scores: np.ndarray, neg_kinds: np.ndarray, benign: np.ndarray, fpr: float) -> float:
-    """Score threshold keeping the false-positive rate <= `fpr` overall and on each BOUNDED_KINDS source.
+def fpr_threshold(
+    neg_scores: np.ndarray, neg_kinds: np.ndarray, benign: np.ndarray, fpr: float, book_fpr: float
+) -> float:
+    """Score threshold keeping the false-positive rate <= `fpr` overall and on each BOUNDED_KINDS source,
+    and <= `book_fpr` on book passages.
 
     The per-source condition matters: the negative pool is dominated by tweets and forum posts, and
     a threshold that is fine for them can be far too permissive for short chat-style prompts.
     """
     thr = float(np.quantile(neg_scores, 1.0 - fpr))
     bound_by = "all negatives"
-    for kind in BOUNDED_KINDS:
+    for kind in (*BOUNDED_KINDS, BOOK_KIND):
         mask = benign & (neg_kinds == kind)
-        if mask.sum() >= MIN_SOURCE_ROWS:
-            q = float(np.quantile(neg_scores[mask], 1.0 - fpr))
+        rate = book_fpr if kind == BOOK_KIND else fpr
+        # A source bounds the threshold only when its rows can estimate the quantile: at least
+        # MIN_SOURCE_ROWS, and (for a non-zero rate) at least one expected false positive among them.
+        if mask.sum() >= max(MIN_SOURCE_ROWS, 1.0 / rate if rate > 0 else 0.0):
+            q = float(np.quantile(neg_scores[mask], 1.0 - rate))
             if q > thr:
                 thr, bound_by = q, f"{kind} (n={int(mask.sum())})"
     log(f"  threshold at {fpr:.2%} FPR: {thr:.4f}, set by {bound_by}")
@@ -185,13 +209,14 @@ def fpr_threshold(neg_scores: np.ndarray, neg_kinds: np.ndarray, benign: np.ndar
 
 
 def monotone(values: list[float]) -> list[float]:
-    """Clip to (0, 1) and force strictly increasing thresholds."""
-    out: list[float] = []
-    for v in values:
-        v = min(max(v, 1e-4), 0.999)
-        if out and v <= out[-1]:
-            v = min(out[-1] + 1e-3, 0.9995)
-        out.append(round(v, 6))
+    """Clip to (0, 1) and make the thresholds strictly increasing from the top down: a band is never
+    raised by a lower one (a "low" bound set by a few hard negatives must not lift "medium", the default
+    filter, above its own calibrated value); a lower band that would sit above the next is put just below
+    it instead."""
+    out = [round(min(max(v, 1e-4), 0.999), 6) for v in values]
+    for i in range(len(out) - 2, -1, -1):
+        if out[i] >= out[i + 1]:
+            out[i] = round(max(out[i + 1] - 1e-3, 1e-4), 6)
     return out
 
 
@@ -235,7 +260,9 @@ def fold_ids(examples: list[Example], seed: int, n_folds: int) -> np.ndarray:
     for f, (_, rows) in enumerate(sgkf.split(np.zeros(len(free)), y, groups)):
         folds[np.asarray(free)[rows]] = f
     for j, i in enumerate(fixed):
-        folds[i] = 1 + j % (n_folds - 1)
+        book = examples[i].meta.get("book")
+        # Book passages keep their book together and do reach the calibration fold.
+        folds[i] = book_fold(book, n_folds) if book else 1 + j % (n_folds - 1)
     return folds
 
 
@@ -357,11 +384,15 @@ def train(
         neg_by_cat[cat] = (neg, kinds, benign)
         if cat in HARM_CATEGORIES:
             vals = monotone(
-                [fpr_threshold(neg, kinds, benign, SEVERITY_FPR[lv]) for lv in ("low", "medium", "high")]
+                [
+                    fpr_threshold(neg, kinds, benign, SEVERITY_FPR[lv], BOOK_SEVERITY_FPR[lv])
+                    for lv in ("low", "medium", "high")
+                ]
             )
             harm_thr[cat] = dict(zip(("low", "medium", "high"), vals, strict=True))
         else:
-            det_thr[cat] = monotone([fpr_threshold(neg, kinds, benign, DETECTION_FPR[cat])])[0]
+            thr = fpr_threshold(neg, kinds, benign, DETECTION_FPR[cat], BOOK_DETECTION_FPR[cat])
+            det_thr[cat] = monotone([thr])[0]
             if cat == "profanity":
                 # A lexicon hit must always count as detected.
                 det_thr[cat] = min(det_thr[cat], LEXICON_HIT_SCORE - 0.05)
@@ -410,7 +441,9 @@ def joint_medium(
         flagged_rows = attack.copy()
         for cat in HARM_CATEGORIES:
             neg, kinds, benign = neg_by_cat[cat]
-            t = max(fpr_threshold(neg, kinds, benign, f), harm_thr[cat]["medium"])
+            t = max(
+                fpr_threshold(neg, kinds, benign, f, BOOK_SEVERITY_FPR["medium"]), harm_thr[cat]["medium"]
+            )
             flagged_rows |= benign_scores[:, CATEGORIES.index(cat)] >= t
         log(f"joint medium: per-category FPR {f} -> benign calibration flag rate {flagged_rows.mean():.4f}")
         if flagged_rows.mean() <= target:
@@ -419,8 +452,9 @@ def joint_medium(
     for cat in HARM_CATEGORIES:
         neg, kinds, benign = neg_by_cat[cat]
         thr = harm_thr[cat]
-        med = max(fpr_threshold(neg, kinds, benign, chosen), thr["medium"])
-        high = max(fpr_threshold(neg, kinds, benign, min(SEVERITY_FPR["high"], chosen / 2)), thr["high"])
+        med = max(fpr_threshold(neg, kinds, benign, chosen, BOOK_SEVERITY_FPR["medium"]), thr["medium"])
+        high_fpr = min(SEVERITY_FPR["high"], chosen / 2)
+        high = max(fpr_threshold(neg, kinds, benign, high_fpr, BOOK_SEVERITY_FPR["high"]), thr["high"])
         harm_thr[cat] = dict(zip(("low", "medium", "high"), monotone([thr["low"], med, high]), strict=True))
     return chosen
 
@@ -584,6 +618,8 @@ def main() -> None:
     examples = public + inhouse + load_inhouse_harmful(DATA_DIR)
     if INHOUSE_EXTRA:
         examples += load_inhouse_benign_extra(DATA_DIR)
+    if BOOKS:
+        examples += load_book_passages(DATA_DIR)
     candidates = [i for i, e in enumerate(examples) if not e.eval_only]
     sub = [examples[i] for i in candidates]
     tr_pos, te_pos = split_examples(sub, SEED, n_folds=5)
@@ -615,21 +651,27 @@ def main() -> None:
     table = None if NGRAM_ONLY else load_table(TABLE_PATH)
     log(f"static embeddings: {'none (n-gram only)' if table is None else TABLE_PATH}")
     emb_all = embed_texts(table, [e.text for e in examples])
-    model, info, folds = train(examples, train_idx, emb_all, table)
-    if table is not None and TABLE_PATH.resolve() != (MODEL_DIR / TABLE_FILE).resolve():
-        MODEL_DIR.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TABLE_PATH, MODEL_DIR / TABLE_FILE)
-    meta = {
-        "seed": SEED,
-        "trained_with": "scripts/train_safety.py",
-        "severity_fpr_targets": SEVERITY_FPR,
-        "detection_fpr_targets": DETECTION_FPR,
-        "regularization_C": info["C"],
-        "head_C": info["head_C"],
-        "profanity_lexicon": "tutela.gateway.safety.lexicon (max with model score)",
-    }
-    save_model(model, MODEL_DIR, meta)
-    log(f"artifact written to {MODEL_DIR}")
+    if REEVALUATE:
+        # Evaluate the artifact already in MODEL_DIR with the training info of the run that wrote it.
+        info = json.loads(Path(REEVALUATE).read_text(encoding="utf-8"))["info"]
+        model = load_model(MODEL_DIR)
+        folds = np.zeros(0, dtype=np.int64)
+    else:
+        model, info, folds = train(examples, train_idx, emb_all, table)
+        if table is not None and TABLE_PATH.resolve() != (MODEL_DIR / TABLE_FILE).resolve():
+            MODEL_DIR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(TABLE_PATH, MODEL_DIR / TABLE_FILE)
+        meta = {
+            "seed": SEED,
+            "trained_with": "scripts/train_safety.py",
+            "severity_fpr_targets": SEVERITY_FPR,
+            "detection_fpr_targets": DETECTION_FPR,
+            "regularization_C": info["C"],
+            "head_C": info["head_C"],
+            "profanity_lexicon": "tutela.gateway.safety.lexicon (max with model score)",
+        }
+        save_model(model, MODEL_DIR, meta)
+        log(f"artifact written to {MODEL_DIR}")
     SafetyClassifier.clear_cache()
     clf = SafetyClassifier.load(MODEL_DIR)
 
@@ -642,8 +684,11 @@ def main() -> None:
         ).mean()
     )
     res["n_synth"] = len(inj_test)
-    log("cross-source validation")
-    xsrc, xsrc_ngram = cross_source(examples, train_idx, test_idx, folds, emb_all, info["head_C"])
+    xsrc: list = []
+    xsrc_ngram: list = []
+    if XSRC:
+        log("cross-source validation")
+        xsrc, xsrc_ngram = cross_source(examples, train_idx, test_idx, folds, emb_all, info["head_C"])
     res["xsrc_ngram"] = xsrc_ngram
     baseline_dir = os.environ.get("SAFETY_BASELINE_DIR")
     if baseline_dir:
@@ -660,9 +705,17 @@ def main() -> None:
 
     from safety_card import write_card
     from safety_card_static import amend_card
+    from safety_encoder_card import END, START
 
+    shipped_card = ROOT / "docs" / "safety-model-card.md"
+    previous = shipped_card.read_text(encoding="utf-8") if shipped_card.exists() else ""
     write_card(CARD_PATH, examples, train_idx, test_idx, model, info, res, xsrc, MODEL_DIR)
     amend_card(CARD_PATH, model, info, res, MODEL_DIR, STACKED)
+    if START in previous and END in previous:
+        # The encoder section is written by train_safety_encoder.py; keep it as it was.
+        section = previous[previous.index(START) : previous.index(END) + len(END)]
+        with CARD_PATH.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n{section}\n")
     log(f"model card written to {CARD_PATH}")
 
 

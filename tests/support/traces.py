@@ -52,3 +52,28 @@ def database_text(runtime: Runtime) -> str:
 def files_containing(folder: Path, needle: str) -> list[Path]:
     """Files under a folder whose raw bytes contain the needle."""
     return [p for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def reachable_text(root: object, needle: str) -> list[object]:
+    """Every str or bytes reachable from `root` (through the garbage collector's references) that contains
+    `needle`: proof that an in-memory structure keeps no copy of a text."""
+    import gc
+
+    raw = needle.encode()
+    found: list[object] = []
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, str):
+            if needle in item:
+                found.append(item)
+        elif isinstance(item, bytes | bytearray):
+            if raw in item:
+                found.append(item)
+        elif not isinstance(item, type):
+            todo.extend(gc.get_referents(item))
+    return found

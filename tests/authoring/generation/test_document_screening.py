@@ -30,7 +30,7 @@ from tutela.gateway.wire.exceptions import GatewayError
 from tutela.gateway.wire.parsing import parse_chat_request
 from tutela.runtime import Runtime
 
-VIOLENT = "He beat the prisoner with an iron bar until his skull cracked and he stopped moving."
+VIOLENT = "I am going to shoot my coworker tomorrow and then stab his wife until she bleeds out."
 LEVELS = ("low", "medium", "high")
 
 

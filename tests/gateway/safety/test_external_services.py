@@ -366,3 +366,21 @@ def test_azure_severities_outside_0_to_7_are_malformed(severity: Any) -> None:
     with pytest.raises(ServiceFailure) as caught:
         band(severity)
     assert caught.value.status == "malformed"
+
+
+def test_a_text_with_documents_is_judged_at_the_authoring_document_level() -> None:
+    acs = ServiceVerdict(service="acs", kind="azure_content_safety", severities={"violence": "medium"})
+    # The built-in classifier let a medium document passage through at the "high only" document level.
+    passed = builtin(sexual={"filtered": False, "severity": "medium"})
+    at_document_level = combine(passed, [(acs, "fail_closed")], PromptFilter(), document_level="high")
+    assert not at_document_level.filtered
+    assert at_document_level.results["violence"] == {"filtered": False, "severity": "medium", "source": "acs"}
+    assert at_document_level.results["sexual"] == {
+        "filtered": False,
+        "severity": "medium",
+        "source": "builtin",
+    }
+    high = ServiceVerdict(service="acs", kind="azure_content_safety", severities={"violence": "high"})
+    assert combine(passed, [(high, "fail_closed")], PromptFilter(), document_level="high").filtered
+    # Without documents the deployment's thresholds (medium by default) apply to the service's verdict.
+    assert combine(passed, [(acs, "fail_closed")], PromptFilter()).results["violence"]["filtered"]

@@ -13,10 +13,11 @@ import pytest
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.gateway.safety.fake_safety_services import AZURE_KEY, OPENAI_KEY, FakeSafetyServices
 from tests.support.platform import running_platform
-from tests.support.traces import capture_all_logs, database_text, files_containing
+from tests.support.traces import capture_all_logs, database_text, files_containing, reachable_text
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
+from tutela.gateway.safety import SafetyClassifier
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -67,6 +68,10 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
         assert any("/chat/completions" in line for line in all_logs.lines)
         assert not [line for line in all_logs.lines if canary in line]
         assert canary not in database_text(platform.runtime)
+        # The classifier's verdict cache (served in this process) remembers these texts by keyed hash only.
+        cache = SafetyClassifier.load().verdicts
+        assert cache is not None and len(cache) > 0
+        assert reachable_text(cache, canary) == []
     assert not files_containing(tmp_path, canary)
 
 

@@ -6,7 +6,8 @@ n-gram logit with a static sentence embedding (`static_embeddings.py`: one table
 word piece, no neural network at run time), which carries meaning the n-grams miss. Long
 inputs are split into overlapping windows and each category takes its maximum over windows,
 so a harmful paragraph buried in a long document is not diluted away. Input text is never
-stored, cached or logged.
+stored or logged; the scores of recently seen texts are remembered under a keyed hash of the text
+(`verdict_cache.py`), so a document sent with every call of a job is scored once.
 
 With the encoder stage (`encoder.py`, present in the shipped model) the n-gram model still decides the
 gateway's four harm severities on every request (a cascade gated on n-gram uncertainty flagged more book
@@ -52,6 +53,7 @@ from tutela.gateway.safety.scores import (
 )
 from tutela.gateway.safety.static_embeddings import StaticEmbeddings
 from tutela.gateway.safety.taxonomy import GATEWAY, TAXONOMY
+from tutela.gateway.safety.verdict_cache import DEFAULT_CAPACITY, VerdictCache
 
 _PROFANITY_INDEX = CATEGORIES.index("profanity")
 # Categories whose n-gram score opens the gate to the encoder (harassment is often plain profanity; a
@@ -109,8 +111,12 @@ class SafetyClassifier:
     _cache: ClassVar[dict[Path, SafetyClassifier]] = {}
     _cache_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, model: SafetyModel, encoder_dir: Path | None = None) -> None:
+    def __init__(
+        self, model: SafetyModel, encoder_dir: Path | None = None, *, cache_size: int = DEFAULT_CAPACITY
+    ) -> None:
+        """`cache_size` 0 turns the verdict cache off (benchmarks measuring the model itself)."""
         self._model = model
+        self._verdicts = VerdictCache(cache_size) if cache_size else None
         self._head = _head_of(model)
         self._encoder_dir = encoder_dir  # loaded on first thorough use: screening never needs it
         self._encoder: EncoderStage | None = None
@@ -227,12 +233,32 @@ class SafetyClassifier:
             out[row] = {cat: float(best[k]) for k, cat in enumerate(HEAD_CATEGORIES)}
         return out
 
+    @property
+    def verdicts(self) -> VerdictCache | None:
+        """The cache of recent verdicts (keyed hashes and scores only), None when turned off."""
+        return self._verdicts
+
     def classify(self, texts: list[str], *, thorough: bool = False) -> list[SafetyScores]:
         """Score each text; never raises on long, empty or non-English input.
 
-        `thorough` sends every text to the encoder stage (its most suspicious windows), not only the
-        ones the n-gram model is unsure about.
+        `thorough` sends every text to the encoder stage (its most suspicious windows) and scores OpenAI's
+        moderation taxonomy. A text seen recently gets its cached scores.
         """
+        cache = self._verdicts
+        if cache is None:
+            return self._classify(texts, thorough)
+        keys = [cache.key(text, thorough=thorough) for text in texts]
+        found = [cache.get(key) for key in keys]
+        missing = [i for i, scores in enumerate(found) if scores is None]
+        if missing:
+            fresh = self._classify([texts[i] for i in missing], thorough)
+            for i, scores in zip(missing, fresh, strict=True):
+                found[i] = scores
+                cache.put(keys[i], scores)
+        return [scores for scores in found if scores is not None]
+
+    def _classify(self, texts: list[str], thorough: bool) -> list[SafetyScores]:
+        """Score each text with the model (no cache)."""
         scored = [self._scored_windows(text) for text in texts]
         matrix = [chunk_scores.max(axis=0) for _, chunk_scores in scored]
         encoded = self._encoded(scored, thorough)

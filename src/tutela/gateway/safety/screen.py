@@ -232,7 +232,10 @@ class ContentScreen:
             return verdicts
         settings = policy.settings.prompt if direction == "prompt" else policy.settings.completion
         outcomes = await external
-        return [combine(v, o, settings) for v, o in zip(verdicts, outcomes, strict=True)]
+        return [
+            combine(v, o, settings, document_level=document_level if _has_document(g) else None)
+            for g, v, o in zip(groups, verdicts, outcomes, strict=True)
+        ]
 
     # --- the Screen protocol -------------------------------------------------------------------------------
 
@@ -311,6 +314,10 @@ class ContentScreen:
     def stream(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """Screen a stream window by window (see the module docstring)."""
         return _Windowed(self, exchange).run(chunks)
+
+
+def _has_document(group: Sequence[Segment]) -> bool:
+    return any(s.role == "document" for s in group)
 
 
 def _context(exchange: Exchange) -> str:

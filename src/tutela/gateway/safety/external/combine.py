@@ -11,6 +11,10 @@ On top of the built-in annotations (verdicts.py), when services ran for the text
         {"id": "<name>", "kind": "openai_moderation", "status": "timeout", "filtered": false,
          "outcome": "fail_open"}]}
 
+With `document_level` (the product's own requests carrying an organization's document, see
+verdicts.judge), a service's harm severity on a text that holds document passages is filtered at that
+level, as the built-in classifier's are for the passages; the built-in decision itself is kept as judged.
+
 A service without a verdict (status other than ok) filters the text when its deployment setting is
 `fail_closed` (outcome "fail_closed") and lets it pass when `fail_open`. No text is in any of this.
 """
@@ -22,7 +26,7 @@ from typing import Any
 
 from tutela.gateway.safety.external.base import ServiceVerdict
 from tutela.gateway.safety.external.schemas import OnFailure
-from tutela.gateway.safety.schemas import CompletionFilter, PromptFilter
+from tutela.gateway.safety.schemas import CompletionFilter, Level, PromptFilter
 from tutela.gateway.safety.scores import HARM_CATEGORIES, Severity, severity_rank
 from tutela.gateway.safety.verdicts import Verdict, over_threshold
 
@@ -33,8 +37,12 @@ def combine(
     verdict: Verdict,
     outcomes: Sequence[tuple[ServiceVerdict, OnFailure]],
     settings: PromptFilter | CompletionFilter,
+    *,
+    document_level: Level | None = None,
 ) -> Verdict:
-    """The built-in verdict with every service's verdict folded in (see the module docstring)."""
+    """The built-in verdict with every service's verdict folded in (see the module docstring).
+
+    `document_level` is given only for a text that holds document passages."""
     if not outcomes:
         return verdict  # no service screens this direction
     results: dict[str, Any] = {k: dict(v) if isinstance(v, dict) else v for k, v in verdict.results.items()}
@@ -44,11 +52,13 @@ def combine(
         entry = results.setdefault(category, {"filtered": False, "severity": "safe"})
         severity: Severity = entry["severity"]
         source = BUILTIN
+        level = document_level or getattr(settings, category)
+        hit = bool(entry["filtered"])
         for outcome in ok:
             theirs = outcome.severities.get(category, "safe")
+            hit |= over_threshold(level, theirs)
             if severity_rank(theirs) > severity_rank(severity):
                 severity, source = theirs, outcome.service
-        hit = over_threshold(getattr(settings, category), severity)
         results[category] = {"filtered": hit, "severity": severity, "source": source}
         filtered |= hit
     if isinstance(settings, PromptFilter):
