@@ -11,11 +11,13 @@ from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
+from tutela.gateway.limits import models as limit_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
 from tutela.gateway.safety import models as safety_models
 from tutela.gateway.safety.external import models as safety_service_models
 from tutela.gateway.safety.policies import models as policy_models
+from tutela.gateway.usage import models as usage_models
 from tutela.storage import objects
 from tutela.storage.crypto import models as key_models
 from tutela.storage.db import DirectoryBase, KeysBase, RegionBase
@@ -24,6 +26,8 @@ __all__ = ["SCHEMAS"]
 
 _LOADED = (
     deployment_models,
+    limit_models,
+    usage_models,
     audit_models,
     directory_models,
     group_models,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutela.cli import authoring, core, doctor, gateway, monitoring
+from tutela.cli import authoring, core, doctor, gateway, limits, monitoring
 from tutela.cli.common import main
 
 __all__ = ["main"]
@@ -11,5 +11,6 @@ _COMMANDS = (
     core,
     doctor,
     gateway,
+    limits,
     monitoring,
 )  # importing them registers their commands on `main`

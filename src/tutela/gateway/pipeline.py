@@ -1,9 +1,11 @@
 """The gateway's request pipeline, one explicit sequence for every operation:
 
-    authenticate (access.py) → resolve deployment → screen prompt → [ground on customer data]
-    → provider → screen completion (annotate) → record (abuse monitoring)
+    authenticate (access.py) → resolve deployment → admit (rate limits) → screen prompt
+    → [ground on customer data] → provider → screen completion (annotate) → settle (token limits)
+    → record (abuse monitoring)
 
-`screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
+`limits`, `screen` and `recorder` are the seams of rate limits, content safety and abuse monitoring
+(exchange.py); grounding on
 customer data will plug in before the provider. The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
@@ -14,23 +16,32 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from tutela.errors import NotFound
 from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
-from tutela.gateway.exchange import Exchange, Recorder, Screen
+from tutela.gateway.exchange import Exchange, Limits, Recorder, Screen
+from tutela.gateway.limits.limiter import Limiter
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.monitoring.texts import StreamText, request_texts, response_texts, usage_of
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
+from tutela.gateway.routing import TARGET_HEADER, CircuitBreaker, order, worth_another_target
 from tutela.gateway.safety.screen import ContentScreen
+from tutela.gateway.usage.meter import meter_for
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
-from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, UnsupportedOperationError
+from tutela.gateway.wire.exceptions import (
+    GatewayError,
+    NotFoundError,
+    RateLimitError,
+    UnsupportedOperationError,
+)
 from tutela.runtime import Runtime
 
 T = TypeVar("T")
@@ -44,7 +55,11 @@ class Gateway:
         self.registry = registry or default_registry()
         self.access = AccessCache(runtime)
         self.credentials = runtime.throttle.credentials  # wrong keys per client address
-        # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
+        # The seams of rate limits, content safety and abuse monitoring (see exchange.py).
+        self.limits: Limits = Limiter(runtime)  # nothing counted for callers without limits
+        self.metrics = runtime.metrics
+        self.breaker = CircuitBreaker()  # per target, this process
+        self.usage = meter_for(runtime)  # daily aggregates, written in the background
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self._providers: dict[str, Provider] = {}
@@ -58,6 +73,7 @@ class Gateway:
             await provider.close()
         self._providers.clear()
         await self.screen.close()
+        await self.limits.close()
 
     async def provider(self, name: str) -> Provider:
         """The shared, started instance of a provider."""
@@ -111,17 +127,15 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ChatResponse:
         """A whole chat completion."""
-        exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
+        exchange = self._exchange(caller, deployment or request.model, "chat", request_id, headers)
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
-        await self._screened(exchange, request)
-        response = await self.screen.completion(
-            exchange, await provider.chat_response(request, deployment=config)
-        )
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        await self._admitted_and_screened(exchange, request)
+        answer = await self._routed(exchange, config, lambda p, c: p.chat_response(request, deployment=c))
+        response = await self.screen.completion(exchange, answer)
+        await self._finish(exchange, response)
         return response
 
     async def chat_stream(
@@ -131,14 +145,18 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> AsyncIterator[ChatChunk]:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
-        exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
+        exchange = self._exchange(
+            caller, deployment or request.model, "chat", request_id, headers, streamed=True
+        )
         config = await self.resolve(caller, exchange.deployment)
-        provider = await self.provider(config.provider)
-        await self._screened(exchange, request)
-        chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
-        return await start_stream(self._recorded(exchange, chunks))
+        await self._admitted_and_screened(exchange, request)
+        started = await self._routed(
+            exchange, config, lambda p, c: start_stream(p.chat(request, deployment=c))
+        )
+        return await start_stream(self._recorded(exchange, self.screen.stream(exchange, started)))
 
     async def complete(
         self,
@@ -147,15 +165,20 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> CompletionResponse:
         """A whole legacy completion."""
-        exchange = self._exchange(caller, deployment or request.model, "completion", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self._screened(exchange, request)
-        response = await provider.completion_response(request, deployment=config)
+        exchange = self._exchange(caller, deployment or request.model, "completion", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        await self._admitted_and_screened(exchange, request)
+        response = await self._routed(
+            exchange,
+            config,
+            lambda p, c: p.completion_response(request, deployment=c),
+            capability="supports_completions",
+        )
         response = await self.screen.completion(exchange, response)
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        await self._finish(exchange, response)
         return response
 
     async def complete_stream(
@@ -165,15 +188,21 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> AsyncIterator[CompletionChunk]:
         """A streamed legacy completion."""
         exchange = self._exchange(
-            caller, deployment or request.model, "completion", request_id, streamed=True
+            caller, deployment or request.model, "completion", request_id, headers, streamed=True
         )
-        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self._screened(exchange, request)
-        chunks = self.screen.stream(exchange, provider.complete(request, deployment=config))
-        return await start_stream(self._recorded(exchange, chunks))
+        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        await self._admitted_and_screened(exchange, request)
+        started = await self._routed(
+            exchange,
+            config,
+            lambda p, c: start_stream(p.complete(request, deployment=c)),
+            capability="supports_completions",
+        )
+        return await start_stream(self._recorded(exchange, self.screen.stream(exchange, started)))
 
     async def embed(
         self,
@@ -182,15 +211,59 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> EmbeddingResponse:
         """Embeddings of the inputs."""
-        exchange = self._exchange(caller, deployment or request.model, "embedding", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_embeddings")
-        await self._screened(exchange, request)
-        response = await provider.embed(request, deployment=config)
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        exchange = self._exchange(caller, deployment or request.model, "embedding", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_embeddings")
+        await self._admitted_and_screened(exchange, request)
+        response = await self._routed(
+            exchange,
+            config,
+            lambda p, c: p.embed(request, deployment=c),
+            capability="supports_embeddings",
+        )
+        await self._finish(exchange, response)
         return response
+
+    async def _routed(
+        self,
+        exchange: Exchange,
+        config: DeploymentConfig,
+        call: Callable[[Provider, DeploymentConfig], Awaitable[T]],
+        *,
+        capability: str | None = None,
+    ) -> T:
+        """Call the deployment's targets in order until one answers (routing.py); name it in a header."""
+        caller = exchange.caller
+        names = order(config) if config.targets or config.fallbacks else [config.name]
+        last: GatewayError | None = None
+        for target in self.breaker.usable([(caller.org_id, caller.resource_id, n) for n in names]):
+            try:
+                chosen = config if target[2] == config.name else await self.resolve(caller, target[2])
+            except NotFoundError:
+                continue  # a target deleted since it was named
+            provider = await self.provider(chosen.provider)
+            if capability is not None and not getattr(provider, capability):
+                continue
+            try:
+                answer = await call(provider, chosen)
+            except GatewayError as exc:
+                self.metrics.upstream_failures.labels(chosen.provider, exc.code).inc()
+                if not worth_another_target(exc):
+                    raise
+                self.breaker.failed(target)
+                last = exc
+                continue
+            self.breaker.succeeded(target)
+            exchange.response_headers[TARGET_HEADER] = chosen.name
+            exchange.model = str(chosen.options.get("model") or chosen.provider)
+            return answer
+        if last is None:
+            raise NotFoundError(
+                f"No target of the model '{config.name}' can serve this request.", param="model"
+            )
+        raise last
 
     def _exchange(
         self,
@@ -198,12 +271,19 @@ class Gateway:
         deployment: str,
         operation: str,
         request_id: str | None,
+        headers: dict[str, str] | None,
         *,
         streamed: bool = False,
     ) -> Exchange:
-        exchange = Exchange(caller=caller, deployment=deployment, operation=operation, streamed=streamed)
-        if request_id is not None:
-            exchange.request_id = request_id
+        exchange = Exchange(
+            caller=caller,
+            deployment=deployment,
+            operation=operation,
+            request_id=request_id or f"req_{uuid.uuid4().hex}",
+            streamed=streamed,
+        )
+        if headers is not None:
+            exchange.response_headers = headers
         return exchange
 
     async def _recorded(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -212,10 +292,48 @@ class Gateway:
         try:
             async for chunk in chunks:
                 streamed.add(chunk)
+                if getattr(chunk, "usage", None) is not None:
+                    exchange.usage = usage_of(chunk)
                 yield chunk
         finally:
             exchange.completion_texts = exchange.completion_texts or streamed.texts()
+            await self._settle(exchange)
+
+    async def _admitted_and_screened(self, exchange: Exchange, request: Any) -> None:
+        """Count the request against the caller's limits (429 when one is full), then screen it."""
+        try:
+            await self.limits.admit(exchange)
+        except RateLimitError as exc:
+            self.metrics.rate_limited.labels(exc.code).inc()
+            raise
+        await self._screened(exchange, request)
+
+    async def _finish(self, exchange: Exchange, response: Any) -> None:
+        """Keep the answer's texts and usage, then settle."""
+        self._capture(exchange, response)
+        await self._settle(exchange)
+
+    async def _settle(self, exchange: Exchange) -> None:
+        """Count the answer's tokens against the limits and in the metrics, then record the exchange."""
+        try:
+            await self.limits.settle(exchange)
+        finally:
             self.recorder.record(exchange)
+            self._measure(exchange)
+
+    def _measure(self, exchange: Exchange) -> None:
+        metrics = self.metrics
+        metrics.gateway_requests.labels(exchange.operation, "true" if exchange.streamed else "false").inc()
+        for kind in ("prompt_tokens", "completion_tokens"):
+            if exchange.usage.get(kind):
+                metrics.tokens.labels(kind.removesuffix("_tokens")).inc(exchange.usage[kind])
+        filtered = any(
+            any(isinstance(v, dict) and v.get("filtered") for v in results.values())
+            for results in exchange.verdicts.get("completion_filter_results") or ()
+        )
+        if filtered:
+            metrics.filtered.labels("completion").inc()
+        self.usage.count(exchange, model=exchange.model, filtered=filtered)
 
     async def _screened(self, exchange: Exchange, request: Any) -> None:
         """Screen the prompt, its texts on the exchange; a refused prompt is recorded too (for flagging)."""
@@ -225,6 +343,8 @@ class Gateway:
         except GatewayError as exc:
             if exc.code == "content_filter":
                 exchange.verdicts.setdefault("filtered", True)
+                self.metrics.filtered.labels("prompt").inc()
+                self.usage.count(exchange, model="", filtered=True)
             self.recorder.record(exchange)
             raise
 

@@ -105,15 +105,15 @@ def _limits(gateway: Gateway) -> WireLimits:
     return WireLimits(max_n=gateway.runtime.settings.gateway.max_n)
 
 
-def _json(model: ResponseModel) -> Response:
-    return JSONResponse(model.to_wire())
+def _json(model: ResponseModel, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(model.to_wire(), headers=headers or None)
 
 
-def _stream(chunks: AsyncIterator[ResponseModel]) -> Response:
+def _stream(chunks: AsyncIterator[ResponseModel], headers: dict[str, str]) -> Response:
     return StreamingResponse(
         sse_stream(chunks),
         media_type=MEDIA_TYPE,
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no", **headers},
     )
 
 
@@ -144,10 +144,13 @@ def _request_id(request: Request) -> str | None:
 async def _chat(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
     body = parse_chat_request(await read_body(request, gateway), limits=_limits(gateway), model=deployment)
-    rid = _request_id(request)
+    rid, headers = _request_id(request), dict[str, str]()  # headers: filled by the pipeline (rate limits)
     if body.stream:
-        return _stream(await gateway.chat_stream(who, body, deployment=deployment, request_id=rid))
-    return _json(await gateway.chat(who, body, deployment=deployment, request_id=rid))
+        chunks = await gateway.chat_stream(who, body, deployment=deployment, request_id=rid, headers=headers)
+        return _stream(chunks, headers)
+    return _json(
+        await gateway.chat(who, body, deployment=deployment, request_id=rid, headers=headers), headers
+    )
 
 
 async def _complete(request: Request, deployment: str | None) -> Response:
@@ -155,10 +158,14 @@ async def _complete(request: Request, deployment: str | None) -> Response:
     body = parse_completion_request(
         await read_body(request, gateway), limits=_limits(gateway), model=deployment
     )
-    rid = _request_id(request)
+    rid, headers = _request_id(request), dict[str, str]()
     if body.stream:
-        return _stream(await gateway.complete_stream(who, body, deployment=deployment, request_id=rid))
-    return _json(await gateway.complete(who, body, deployment=deployment, request_id=rid))
+        chunks = await gateway.complete_stream(
+            who, body, deployment=deployment, request_id=rid, headers=headers
+        )
+        return _stream(chunks, headers)
+    response = await gateway.complete(who, body, deployment=deployment, request_id=rid, headers=headers)
+    return _json(response, headers)
 
 
 async def _embed(request: Request, deployment: str | None) -> Response:
@@ -166,7 +173,11 @@ async def _embed(request: Request, deployment: str | None) -> Response:
     body = parse_embedding_request(
         await read_body(request, gateway), limits=_limits(gateway), model=deployment
     )
-    return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
+    headers: dict[str, str] = {}
+    response = await gateway.embed(
+        who, body, deployment=deployment, request_id=_request_id(request), headers=headers
+    )
+    return _json(response, headers)
 
 
 @router.post("/v1/chat/completions")
