@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from tutela.config import Settings
+    from tutela.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,19 @@ class RedisCounters:
         await self.client.aclose()
 
 
-def open_counters(settings: Settings) -> Counters:
-    """Redis counters when the jobs backend is Redis (scaled out), otherwise this process's."""
+_IN_PROCESS: weakref.WeakKeyDictionary[Runtime, MemoryCounters] = weakref.WeakKeyDictionary()
+_IN_PROCESS_LOCK = threading.Lock()
+
+
+def open_counters(runtime: Runtime) -> Counters:
+    """Redis counters when the jobs backend is Redis (scaled out), otherwise the runtime's in this process
+    (one for every Gateway on the runtime: the product's own jobs each build one)."""
+    settings = runtime.settings
     jobs = settings.jobs
     if jobs.backend == "redis":
         return RedisCounters(settings.resolve(jobs.url), prefix=f"tutela:ratelimit:{jobs.queue_name}:")
-    return MemoryCounters()
+    with _IN_PROCESS_LOCK:
+        found = _IN_PROCESS.get(runtime)
+        if found is None:
+            found = _IN_PROCESS[runtime] = MemoryCounters()
+        return found

@@ -102,7 +102,7 @@ class Limiter:
     def counters(self) -> Counters:
         """The counter store, opened on first use (on the event loop that uses it)."""
         if self._counters is None:
-            self._counters = open_counters(self.runtime.settings)
+            self._counters = open_counters(self.runtime)
         return self._counters
 
     async def close(self) -> None:
