@@ -97,6 +97,7 @@ class Limiter:
         self.runtime = runtime
         self._counters = counters
         self._cache: dict[tuple[str, str, str, str], _Cached] = {}
+        self._loading: dict[tuple[str, str, str, str], asyncio.Future[tuple[Limit, ...]]] = {}
 
     @property
     def counters(self) -> Counters:
@@ -111,16 +112,18 @@ class Limiter:
             await self._counters.close()
 
     async def limits_of(self, exchange: Exchange) -> tuple[Limit, ...]:
-        """The caller's limits, cached briefly."""
+        """The caller's limits, cached briefly; concurrent requests of one caller share one load."""
         caller = exchange.caller
         key = (caller.org_id, caller.resource_id, caller.key_id, caller.user_id)
         cached = self._cache.get(key)
-        if (
-            cached is not None
-            and time.monotonic() - cached.fetched <= self.runtime.settings.gateway.access_cache_seconds
-        ):
+        ttl = self.runtime.settings.gateway.access_cache_seconds
+        if cached is not None and time.monotonic() - cached.fetched <= ttl:
             return cached.limits
-        limits = await asyncio.to_thread(self._load, key)
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = self._loading[key] = asyncio.ensure_future(asyncio.to_thread(self._load, key))
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        limits = await asyncio.shield(loading)
         self._cache[key] = _Cached(limits, time.monotonic())
         return limits
 
