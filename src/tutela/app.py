@@ -94,6 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GatewayError)
     async def _gateway(request: Request, exc: GatewayError) -> JSONResponse:
+        request.app.state.runtime.metrics.errors.labels(str(exc.status_code), exc.code).inc()
         return JSONResponse(exc.to_body(), status_code=exc.status_code, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
@@ -153,5 +154,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         gateway_prefixes=("/v1/", "/openai/"),
         other=settings.server.max_json_body_bytes,
     )
-    app.add_middleware(RequestContextMiddleware, limits=limits, secure=settings.auth.secure_cookies)
+    app.add_middleware(
+        RequestContextMiddleware,
+        limits=limits,
+        metrics=runtime.metrics,
+        secure=settings.auth.secure_cookies,
+    )
     return app

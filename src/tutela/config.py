@@ -123,6 +123,8 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=110 * 1024 * 1024, ge=1024)
     # Every other route: JSON and form bodies (a whole module.json fits many times over).
     max_json_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # GET /metrics answers only `Authorization: Bearer <this>`; unset, /metrics is not served (404).
+    metrics_token: SecretStr | None = None
 
 
 class GatewaySettings(BaseModel):

@@ -15,6 +15,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tutela.metrics import Metrics
+
 log = logging.getLogger("tutela.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -60,9 +62,10 @@ class RequestContextMiddleware:
     """Adds `x-request-id`, the gateway time header and the security headers to every response (HSTS too
     when `secure` says the site is served over HTTPS), and enforces the body limits."""
 
-    def __init__(self, app: ASGIApp, *, limits: BodyLimits, secure: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, limits: BodyLimits, metrics: Metrics, secure: bool = False) -> None:
         self.app = app
         self.limits = limits
+        self.metrics = metrics
         self.security = (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,7 +80,7 @@ class RequestContextMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(send, request_id, limit)
-            _log(scope, request_id, 413, declared, 0, started)
+            self._done(scope, request_id, 413, declared, 0, started)
             return
 
         async def counting_receive() -> Message:
@@ -111,7 +114,25 @@ class RequestContextMiddleware:
             log.exception("%s unhandled error", request_id)
             await _internal_error(stamping_send, request_id)
         finally:
-            _log(scope, request_id, state["status"], state["received"], state["sent"], started)
+            self._done(scope, request_id, state["status"], state["received"], state["sent"], started)
+
+    def _done(
+        self, scope: Scope, request_id: str, status: int, received: int, sent: int, started: float
+    ) -> None:
+        """Log the answer (no content) and count it in the metrics."""
+        seconds = time.perf_counter() - started
+        route = getattr(scope.get("route"), "path", None) or "unmatched"  # the template, never ids
+        log.info(
+            "%s %s %s status=%d in=%dB out=%dB ms=%.2f",
+            request_id,
+            scope.get("method"),
+            route,
+            status,
+            received,
+            sent,
+            seconds * 1000,
+        )
+        self.metrics.observe_http(str(scope.get("method")), route, status, seconds)
 
 
 def _secure(headers: list[tuple[bytes, bytes]], security: tuple[tuple[bytes, bytes], ...]) -> None:
@@ -167,18 +188,3 @@ async def _internal_error(send: Send, request_id: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 500, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-
-
-def _log(scope: Scope, request_id: str, status: int, received: int, sent: int, started: float) -> None:
-    route = scope.get("route")
-    path = getattr(route, "path", None) or "unmatched"  # the route template, never ids or query strings
-    log.info(
-        "%s %s %s status=%d in=%dB out=%dB ms=%.2f",
-        request_id,
-        scope.get("method"),
-        path,
-        status,
-        received,
-        sent,
-        (time.perf_counter() - started) * 1000,
-    )

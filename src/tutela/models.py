@@ -16,11 +16,13 @@ from tutela.gateway.deployments import models as deployment_models
 from tutela.gateway.files import models as file_models
 from tutela.gateway.images import models as gateway_image_models
 from tutela.gateway.library import models as library_models
+from tutela.gateway.limits import models as limit_models
 from tutela.gateway.monitoring import models as monitoring_models
 from tutela.gateway.resources import models as resource_models
 from tutela.gateway.safety import models as safety_models
 from tutela.gateway.safety.external import models as safety_service_models
 from tutela.gateway.safety.policies import models as policy_models
+from tutela.gateway.usage import models as usage_models
 from tutela.storage import objects
 from tutela.storage.crypto import models as key_models
 from tutela.storage.db import DirectoryBase, KeysBase, RegionBase
@@ -30,6 +32,8 @@ __all__ = ["SCHEMAS"]
 _LOADED = (
     deployment_models,
     gateway_image_models,
+    limit_models,
+    usage_models,
     audit_models,
     directory_models,
     group_models,

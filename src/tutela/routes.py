@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import hmac
+
+from fastapi import FastAPI, Request, Response
 
 from tutela.authoring.covers.router import router as covers_router
 from tutela.authoring.learning.router import router as learning_router
@@ -17,13 +19,16 @@ from tutela.core.directory.router import router as platform_router
 from tutela.core.groups.router import router as groups_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
+from tutela.errors import NotFound
 from tutela.gateway.api.files import router as files_router
 from tutela.gateway.api.router import router as gateway_router
+from tutela.gateway.limits.router import router as limits_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
 from tutela.gateway.pii.router import router as pii_router
 from tutela.gateway.resources.router import router as resources_router
 from tutela.gateway.safety.routes import router as safety_router
+from tutela.gateway.usage.router import router as usage_router
 from tutela.web.router import router as web_router
 
 
@@ -39,6 +44,8 @@ def include_routers(app: FastAPI) -> None:
         audit_router,
         resources_router,
         pii_router,
+        limits_router,
+        usage_router,
         platform_router,
         monitoring_router,
         monitoring_platform_router,
@@ -53,6 +60,18 @@ def include_routers(app: FastAPI) -> None:
         prompts_router,
     ):
         app.include_router(router)
+
+    @app.get("/metrics", tags=["health"], response_class=Response)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics, for `Authorization: Bearer <server.metrics_token>` only (404 when unset)."""
+        runtime = request.app.state.runtime
+        token = runtime.settings.server.metrics_token
+        presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token is None or not hmac.compare_digest(presented.encode(), token.get_secret_value().encode()):
+            raise NotFound("no such endpoint")
+        from tutela.metrics import CONTENT_TYPE
+
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -21,6 +21,7 @@ from tutela.storage.db import Database
 
 if TYPE_CHECKING:
     from tutela.core.auth.throttle import AuthThrottle
+    from tutela.metrics import Metrics
     from tutela.storage.blobs import BlobStore
     from tutela.storage.crypto.keymanagers import KeyManager
     from tutela.storage.jobs import Jobs
@@ -108,6 +109,13 @@ class Runtime:
         from tutela.storage.jobs import Jobs
 
         return Jobs(self)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This process's Prometheus metrics (served at /metrics)."""
+        from tutela.metrics import Metrics
+
+        return Metrics()
 
     @cached_property
     def throttle(self) -> AuthThrottle:

@@ -63,6 +63,7 @@ _CHAT = {"model": "extractive", "messages": [{"role": "user", "content": "hello"
 Rule = tuple[frozenset[str], Any]
 TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): (EVERYONE, None),
+    ("GET", "/metrics"): (frozenset(), None),  # only with server.metrics_token, which no caller holds
     # the AI gateway: API keys of an AI resource only
     ("GET", "/v1/models"): (GATEWAY, None),
     ("POST", "/v1/chat/completions"): (GATEWAY, _CHAT),
@@ -113,11 +114,20 @@ TABLE: dict[tuple[str, str], Rule] = {
     ),
     ("DELETE", "/api/ai/resources/{resource_id}/deployments/{deployment_id}"): (ADMINS, None),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/pii"): (ADMINS, {"pii": "off"}),
+    ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/routing"): (
+        ADMINS,
+        {"fallbacks": []},
+    ),
     ("GET", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/content-filter"): (ADMINS, None),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/content-filter"): (
         ADMINS,
         {"prompt": {"hate": "off"}},
     ),
+    ("GET", "/api/ai/usage"): (ADMINS, None),
+    ("GET", "/api/ai/usage/csv"): (ADMINS, None),
+    ("GET", "/api/ai/limits"): (ADMINS, None),
+    ("PUT", "/api/ai/limits"): (ADMINS, {"scope": "organization", "requests_per_minute": 100000}),
+    ("DELETE", "/api/ai/limits/{limit_id}"): (ADMINS, None),
     ("GET", "/api/ai/blocklists"): (ADMINS, None),
     ("POST", "/api/ai/blocklists"): (ADMINS, {"name": "x"}),
     ("GET", "/api/ai/blocklists/{blocklist_id}"): (ADMINS, None),
@@ -288,6 +298,8 @@ def world(platform: Platform) -> Iterator[World]:
         )
         ids["item_id"] = item["id"]
         ids["rule_id"] = ok(admin.post("/api/policies/rules", json=_RULE), 201)["id"]
+        generous = {"scope": "resource", "subject_id": resource["id"], "requests_per_minute": 100_000}
+        ids["limit_id"] = ok(admin.put("/api/ai/limits", json=generous))["id"]
         doc = ok(upload(admin, INJECTION), 201)
         job = ok(admin.post("/api/modules", json={"document_id": doc["id"]}), 202)
         done, _ = wait_for(admin, job["id"])

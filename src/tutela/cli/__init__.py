@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutela.cli import authoring, core, doctor, exports, gateway, monitoring
+from tutela.cli import authoring, core, doctor, exports, gateway, limits, monitoring
 from tutela.cli.common import main
 
 __all__ = ["main"]
@@ -12,5 +12,6 @@ _COMMANDS = (
     doctor,
     exports,
     gateway,
+    limits,
     monitoring,
 )  # importing them registers their commands on `main`

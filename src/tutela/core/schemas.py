@@ -217,6 +217,18 @@ class DeploymentCreate(Body):
     )
 
 
+class RoutingTarget(Body):
+    deployment: str = Field(min_length=1, max_length=64)
+    weight: int = Field(default=1, ge=0, le=1000)
+
+
+class DeploymentRouting(Body):
+    """Weighted targets and ordered fallbacks: deployments of the same AI resource."""
+
+    targets: list[RoutingTarget] = Field(default_factory=list, max_length=16)
+    fallbacks: list[str] = Field(default_factory=list, max_length=16)
+
+
 class DeploymentRead(Read):
     id: str
     resource_id: str
@@ -224,5 +236,6 @@ class DeploymentRead(Read):
     provider: str
     model: str
     options: dict[str, object]
+    routing: DeploymentRouting | None = None
     has_stored_key: bool
     created_at: datetime

@@ -39,6 +39,7 @@ class Caller:
     key_id: str
     content_logging: bool
     document_filter: Level | None = None
+    user_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,9 @@ class AccessCache:
         return entry
 
 
-def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default") -> Caller:
+def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default", user_id: str = "") -> Caller:
     """An in-process caller for an organization's AI resource (authoring's own use, no API key), screening
-    the organization's documents at its authoring document filter."""
+    the organization's documents at its authoring document filter and counting against `user_id`'s limits."""
     from tutela.gateway.resources.service import find_resource
 
     region = runtime.region_of(org_id)
@@ -139,4 +140,5 @@ def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default") 
             key_id="",  # no key: the product itself calls, on the organization's behalf
             content_logging=found.content_logging,
             document_filter=cast(Level, org.authoring_document_filter),
+            user_id=user_id,
         )

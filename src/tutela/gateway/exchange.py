@@ -2,16 +2,19 @@
 
 The pipeline calls, in this order and for every operation:
 
+    limits.admit(exchange)                    may raise a 429; adds x-ratelimit-* response headers
     screen.prompt(exchange, request)          may raise a 400 content_filter error, may annotate
     screen.documents(exchange, texts)         retrieved chunks (grounding/): which are refused, and why
     provider                                   the model answers
     screen.completion(exchange, response)     may filter choices, annotate (non-streaming)
     screen.stream(exchange, chunks)           the same, window by window (streaming)
                                                (external safety services: safety/external, inside screen)
+    limits.settle(exchange)                   counts the answer's tokens against the token limits
     recorder.record(exchange)                 abuse monitoring; must not block the response
 
-`NullScreen` and `NullRecorder` are the behaviour with no safety or monitoring configured: nothing is
-checked and nothing is kept. Content lives on the exchange only for the duration of the request.
+`NullLimits`, `NullScreen` and `NullRecorder` are the behaviour with no limits, safety or monitoring
+configured: nothing is counted, checked or kept. Content lives on the exchange only for the duration of
+the request.
 """
 
 from __future__ import annotations
@@ -43,6 +46,21 @@ class Exchange:
     prompt_texts: list[str] = field(default_factory=list)
     completion_texts: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
+    model: str = ""  # the upstream model of the target that answered (usage aggregates)
+    # Headers for the client (rate limits); the HTTP route passes its own dict to be filled.
+    response_headers: dict[str, str] = field(default_factory=dict)
+    # Token counters admission found for this caller, counted when the answer's usage is known.
+    token_counters: list[tuple[str, int]] = field(default_factory=list)
+
+
+class Limits(Protocol):
+    """Rate limits and token budgets (implemented in `tutela.gateway.limits`)."""
+
+    async def admit(self, exchange: Exchange) -> None: ...
+
+    async def settle(self, exchange: Exchange) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Screen(Protocol):
@@ -63,6 +81,19 @@ class Recorder(Protocol):
     """Abuse monitoring after the response (implemented in `tutela.gateway.monitoring`)."""
 
     def record(self, exchange: Exchange) -> None: ...
+
+
+class NullLimits:
+    """No limits."""
+
+    async def admit(self, exchange: Exchange) -> None:
+        """Admit every request."""
+
+    async def settle(self, exchange: Exchange) -> None:
+        """Count nothing."""
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
 class NullScreen:

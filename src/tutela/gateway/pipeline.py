@@ -1,16 +1,18 @@
 """The gateway's request pipeline, one explicit sequence for every operation:
 
-    authenticate (access.py) → resolve deployment → screen prompt → [ground on customer data]
-    → provider → screen completion (annotate) → record (abuse monitoring)
+    authenticate (access.py) → resolve deployment → admit (rate limits) → screen prompt
+    → [ground on customer data] → provider → screen completion (annotate) → settle (token limits)
+    → record (abuse monitoring)
 
-Images take the same path; an image asked for as a link is sealed in the organization's region (images/)
-and served only to keys of the resource that generated it.
+Images and transcriptions take the same path; an image asked for as a link is sealed in the organization's
+region (images/) and served only to keys of the resource that generated it.
 
-`screen` and `recorder` are the seams of content safety and abuse monitoring (exchange.py); grounding on
-customer data (`data_sources`, grounding/) runs after the caller's prompt is screened and recorded as sent,
-so retrieved documents reach the model but never the monitoring store. A deployment set to
-`pii: pseudonymise` has its provider wrapped (pii/provider.py): the upstream sees placeholders, every other
-step the real texts. The product's own
+`limits`, `screen` and `recorder` are the seams of rate limits, content safety and abuse monitoring
+(exchange.py); grounding on customer data (`data_sources`, grounding/) runs after the caller's prompt is
+screened and recorded as sent, so retrieved documents reach the model but never the monitoring store. A
+deployment set to `pii: pseudonymise` has its provider wrapped (pii/provider.py): the upstream sees
+placeholders, every other step the real texts. A deployment with targets or fallbacks is answered by the first
+target that can (routing.py). The product's own
 AI use (authoring) calls the same `Gateway` methods in process, so every guarantee applies to it too.
 The gateway keeps no prompt or completion: nothing here logs or stores content.
 """
@@ -20,16 +22,18 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from tutela.errors import NotFound
 from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
-from tutela.gateway.exchange import Exchange, Recorder, Screen
+from tutela.gateway.exchange import Exchange, Limits, Recorder, Screen
 from tutela.gateway.grounding.service import Grounded, Grounding
 from tutela.gateway.images import service as images
+from tutela.gateway.limits.limiter import Limiter
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.monitoring.texts import (
     StreamText,
@@ -41,13 +45,20 @@ from tutela.gateway.monitoring.texts import (
 from tutela.gateway.pii.provider import protect
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
+from tutela.gateway.routing import TARGET_HEADER, CircuitBreaker, order, worth_another_target
 from tutela.gateway.safety.filtering_exceptions import UpstreamContentFilterError
 from tutela.gateway.safety.screen import ContentScreen
+from tutela.gateway.usage.meter import meter_for
 from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
 from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, chunk_from_response
 from tutela.gateway.wire.completions import CompletionChunk, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.embeddings import EmbeddingRequest, EmbeddingResponse
-from tutela.gateway.wire.exceptions import GatewayError, NotFoundError, UnsupportedOperationError
+from tutela.gateway.wire.exceptions import (
+    GatewayError,
+    NotFoundError,
+    RateLimitError,
+    UnsupportedOperationError,
+)
 from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 from tutela.runtime import Runtime
 
@@ -74,7 +85,11 @@ class Gateway:
         self.registry = registry or default_registry()
         self.access = AccessCache(runtime)
         self.credentials = runtime.throttle.credentials  # wrong keys per client address
-        # The seams of content safety and abuse monitoring (see exchange.py); off until configured.
+        # The seams of rate limits, content safety and abuse monitoring (see exchange.py).
+        self.limits: Limits = Limiter(runtime)  # nothing counted for callers without limits
+        self.metrics = runtime.metrics
+        self.breaker = CircuitBreaker()  # per target, this process
+        self.usage = meter_for(runtime)  # daily aggregates, written in the background
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self.grounding = Grounding(runtime, self.screen)  # "on your data": data_sources on chat
@@ -90,6 +105,7 @@ class Gateway:
         self._providers.clear()
         await self.screen.close()
         await self.grounding.close()
+        await self.limits.close()
 
     async def provider(self, name: str) -> Provider:
         """The shared, started instance of a provider."""
@@ -143,22 +159,22 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ChatResponse:
         """A whole chat completion."""
-        exchange = self._exchange(caller, deployment or request.model, "chat", request_id)
+        exchange = self._exchange(caller, deployment or request.model, "chat", request_id, headers)
         config = await self.resolve(caller, exchange.deployment)
-        provider = protect(await self.provider(config.provider), config)
-        await self._screened(exchange, request)
+        await self._admitted_and_screened(exchange, request)
         grounded = await self._grounded(exchange, request)
-        if grounded is None:
-            answer = await provider.chat_response(request, deployment=config)
+        if grounded is not None and grounded.reply is not None:
+            answer = grounded.reply
         else:
-            answer = grounded.reply or await provider.chat_response(grounded.request, deployment=config)
+            asked = request if grounded is None else grounded.request
+            answer = await self._routed(exchange, config, lambda p, c: p.chat_response(asked, deployment=c))
         response = await self.screen.completion(exchange, answer)
         if grounded is not None:
             grounded.annotate(response)
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        await self._finish(exchange, response)
         return response
 
     async def chat_stream(
@@ -168,22 +184,25 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> AsyncIterator[ChatChunk]:
         """A streamed chat completion; errors before the first chunk are raised here, not mid-stream."""
-        exchange = self._exchange(caller, deployment or request.model, "chat", request_id, streamed=True)
+        exchange = self._exchange(
+            caller, deployment or request.model, "chat", request_id, headers, streamed=True
+        )
         config = await self.resolve(caller, exchange.deployment)
-        provider = protect(await self.provider(config.provider), config)
-        await self._screened(exchange, request)
+        await self._admitted_and_screened(exchange, request)
         grounded = await self._grounded(exchange, request)
-        if grounded is None:
-            chunks = self.screen.stream(exchange, provider.chat(request, deployment=config))
+        if grounded is not None and grounded.reply is not None:
+            started: AsyncIterator[ChatChunk] = _one(chunk_from_response(grounded.reply))
         else:
-            answer = (
-                _one(chunk_from_response(grounded.reply))
-                if grounded.reply is not None
-                else provider.chat(grounded.request, deployment=config)
+            asked = request if grounded is None else grounded.request
+            started = await self._routed(
+                exchange, config, lambda p, c: start_stream(p.chat(asked, deployment=c))
             )
-            chunks = grounded.annotate_stream(self.screen.stream(exchange, answer))
+        chunks = self.screen.stream(exchange, started)
+        if grounded is not None:
+            chunks = grounded.annotate_stream(chunks)
         return await start_stream(self._recorded(exchange, chunks))
 
     async def complete(
@@ -193,15 +212,20 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> CompletionResponse:
         """A whole legacy completion."""
-        exchange = self._exchange(caller, deployment or request.model, "completion", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self._screened(exchange, request)
-        response = await provider.completion_response(request, deployment=config)
+        exchange = self._exchange(caller, deployment or request.model, "completion", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        await self._admitted_and_screened(exchange, request)
+        response = await self._routed(
+            exchange,
+            config,
+            lambda p, c: p.completion_response(request, deployment=c),
+            capability="supports_completions",
+        )
         response = await self.screen.completion(exchange, response)
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        await self._finish(exchange, response)
         return response
 
     async def complete_stream(
@@ -211,15 +235,21 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> AsyncIterator[CompletionChunk]:
         """A streamed legacy completion."""
         exchange = self._exchange(
-            caller, deployment or request.model, "completion", request_id, streamed=True
+            caller, deployment or request.model, "completion", request_id, headers, streamed=True
         )
-        config, provider = await self._for(caller, exchange.deployment, "supports_completions")
-        await self._screened(exchange, request)
-        chunks = self.screen.stream(exchange, provider.complete(request, deployment=config))
-        return await start_stream(self._recorded(exchange, chunks))
+        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        await self._admitted_and_screened(exchange, request)
+        started = await self._routed(
+            exchange,
+            config,
+            lambda p, c: start_stream(p.complete(request, deployment=c)),
+            capability="supports_completions",
+        )
+        return await start_stream(self._recorded(exchange, self.screen.stream(exchange, started)))
 
     async def embed(
         self,
@@ -228,14 +258,19 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> EmbeddingResponse:
         """Embeddings of the inputs."""
-        exchange = self._exchange(caller, deployment or request.model, "embedding", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_embeddings")
-        await self._screened(exchange, request)
-        response = await provider.embed(request, deployment=config)
-        self._capture(exchange, response)
-        self.recorder.record(exchange)
+        exchange = self._exchange(caller, deployment or request.model, "embedding", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_embeddings")
+        await self._admitted_and_screened(exchange, request)
+        response = await self._routed(
+            exchange,
+            config,
+            lambda p, c: p.embed(request, deployment=c),
+            capability="supports_embeddings",
+        )
+        await self._finish(exchange, response)
         return response
 
     async def generate_images(
@@ -246,20 +281,26 @@ class Gateway:
         deployment: str | None = None,
         request_id: str | None = None,
         link_base: str = "",
+        headers: dict[str, str] | None = None,
     ) -> ImageResponse:
         """Generated images, inline (`b64_json`) or as links to Tutela's own sealed, expiring copies.
 
         `link_base` is where the caller reached the gateway; a region's configured `public_url` wins.
         """
-        exchange = self._exchange(caller, deployment or request.model, "image", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_images")
-        await self._screened(exchange, request)
+        exchange = self._exchange(caller, deployment or request.model, "image", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_images")
+        await self._admitted_and_screened(exchange, request)
         try:
-            response = await provider.generate_images(request, deployment=config)
+            response = await self._routed(
+                exchange,
+                config,
+                lambda p, c: p.generate_images(request, deployment=c),
+                capability="supports_images",
+            )
         except UpstreamContentFilterError as exc:
             # The upstream's own verdict, for monitoring's flags (its severities count like ours).
             exchange.verdicts.update(filtered=True, upstream=exc.content_filter_result)
-            self.recorder.record(exchange)
+            await self._settle(exchange)
             raise
         response = await self.screen.completion(exchange, response)
         decoded = [decode_image(image.b64_json or "") for image in response.data]
@@ -273,7 +314,7 @@ class Gateway:
             links = await asyncio.to_thread(self._keep_images, caller, pictures, link_base)
             for image, link in zip(response.data, links, strict=True):
                 image.b64_json, image.url = None, link
-        self.recorder.record(exchange)
+        await self._settle(exchange)
         return response
 
     def _keep_images(self, caller: Caller, pictures: list[tuple[bytes, str]], link_base: str) -> list[str]:
@@ -315,19 +356,64 @@ class Gateway:
         *,
         deployment: str | None = None,
         request_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Transcription:
         """Speech to text. The audio lives in memory for this call only; the transcript is screened like a
         completion and recorded like one (the `prompt`, if any, like a prompt)."""
-        exchange = self._exchange(caller, deployment or request.model, "transcription", request_id)
-        config, provider = await self._for(caller, exchange.deployment, "supports_transcription")
-        await self._screened(exchange, request)
-        result = await provider.transcribe(request, deployment=config)
+        exchange = self._exchange(caller, deployment or request.model, "transcription", request_id, headers)
+        config, _ = await self._for(caller, exchange.deployment, "supports_transcription")
+        await self._admitted_and_screened(exchange, request)
+        result = await self._routed(
+            exchange,
+            config,
+            lambda p, c: p.transcribe(request, deployment=c),
+            capability="supports_transcription",
+        )
         exchange.completion_texts = [result.text]
         try:
             result = await self.screen.completion(exchange, result)
         finally:
-            self.recorder.record(exchange)
+            await self._settle(exchange)
         return result
+
+    async def _routed(
+        self,
+        exchange: Exchange,
+        config: DeploymentConfig,
+        call: Callable[[Provider, DeploymentConfig], Awaitable[T]],
+        *,
+        capability: str | None = None,
+    ) -> T:
+        """Call the deployment's targets in order until one answers (routing.py); name it in a header."""
+        caller = exchange.caller
+        names = order(config) if config.targets or config.fallbacks else [config.name]
+        last: GatewayError | None = None
+        for target in self.breaker.usable([(caller.org_id, caller.resource_id, n) for n in names]):
+            try:
+                chosen = config if target[2] == config.name else await self.resolve(caller, target[2])
+            except NotFoundError:
+                continue  # a target deleted since it was named
+            if capability is not None and not getattr(self.registry.get(chosen.provider), capability):
+                continue
+            provider = protect(await self.provider(chosen.provider), chosen)
+            try:
+                answer = await call(provider, chosen)
+            except GatewayError as exc:
+                self.metrics.upstream_failures.labels(chosen.provider, exc.code).inc()
+                if not worth_another_target(exc):
+                    raise
+                self.breaker.failed(target)
+                last = exc
+                continue
+            self.breaker.succeeded(target)
+            exchange.response_headers[TARGET_HEADER] = chosen.name
+            exchange.model = str(chosen.options.get("model") or chosen.provider)
+            return answer
+        if last is None:
+            raise NotFoundError(
+                f"No target of the model '{config.name}' can serve this request.", param="model"
+            )
+        raise last
 
     def _exchange(
         self,
@@ -335,12 +421,19 @@ class Gateway:
         deployment: str,
         operation: str,
         request_id: str | None,
+        headers: dict[str, str] | None,
         *,
         streamed: bool = False,
     ) -> Exchange:
-        exchange = Exchange(caller=caller, deployment=deployment, operation=operation, streamed=streamed)
-        if request_id is not None:
-            exchange.request_id = request_id
+        exchange = Exchange(
+            caller=caller,
+            deployment=deployment,
+            operation=operation,
+            request_id=request_id or f"req_{uuid.uuid4().hex}",
+            streamed=streamed,
+        )
+        if headers is not None:
+            exchange.response_headers = headers
         return exchange
 
     async def _recorded(self, exchange: Exchange, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
@@ -349,10 +442,48 @@ class Gateway:
         try:
             async for chunk in chunks:
                 streamed.add(chunk)
+                if getattr(chunk, "usage", None) is not None:
+                    exchange.usage = usage_of(chunk)
                 yield chunk
         finally:
             exchange.completion_texts = exchange.completion_texts or streamed.texts()
+            await self._settle(exchange)
+
+    async def _admitted_and_screened(self, exchange: Exchange, request: Any) -> None:
+        """Count the request against the caller's limits (429 when one is full), then screen it."""
+        try:
+            await self.limits.admit(exchange)
+        except RateLimitError as exc:
+            self.metrics.rate_limited.labels(exc.code).inc()
+            raise
+        await self._screened(exchange, request)
+
+    async def _finish(self, exchange: Exchange, response: Any) -> None:
+        """Keep the answer's texts and usage, then settle."""
+        self._capture(exchange, response)
+        await self._settle(exchange)
+
+    async def _settle(self, exchange: Exchange) -> None:
+        """Count the answer's tokens against the limits and in the metrics, then record the exchange."""
+        try:
+            await self.limits.settle(exchange)
+        finally:
             self.recorder.record(exchange)
+            self._measure(exchange)
+
+    def _measure(self, exchange: Exchange) -> None:
+        metrics = self.metrics
+        metrics.gateway_requests.labels(exchange.operation, "true" if exchange.streamed else "false").inc()
+        for kind in ("prompt_tokens", "completion_tokens"):
+            if exchange.usage.get(kind):
+                metrics.tokens.labels(kind.removesuffix("_tokens")).inc(exchange.usage[kind])
+        filtered = any(
+            any(isinstance(v, dict) and v.get("filtered") for v in results.values())
+            for results in exchange.verdicts.get("completion_filter_results") or ()
+        )
+        if filtered:
+            metrics.filtered.labels("completion").inc()
+        self.usage.count(exchange, model=exchange.model, filtered=filtered)
 
     async def _grounded(self, exchange: Exchange, request: ChatRequest) -> Grounded | None:
         """Retrieval for `data_sources` (None without); the exchange keeps the prompt the caller sent."""
@@ -366,6 +497,8 @@ class Gateway:
         except GatewayError as exc:
             if exc.code == "content_filter":
                 exchange.verdicts.setdefault("filtered", True)
+                self.metrics.filtered.labels("prompt").inc()
+                self.usage.count(exchange, model="", filtered=True)
             self.recorder.record(exchange)
             raise
 

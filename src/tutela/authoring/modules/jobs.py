@@ -93,7 +93,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         deployment = str(params["deployment"])
         with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
-    caller = caller_for_org(runtime, org_id)
+    caller = caller_for_org(runtime, org_id, user_id=user_id)
     last = [-1]
 
     def progress(stage: str, fraction: float) -> None:

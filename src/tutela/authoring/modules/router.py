@@ -414,7 +414,7 @@ def _regenerated(
             db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
         )
     instructions = prompts.instructions_of(version, extra)
-    caller = caller_for_org(runtime, principal.org_id)
+    caller = caller_for_org(runtime, principal.org_id, user_id=principal.user_id)
     items[index] = regenerate.run_with_gateway(
         runtime,
         lambda gateway: engine(

@@ -109,15 +109,15 @@ def _limits(gateway: Gateway) -> WireLimits:
     return WireLimits(max_n=settings.max_n, max_images=settings.max_images)
 
 
-def _json(model: ResponseModel) -> Response:
-    return JSONResponse(model.to_wire())
+def _json(model: ResponseModel, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(model.to_wire(), headers=headers or None)
 
 
-def _stream(chunks: AsyncIterator[ResponseModel]) -> Response:
+def _stream(chunks: AsyncIterator[ResponseModel], headers: dict[str, str]) -> Response:
     return StreamingResponse(
         sse_stream(chunks),
         media_type=MEDIA_TYPE,
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no", **headers},
     )
 
 
@@ -148,10 +148,13 @@ def _request_id(request: Request) -> str | None:
 async def _chat(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
     body = parse_chat_request(await read_body(request, gateway), limits=_limits(gateway), model=deployment)
-    rid = _request_id(request)
+    rid, headers = _request_id(request), dict[str, str]()  # headers: filled by the pipeline (rate limits)
     if body.stream:
-        return _stream(await gateway.chat_stream(who, body, deployment=deployment, request_id=rid))
-    return _json(await gateway.chat(who, body, deployment=deployment, request_id=rid))
+        chunks = await gateway.chat_stream(who, body, deployment=deployment, request_id=rid, headers=headers)
+        return _stream(chunks, headers)
+    return _json(
+        await gateway.chat(who, body, deployment=deployment, request_id=rid, headers=headers), headers
+    )
 
 
 async def _complete(request: Request, deployment: str | None) -> Response:
@@ -159,10 +162,14 @@ async def _complete(request: Request, deployment: str | None) -> Response:
     body = parse_completion_request(
         await read_body(request, gateway), limits=_limits(gateway), model=deployment
     )
-    rid = _request_id(request)
+    rid, headers = _request_id(request), dict[str, str]()
     if body.stream:
-        return _stream(await gateway.complete_stream(who, body, deployment=deployment, request_id=rid))
-    return _json(await gateway.complete(who, body, deployment=deployment, request_id=rid))
+        chunks = await gateway.complete_stream(
+            who, body, deployment=deployment, request_id=rid, headers=headers
+        )
+        return _stream(chunks, headers)
+    response = await gateway.complete(who, body, deployment=deployment, request_id=rid, headers=headers)
+    return _json(response, headers)
 
 
 async def _embed(request: Request, deployment: str | None) -> Response:
@@ -170,20 +177,26 @@ async def _embed(request: Request, deployment: str | None) -> Response:
     body = parse_embedding_request(
         await read_body(request, gateway), limits=_limits(gateway), model=deployment
     )
-    return _json(await gateway.embed(who, body, deployment=deployment, request_id=_request_id(request)))
+    headers: dict[str, str] = {}
+    response = await gateway.embed(
+        who, body, deployment=deployment, request_id=_request_id(request), headers=headers
+    )
+    return _json(response, headers)
 
 
 async def _images(request: Request, deployment: str | None) -> Response:
     who, gateway = authenticated(request, azure=deployment is not None)
     body = parse_image_request(await read_body(request, gateway), limits=_limits(gateway), model=deployment)
+    headers: dict[str, str] = {}
     response = await gateway.generate_images(
         who,
         body,
         deployment=deployment,
         request_id=_request_id(request),
         link_base=str(request.base_url),
+        headers=headers,
     )
-    return _json(response)
+    return _json(response, headers)
 
 
 async def _transcribe(request: Request, deployment: str | None) -> Response:
@@ -193,9 +206,12 @@ async def _transcribe(request: Request, deployment: str | None) -> Response:
         content_type=request.headers.get("content-type", ""),
         model=deployment,
     )
-    result = await gateway.transcribe(who, body, deployment=deployment, request_id=_request_id(request))
+    headers: dict[str, str] = {}
+    result = await gateway.transcribe(
+        who, body, deployment=deployment, request_id=_request_id(request), headers=headers
+    )
     text, media_type = render(result, body.response_format, body.timestamp_granularities)
-    return Response(text, media_type=media_type)
+    return Response(text, media_type=media_type, headers=headers or None)
 
 
 @router.post("/v1/chat/completions")

@@ -24,6 +24,8 @@ class Deployment(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     provider: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(200))
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Weighted targets and ordered fallbacks: other deployments of the same resource (routing.py).
+    routing: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # An upstream API key given to Tutela to keep: sealed under its own data key (scope deployment:<id>).
     sealed_api_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     api_key_data_key_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)

@@ -161,7 +161,41 @@ def config(runtime: Runtime, db: Session, deployment: Deployment) -> DeploymentC
             key_id=deployment.api_key_data_key_id,
             sealed=deployment.sealed_api_key,
         )
-    return DeploymentConfig(name=deployment.name, provider=deployment.provider, options=options)
+    routing = deployment.routing or {}
+    return DeploymentConfig(
+        name=deployment.name,
+        provider=deployment.provider,
+        options=options,
+        targets=tuple((t["deployment"], int(t["weight"])) for t in routing.get("targets", [])),
+        fallbacks=tuple(routing.get("fallbacks", [])),
+    )
+
+
+def set_routing(
+    db: Session,
+    *,
+    org_id: str,
+    deployment_id: str,
+    targets: list[tuple[str, int]],
+    fallbacks: list[str],
+) -> Deployment:
+    """Name the deployments this one spreads over and falls back to: of the same AI resource only, so
+    of the same organization and region (residency holds whatever is named)."""
+    row = get(db, org_id=org_id, deployment_id=deployment_id)
+    names = [name for name, _ in targets] + fallbacks
+    if len(set(names)) != len(names):
+        raise InvalidInput("a deployment may be named once among targets and fallbacks")
+    siblings = {d.name for d in list_deployments(db, org_id=org_id, resource_id=row.resource_id)}
+    for name in names:
+        if name not in siblings:
+            raise InvalidInput(f"no deployment {name[:64]!r} in this deployment's AI resource")
+    row.routing = (
+        {"targets": [{"deployment": n, "weight": w} for n, w in targets], "fallbacks": fallbacks}
+        if names
+        else None
+    )
+    db.flush()
+    return row
 
 
 def list_deployments(db: Session, *, org_id: str, resource_id: str | None = None) -> list[Deployment]:

@@ -22,8 +22,12 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from tutela.gateway.monitoring import service
 from tutela.gateway.monitoring.service import DayKeys, Snapshot
@@ -256,6 +260,7 @@ def recorder_for(runtime: Runtime) -> MonitoringRecorder:
         if found is None:
             found = _RECORDERS[runtime] = MonitoringRecorder(runtime)
             runtime.on_close(found.close)  # write what is queued while the databases are still there
+            runtime.metrics.register(RecorderMetrics(found))
             atexit.register(_close_quietly, weakref.ref(found))  # a process that never closes its runtime
         return found
 
@@ -264,3 +269,25 @@ def _close_quietly(ref: weakref.ReferenceType[MonitoringRecorder]) -> None:
     found = ref()
     if found is not None:
         found.flush(timeout=5.0)
+
+
+class RecorderMetrics(Collector):
+    """The recorder's counters as Prometheus metrics, read at scrape time."""
+
+    def __init__(self, recorder: MonitoringRecorder) -> None:
+        self.recorder = recorder
+
+    def collect(self) -> Iterator[Metric]:
+        """Queue depth, and records written, dropped (queue full) and lost (every attempt failed)."""
+        stats = self.recorder.stats()
+        yield GaugeMetricFamily(
+            "tutela_monitoring_records_queued",
+            "Monitoring records waiting to be written (retries included).",
+            value=stats.queued + stats.retrying,
+        )
+        for name, value, text in (
+            ("written", stats.written, "Monitoring records written."),
+            ("dropped", stats.dropped, "Monitoring records dropped because the queue was full."),
+            ("lost", stats.lost, "Monitoring records lost after every attempt."),
+        ):
+            yield CounterMetricFamily(f"tutela_monitoring_records_{name}", text, value=value)

@@ -34,6 +34,9 @@ class DeploymentConfig(BaseModel):
     name: str = Field(min_length=1)
     provider: str = Field(min_length=1)
     options: dict[str, Any] = Field(default_factory=dict)
+    # Other deployments of the same resource this one spreads over (name, weight) and falls back to.
+    targets: tuple[tuple[str, int], ...] = ()
+    fallbacks: tuple[str, ...] = ()
 
 
 class Provider(ABC):

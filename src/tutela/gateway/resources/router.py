@@ -112,6 +112,7 @@ def _deployment_read(row: Deployment) -> schemas.DeploymentRead:
         provider=row.provider,
         model=row.model,
         options=dict(row.options),
+        routing=schemas.DeploymentRouting.model_validate(row.routing) if row.routing else None,
         has_stored_key=row.sealed_api_key is not None,
         created_at=row.created_at,
     )
@@ -162,6 +163,39 @@ def create_deployment(
         action="ai.deployment_created",
         target=f"deployment:{row.id}",
         details={"name": row.name, "provider": row.provider},
+    )
+    return _deployment_read(row)
+
+
+@router.put("/{resource_id}/deployments/{deployment_id}/routing", response_model=schemas.DeploymentRead)
+def set_routing(
+    resource_id: str,
+    deployment_id: str,
+    body: schemas.DeploymentRouting,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> schemas.DeploymentRead:
+    """Spread a deployment over weighted targets and give it ordered fallbacks (same resource only)."""
+    _require(principal, db)
+    row = deployments.get(db, org_id=principal.org_id, deployment_id=deployment_id)
+    if row.resource_id != resource_id:
+        raise NotFound(f"deployment {deployment_id!r} not found")
+    row = deployments.set_routing(
+        db,
+        org_id=principal.org_id,
+        deployment_id=deployment_id,
+        targets=[(t.deployment, t.weight) for t in body.targets],
+        fallbacks=list(body.fallbacks),
+    )
+    organizations.record(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        action="ai.deployment_routing_set",
+        target=f"deployment:{row.id}",
+        details=body.model_dump(),
     )
     return _deployment_read(row)
 

@@ -1,0 +1,1 @@
+"""Usage aggregates per day × deployment × model × key × user: counts and timings, never content."""
