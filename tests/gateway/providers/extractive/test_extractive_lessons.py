@@ -96,6 +96,14 @@ def test_a_sentence_pointing_to_a_figure_is_left_out_of_lessons_and_summaries() 
     assert not points_elsewhere(text)
 
 
+def test_a_sentence_pointing_to_another_chapter_or_a_list_after_it_points_elsewhere() -> None:
+    assert points_elsewhere("In the previous chapter we pointed out that lengths are measurable.")
+    assert points_elsewhere("The remainder of this chapter explains vector quantities.")
+    assert points_elsewhere("Camp sites as above indicated will not often be found.")
+    assert points_elsewhere("The *.desktop files are scanned as follows.")
+    assert not points_elsewhere("Trace trees record hot loops in the interpreter.")
+
+
 def test_a_passage_given_twice_does_not_give_a_paragraph_twice() -> None:
     title, text = TRACING[2]
     lesson = fill(

@@ -47,7 +47,7 @@ _ELSEWHERE = re.compile(
     r"(figure|table|example|listing|diagram)|"
     r"(figure|table|fig\.|listing) \d+[a-z]? (shows|illustrates|depicts|lists|gives|summarizes)|"
     r"(this|the following|the preceding|the previous|the next|the last) (chapter|section)|"
-    r"the above|as above|above[- ](mentioned|named|described|indicated)|"
+    r"the above|as above|above[- ](mentioned|named|described|indicated)|as follows|"
     r"ci-dessus|ci-dessous|siehe (oben|unten)|(wie )?oben (gezeigt|erwähnt|beschrieben)|"
     r"más arriba|más abajo|véase)\b",
     re.IGNORECASE,
