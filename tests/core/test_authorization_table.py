@@ -200,6 +200,14 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/modules/{module_id}/cover/decision"): (REVIEWERS, {"accept": False}),
     ("GET", "/api/modules/{module_id}/cover/image"): (REVIEWERS, None),
     ("GET", "/api/modules/{module_id}/cover/proposal/image"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover"): (REVIEWERS, None),
+    ("POST", "/api/modules/{module_id}/lessons/{lesson}/cover/proposal"): (
+        REVIEWERS,
+        {"prompt": "x", "deployment": "x"},
+    ),
+    ("POST", "/api/modules/{module_id}/lessons/{lesson}/cover/decision"): (REVIEWERS, {"accept": False}),
+    ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover/image"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover/proposal/image"): (REVIEWERS, None),
     ("GET", "/api/modules/{module_id}/export"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/state"): (REVIEWERS, {"state": "in_review"}),
     ("GET", "/api/modules/{module_id}/attachment"): (REVIEWERS, None),
@@ -271,7 +279,7 @@ def _org(platform: Platform, label: str) -> tuple[str, str]:
 def world(platform: Platform) -> Iterator[World]:
     slug, admin_token = _org(platform, "A")
     tokens: dict[str, str | None] = {ANONYMOUS: None, ADMIN: admin_token, STAFF: _staff(platform)}
-    ids: dict[str, str] = {"version": "1", "chapter_index": "0", "question_index": "0"}
+    ids: dict[str, str] = {"version": "1", "chapter_index": "0", "question_index": "0", "lesson": "1"}
     with platform.client(admin_token) as admin:
         ids["group_id"] = ok(admin.post("/api/groups", json={"name": "Team"}), 201)["id"]
         for role in (LEARNER, AUTHOR, COACH, "subject"):

@@ -1,6 +1,6 @@
-"""Cover images through the API: a prompt proposed from the module, generated with the organization's image
-deployment (through the gateway, to a fake upstream on loopback), reviewed, exported, deleted on raw
-storage."""
+"""Cover images of modules and of lessons through the API: a prompt proposed from the module (or lesson),
+generated with the organization's image deployment (through the gateway, to a fake upstream on loopback),
+reviewed, exported, shown to learners, deleted on raw storage."""
 
 from __future__ import annotations
 
@@ -35,13 +35,16 @@ def upstream() -> Iterator[FakeUpstream]:
         yield fake
 
 
-def _cover_ids(platform: Platform, org: Org, module_id: str) -> tuple[str | None, str | None]:
+def _cover_ids(
+    platform: Platform, org: Org, module_id: str, lesson: int = 0
+) -> tuple[str | None, str | None]:
     with platform.runtime.region_session(org.org_id) as db:
         row = db.execute(
             text(
-                "SELECT cover_object_id, proposal_object_id FROM authoring_module_covers WHERE module_id = :m"
+                "SELECT cover_object_id, proposal_object_id FROM authoring_module_covers"
+                " WHERE module_id = :m AND lesson = :l"
             ),
-            {"m": module_id},
+            {"m": module_id, "l": lesson},
         ).one()
     return row[0], row[1]
 
@@ -144,3 +147,68 @@ def test_learners_other_tenants_and_harmful_prompts(platform: Platform, upstream
             assert other.get(f"/api/modules/{module_id}/cover").status_code == 404
             decided = other.post(f"/api/modules/{module_id}/cover/decision", json={"accept": True})
             assert decided.status_code == 404
+
+
+def test_lesson_cover_is_reviewed_exported_shown_and_deleted(
+    platform: Platform, upstream: FakeUpstream
+) -> None:
+    org = new_org(platform, "Lessons")
+    stranger = new_org(platform, "Outsider")
+    add_image_deployment(platform, org.org_id, upstream)
+    with platform.client(org.author) as author, platform.client(org.admin) as admin:
+        _, module_id = generate(author, TRACEMONKEY)
+        content = ok(author.get(f"/api/modules/{module_id}"))["content"]
+        lessons = [lesson for chapter in content["chapters"] for lesson in chapter["lessons"]]
+        base = f"/api/modules/{module_id}/lessons/2/cover"
+        state = ok(author.get(base))
+        assert state["lesson"] == 2 and state["deployments"] == ["painter"] and not state["has_cover"]
+        proposed = state["proposed_prompt"]
+        assert lessons[1]["title"] in proposed and content["title"] in proposed
+        assert " ".join(lessons[1]["content"].split())[:40] in proposed
+        assert proposed != ok(author.get(f"/api/modules/{module_id}/cover"))["proposed_prompt"]
+        beyond = author.get(f"/api/modules/{module_id}/lessons/{len(lessons) + 1}/cover")
+        assert beyond.status_code == 404
+        assert author.get(f"/api/modules/{module_id}/lessons/0/cover").status_code == 422
+
+        upstream.reset()
+        state = ok(author.post(f"{base}/proposal", json={"prompt": proposed, "deployment": "painter"}))
+        assert state["has_proposal"] and upstream.requests[-1].json["prompt"] == proposed
+        assert author.get(f"{base}/proposal/image").content == prompt_png(proposed)
+        assert author.get(f"{base}/image").status_code == 404
+        module_state = ok(author.get(f"/api/modules/{module_id}/cover"))
+        assert not module_state["has_proposal"] and not module_state["has_cover"]  # the module's own is apart
+        index = json.loads(
+            zipfile.ZipFile(io.BytesIO(admin.get("/api/modules/export").content)).read("index.json")
+        )
+        assert [e["lesson_covers"] for e in index if e["id"] == module_id] == [{}]  # not before review
+
+        state = ok(author.post(f"{base}/decision", json={"accept": True}))
+        assert state["has_cover"] and not state["has_proposal"]
+        assert author.get(f"/api/modules/{module_id}/cover/image").status_code == 404
+        archive = zipfile.ZipFile(io.BytesIO(admin.get("/api/modules/export").content))
+        entry = next(e for e in json.loads(archive.read("index.json")) if e["id"] == module_id)
+        assert entry["lesson_covers"] == {"2": "lessons/2/cover.png"} and entry["cover"] is None
+        assert archive.read(f"{entry['folder']}/lessons/2/cover.png") == prompt_png(proposed)
+
+        for change in ({"state": "in_review"}, {"state": "published", "group_ids": [org.sales_id]}):
+            ok(admin.post(f"/api/modules/{module_id}/state", json=change))
+        with platform.client(org.learner) as learner:
+            assert learner.get(f"{base}/image").content == prompt_png(proposed)
+            # They see the published module, so the editors' routes refuse rather than hide.
+            assert learner.get(base).status_code == 403
+            assert learner.post(f"{base}/decision", json={"accept": False}).status_code == 403
+        with platform.client(stranger.admin) as other:
+            assert other.get(f"{base}/image").status_code == 404
+
+        # Sealed at rest; deleting the module destroys the lesson's cover and its row.
+        cover_id, _ = _cover_ids(platform, org, module_id, lesson=2)
+        assert cover_id
+        raw = raw_objects(platform, org.org_id, [cover_id])
+        assert prompt_png(proposed)[16:48] not in raw[0].blob.read_bytes()
+        assert admin.delete(f"/api/modules/{module_id}").status_code == 204
+        assert_destroyed(platform, org.org_id, raw)
+        with platform.runtime.region_session(org.org_id) as db:
+            left = db.execute(
+                text("SELECT count(*) FROM authoring_module_covers WHERE module_id = :m"), {"m": module_id}
+            ).scalar_one()
+        assert left == 0

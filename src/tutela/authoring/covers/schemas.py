@@ -12,6 +12,7 @@ class CoverRead(BaseModel):
     exist (the accepted cover, the proposal waiting for review)."""
 
     module_id: str
+    lesson: int | None  # the lesson (numbered from 1 across chapters), None for the module's own cover
     deployments: list[str]
     proposed_prompt: str
     has_cover: bool

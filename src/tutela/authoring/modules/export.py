@@ -2,8 +2,8 @@
 
 The zip holds `README.md`, `index.json` and per module a folder `<nn>-<title>/` with `module.json` (the
 content, questions with answer keys and citations), `module.md`, `metadata.json` (state, template version,
-deployment, model, groups), `checks.json`, the accepted cover image (`cover.png`), and
-`source/extraction.json` plus the source PDF while it exists.
+deployment, model, groups), `checks.json`, the accepted cover images (`cover.png`,
+`lessons/<n>/cover.png`), and `source/extraction.json` plus the source PDF while it exists.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ One folder per module:
 - `metadata.json` — workflow state, prompt template version, deployment and model that produced it.
 - `checks.json` — the last check report (grounding, safety, conformity).
 - `cover.png` (or `.jpg`, `.webp`) — the module's cover image, when its author accepted one.
+- `lessons/<n>/cover.png` — lesson n's cover image (lessons numbered from 1 across chapters), when
+  its author accepted one; `index.json` lists them under `lesson_covers`.
 - `source/` — the extracted text of the source (`extraction.json`: pages, paragraphs, headings) and the
   source PDF unless it was deleted.
 """
@@ -78,11 +80,15 @@ def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
                 archive.writestr(f"{folder}/checks.json", report.model_dump_json(indent=2) + "\n")
             except (SourceUnavailable, NotFound):
                 pass
-            entry: dict[str, Any] = {"folder": folder, **metadata, "cover": None}
-            cover = covers.exported(runtime, db, module=module)
-            if cover is not None:
-                entry["cover"] = cover[0]
-                archive.writestr(f"{folder}/{cover[0]}", cover[1])
+            found = covers.exported(runtime, db, module=module, lessons=len(covers.lessons_of(content)))
+            for name, data in found.values():
+                archive.writestr(f"{folder}/{name}", data)
+            entry: dict[str, Any] = {
+                "folder": folder,
+                **metadata,
+                "cover": found[0][0] if 0 in found else None,
+                "lesson_covers": {str(n): name for n, (name, _) in found.items() if n > 0},
+            }
             if module.document_id is not None:
                 doc = service.get_document(db, org_id=org_id, document_id=module.document_id)
                 extraction = service.read_extraction(runtime, db, doc=doc)

@@ -62,6 +62,7 @@ NOTICES = {
     "pdf-deleted": "The source PDF was deleted for good.",
     "cover-proposed": "A cover image was generated: review it below, then use it or discard it.",
     "cover-accepted": "The image is now the module's cover; it is exported with the module.",
+    "lesson-cover-accepted": "The image is now the lesson's cover; it is exported with the module.",
     "cover-discarded": "The proposed image was discarded.",
     "quiz-settings": "The quiz settings were saved.",
 }
@@ -341,6 +342,7 @@ def _review_page(
             "may_generate": may_generate,
             "may_generate_questions": may_generate_questions,
             "cover": covers_api.read_cover(module_id, page.principal, db, runtime),
+            "lesson_covers": covers_api.lesson_cover_states(runtime, db, page.principal, module_id),
             "true_false": TRUE_FALSE_OPTIONS,
             "exports": exports.coverage(content),
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),

@@ -118,11 +118,18 @@ def module_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
 def lesson_page(
     module_id: str, number: int, request: Request, page: UserPageDep, runtime: RuntimeDep
 ) -> Response:
-    """One lesson (numbered from 1 across chapters) with the outline and previous/next; opening it records
-    it as seen and as the place to resume (as POST /api/modules/{id}/progress)."""
+    """One lesson (numbered from 1 across chapters) with its cover image, the outline and previous/next;
+    opening it records it as seen and as the place to resume (as POST /api/modules/{id}/progress)."""
     opened = open_module(runtime, page, module_id, lesson=number - 1)
     lesson = opened.lessons[number - 1]
-    context = {"title": f"{lesson['title']} · {opened.module.title}", "lesson": lesson, **opened.__dict__}
+    with runtime.region_session(page.principal.org_id) as db:
+        cover = covers.has_cover(db, org_id=page.principal.org_id, module_id=module_id, lesson=number)
+    context = {
+        "title": f"{lesson['title']} · {opened.module.title}",
+        "lesson": lesson,
+        "has_cover": cover,
+        **opened.__dict__,
+    }
     return render(request, "learning/lesson.html", context)
 
 
