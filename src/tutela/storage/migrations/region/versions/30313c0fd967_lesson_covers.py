@@ -1,7 +1,7 @@
 """lesson covers
 
 Revision ID: 30313c0fd967
-Revises: fb9ba5eb0ec3
+Revises: 1db75fe6c115
 Create Date: 2026-12-07 00:09:35.922910
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '30313c0fd967'
-down_revision: str | Sequence[str] | None = 'fb9ba5eb0ec3'
+down_revision: str | Sequence[str] | None = '1db75fe6c115'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
