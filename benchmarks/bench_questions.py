@@ -26,10 +26,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus_pdfs import corpus_documents  # noqa: E402
 
-from tutela.authoring.generation.passages import parse_source, render_passages, split_document  # noqa: E402
+from tutela.authoring.generation.sections import split_document  # noqa: E402
 from tutela.authoring.ingest import IngestError, IngestLimits, extract_pdf  # noqa: E402
 from tutela.gateway.providers.extractive import fill, nlp  # noqa: E402
 from tutela.gateway.providers.extractive import questions as writer  # noqa: E402
+from tutela.gateway.wire.passages import parse_source, render_passages  # noqa: E402
 
 _WH = re.compile(r"^(?:Who|What|When|Where|Why|Which|How many|In what year)\b")
 

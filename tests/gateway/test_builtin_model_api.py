@@ -11,9 +11,9 @@ import openai
 import pytest
 
 from tests.support.platform import Platform
-from tutela.authoring.generation.passages import Passage, render_passages
 from tutela.authoring.generation.schemas import QuestionSet
 from tutela.gateway.resources import service as resources
+from tutela.gateway.wire.passages import Passage, render_passages
 
 CONTEXT = (
     "The Rhine rises in the Swiss Alps and flows into the North Sea. "

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tests.support.server import serve
-from tutela.authoring.generation.passages import Passage, parse_source
+from tutela.gateway.wire.passages import Passage, parse_source
 
 Misbehaviour = Literal["bad_json", "invented_quote", "wrong_key", "truncated", "refused", "too_long"]
 FILTERED = "The response was filtered due to the prompt triggering Azure OpenAI's content management policy."

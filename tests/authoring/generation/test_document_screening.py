@@ -15,7 +15,6 @@ import pytest
 
 from tests.support.platform import FAST_AUTH, open_runtime
 from tutela.authoring.generation import prompts
-from tutela.authoring.generation.passages import Passage
 from tutela.authoring.generation.schemas import Summary
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
@@ -28,6 +27,7 @@ from tutela.gateway.safety import service as safety
 from tutela.gateway.safety.schemas import CompletionFilter, FilterSettings, PromptFilter
 from tutela.gateway.wire.exceptions import GatewayError
 from tutela.gateway.wire.parsing import parse_chat_request
+from tutela.gateway.wire.passages import Passage
 from tutela.runtime import Runtime
 
 VIOLENT = "I am going to shoot my coworker tomorrow and then stab his wife until she bleeds out."

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
-from tutela.authoring.generation.exceptions import MalformedPassages
-from tutela.authoring.generation.passages import (
+from tutela.authoring.generation.sections import split_document
+from tutela.gateway.wire.passages import (
+    MalformedPassages,
     Passage,
     parse_passages,
     parse_source,
     render_passages,
-    split_document,
 )
 
 HOSTILE = (

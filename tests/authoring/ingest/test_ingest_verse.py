@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tutela.authoring.generation import schemas
 from tutela.authoring.generation.checks import check_grounding, quote_in_text
-from tutela.authoring.generation.passages import split_document
+from tutela.authoring.generation.sections import split_document
 from tutela.authoring.ingest import ExtractedDocument, IngestLimits, extract_pdf
 from tutela.gateway.providers.extractive import fill
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import Passage, render_passages, split_document
+from tutela.authoring.generation.sections import split_document
 from tutela.gateway.providers.base import DeploymentConfig
 from tutela.gateway.providers.extractive import ExtractiveProvider
 from tutela.gateway.providers.extractive.embeddings import Embedder
@@ -32,6 +32,7 @@ from tutela.gateway.wire.exceptions import (
     ProviderConfigurationError,
     UnsupportedOperationError,
 )
+from tutela.gateway.wire.passages import Passage, render_passages
 
 pytestmark = pytest.mark.anyio
 

@@ -2,7 +2,6 @@
 
 TutelaError
 ├── InvalidInput
-│   ├── MalformedPassages     a prompt's source-passage block cannot be read back
 │   └── NothingToTeach        the document has no section with text to write a lesson from
 └── GenerationFailed          the gateway refused the request itself (upstream down, key revoked, ...)
     └── NothingGenerated      every lesson was left out (refused, or the model's replies unusable)
@@ -11,12 +10,6 @@ TutelaError
 from __future__ import annotations
 
 from tutela.errors import InvalidInput, TutelaError
-
-
-class MalformedPassages(InvalidInput):
-    """A source-passage block in a prompt is opened but never closed, or its header is unreadable."""
-
-    code = "malformed_passages"
 
 
 class NothingToTeach(InvalidInput):

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from tutela.authoring.generation import prompts, structure
 from tutela.authoring.generation.exceptions import NothingGenerated, NothingToTeach
-from tutela.authoring.generation.passages import Section
 from tutela.authoring.generation.schemas import (
     QUESTION_TYPES,
     Lesson,
@@ -36,6 +35,7 @@ from tutela.authoring.generation.schemas import (
     SourceRange,
     Summary,
 )
+from tutela.authoring.generation.sections import Section
 from tutela.authoring.generation.stages import REFUSED, LeftOut, Progress, Run, span, tagged
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tutela.authoring.generation.passages import Passage, render_passages
 from tutela.authoring.generation.schemas import QUESTION_TYPES, QuestionType
+from tutela.gateway.wire.passages import Passage, render_passages
 
 RULES = """You are the course-authoring model of Tutela, an e-learning platform.
 You turn a source document into learning material.

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tutela.authoring.generation.checks import question_errors, quote_in_text
-from tutela.authoring.generation.passages import Passage
 from tutela.authoring.generation.schemas import Citation, Lesson, Question, QuestionSet, Summary
+from tutela.gateway.wire.passages import Passage
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -19,14 +19,15 @@ from pydantic import BaseModel
 
 from tutela.authoring.generation import prompts, replies
 from tutela.authoring.generation.exceptions import GenerationFailed
-from tutela.authoring.generation.passages import Passage, Section
 from tutela.authoring.generation.schemas import Lesson, Question, QuestionSet
+from tutela.authoring.generation.sections import Section
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
 from tutela.gateway.wire.chat import ChatResponse
 from tutela.gateway.wire.exceptions import GatewayError, PayloadTooLargeError, UpstreamInvalidRequestError
 from tutela.gateway.wire.parsing import parse_chat_request
+from tutela.gateway.wire.passages import Passage
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")

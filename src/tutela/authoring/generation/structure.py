@@ -24,8 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tutela.authoring.generation.passages import Passage, Section, split_document
+from tutela.authoring.generation.sections import Section, split_document
 from tutela.authoring.ingest.document import ExtractedDocument
+from tutela.gateway.wire.passages import Passage
 
 logger = logging.getLogger(__name__)
 

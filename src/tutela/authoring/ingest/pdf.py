@@ -7,9 +7,10 @@ import threading
 
 from pydantic import ValidationError
 
+from tutela.core.language import detect_language, load_language_model, sample_text
+
 from .document import ExtractedDocument
 from .exceptions import BrokenPdf, NotAPdf, PdfTooLarge, error_for_code
-from .language import detect_language, load_language_model, sample_text
 from .limits import IngestLimits
 from .sandbox import run_isolated
 

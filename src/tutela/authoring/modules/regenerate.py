@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from tutela.authoring.generation import prompts, replies, structure
 from tutela.authoring.generation.exceptions import GenerationFailed, NothingToTeach
-from tutela.authoring.generation.passages import Passage, Section
 from tutela.authoring.generation.pipeline import SECTION_CHARS
 from tutela.authoring.generation.schemas import (
     Lesson,
@@ -25,10 +24,12 @@ from tutela.authoring.generation.schemas import (
     Question,
     QuestionSet,
 )
+from tutela.authoring.generation.sections import Section
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
 from tutela.gateway.wire.parsing import parse_chat_request
+from tutela.gateway.wire.passages import Passage
 from tutela.runtime import Runtime
 
 M = TypeVar("M", bound=BaseModel)

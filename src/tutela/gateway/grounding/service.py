@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutela.authoring.generation.passages import Passage, render_passages
 from tutela.gateway.exchange import Exchange, Screen
 from tutela.gateway.grounding.sources import AzureSearch, Found, from_library
 from tutela.gateway.safety.screen import set_extra
@@ -34,6 +33,7 @@ from tutela.gateway.wire.chat import (
 )
 from tutela.gateway.wire.common import now
 from tutela.gateway.wire.data_sources import NOT_IN_DATA, AzureSearchSource
+from tutela.gateway.wire.passages import Passage, render_passages
 from tutela.gateway.wire.usage import Usage
 from tutela.runtime import Runtime
 

@@ -36,8 +36,6 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from tutela.authoring.generation.exceptions import MalformedPassages
-from tutela.authoring.generation.passages import parse_source
 from tutela.gateway.exchange import Exchange
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.exceptions import SafetyError
@@ -59,6 +57,7 @@ from tutela.gateway.wire.chat import ChatChunk, ChatRequest, ChatResponse, Chunk
 from tutela.gateway.wire.completions import CompletionChoice, CompletionRequest, CompletionResponse
 from tutela.gateway.wire.exceptions import InvalidRequestError
 from tutela.gateway.wire.images import ImageRequest, ImageResponse
+from tutela.gateway.wire.passages import MalformedPassages, parse_source
 from tutela.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ import re
 from tests.authoring.generation.samples import document
 from tutela.authoring.generation import schemas
 from tutela.authoring.generation.checks import check_grounding
-from tutela.authoring.generation.passages import Passage
 from tutela.authoring.ingest.document import Page
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive.sentences import clean
+from tutela.gateway.wire.passages import Passage
 
 # A true/false stem: its question ("True or false?", "صواب أم خطأ؟"), a space, then the statement.
 _TRUE_FALSE = re.compile(r"^[^?؟]*[?؟] ")

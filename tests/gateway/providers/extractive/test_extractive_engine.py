@@ -10,7 +10,7 @@ import pytest
 from tests.authoring.generation.samples import ENGLISH_PAGES, GERMAN_PAGES, document
 from tests.gateway.providers.extractive.grounding import grounded_questions
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
+from tutela.authoring.generation.sections import split_document
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive import questions as extractive_questions
 from tutela.gateway.providers.extractive.content_words import script
@@ -18,6 +18,7 @@ from tutela.gateway.providers.extractive.corpus import build, widen
 from tutela.gateway.providers.extractive.exceptions import NoUsableText, UnknownSchema
 from tutela.gateway.providers.extractive.sentences import clean, is_instruction_like, split_spans
 from tutela.gateway.providers.extractive.statements import is_statement, refine
+from tutela.gateway.wire.passages import Passage, parse_source, render_passages
 
 SAMPLES = {"en": ENGLISH_PAGES, "de": GERMAN_PAGES}
 

@@ -9,10 +9,10 @@ import pytest
 
 from tests.gateway.providers.extractive.grounding import grounded_questions
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import Passage
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive.stopwords import stopwords
 from tutela.gateway.providers.extractive.templates import LANGUAGES, TEMPLATES, say
+from tutela.gateway.wire.passages import Passage
 
 FRENCH = (
     "Le cycle de l’eau décrit le parcours de l’eau entre les océans, l’atmosphère et les continents. "

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import Passage
 from tutela.gateway.providers.extractive import fill
 from tutela.gateway.providers.extractive.context import leans_back, points_elsewhere
+from tutela.gateway.wire.passages import Passage
 
 TRACING = [
     (

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import parse_source, render_passages, split_document
+from tutela.authoring.generation.sections import split_document
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.authoring.ingest.limits import IngestLimits
 from tutela.authoring.ingest.pdf import extract_pdf
 from tutela.gateway.providers.extractive import fill, nlp
 from tutela.gateway.providers.extractive.exceptions import NoUsableText
+from tutela.gateway.wire.passages import parse_source, render_passages
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "pdf" / "real"
 

@@ -15,11 +15,12 @@ import pytest
 
 from tests.gateway.providers.extractive.grounding import grounded_questions
 from tutela.authoring.generation import schemas
-from tutela.authoring.generation.passages import Passage, parse_source, render_passages, split_document
+from tutela.authoring.generation.sections import split_document
 from tutela.authoring.ingest.limits import IngestLimits
 from tutela.authoring.ingest.pdf import extract_pdf
 from tutela.gateway.providers.extractive import fill, nlp, wh
 from tutela.gateway.providers.extractive.exceptions import ParserIntegrityError
+from tutela.gateway.wire.passages import Passage, parse_source, render_passages
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "pdf" / "real"
 

@@ -21,7 +21,7 @@ from tutela.gateway.providers.extractive.stopwords import STOPWORDS, stopwords
 
 
 class PassageLike(Protocol):
-    """What the engine needs of a source passage (tutela.authoring.generation.passages.Passage fits)."""
+    """What the engine needs of a source passage (tutela.gateway.wire.passages.Passage fits)."""
 
     @property
     def page(self) -> int: ...

@@ -43,8 +43,6 @@ import numpy as np
 from jsonschema.validators import Draft202012Validator, validator_for
 from pydantic import Field
 
-from tutela.authoring.generation.exceptions import MalformedPassages
-from tutela.authoring.generation.passages import Passage, parse_source
 from tutela.gateway.providers.base import DeploymentConfig, Provider, ProviderOptions
 from tutela.gateway.providers.extractive import nlp, terms
 from tutela.gateway.providers.extractive.corpus import guess_language
@@ -74,6 +72,7 @@ from tutela.gateway.wire.exceptions import (
     UnsupportedOperationError,
 )
 from tutela.gateway.wire.messages import Message
+from tutela.gateway.wire.passages import MalformedPassages, Passage, parse_source
 from tutela.gateway.wire.response_format import JsonObjectFormat, JsonSchemaFormat
 from tutela.gateway.wire.usage import EmbeddingUsage, Usage
 

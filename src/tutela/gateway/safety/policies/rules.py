@@ -253,7 +253,7 @@ def reading_ease(text: str, language: str) -> tuple[float, int, int] | None:
 def _language(text: str, configured: str) -> str:
     if configured != "auto":
         return configured
-    from tutela.authoring.ingest.language import detect_language, sample_text
+    from tutela.core.language import detect_language, sample_text
 
     detected = detect_language(sample_text([text]))
     return detected if detected in FLESCH else "en"
