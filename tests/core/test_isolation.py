@@ -288,6 +288,31 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
             ("DELETE", "/api/modules/{module_id}/attachment", None),
             ("POST", "/api/modules/{module_id}/attempts", {"answers": []}),
             ("GET", "/api/modules/{module_id}/attempts", None),
+            ("GET", "/api/modules/{module_id}/progress", None),
+            ("POST", "/api/modules/{module_id}/progress", {"lesson": 0}),
+            ("GET", "/api/modules/{module_id}/completion", None),
+            ("GET", "/api/modules/{module_id}/export", None),
+            ("GET", "/api/modules/{module_id}/cover", None),
+            ("GET", "/api/modules/{module_id}/cover/image", None),
+            ("GET", "/api/modules/{module_id}/cover/proposal/image", None),
+            ("POST", "/api/modules/{module_id}/cover/proposal", {"prompt": "x", "deployment": "x"}),
+            ("POST", "/api/modules/{module_id}/cover/decision", {"accept": False}),
+        )
+    },
+    **{
+        (method, path): (
+            lambda a, b, body=body: [({"module_id": b.authoring["module_id"], "lesson": "1"}, body)]
+        )
+        for method, path, body in (
+            ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover", None),
+            ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover/image", None),
+            ("GET", "/api/modules/{module_id}/lessons/{lesson}/cover/proposal/image", None),
+            (
+                "POST",
+                "/api/modules/{module_id}/lessons/{lesson}/cover/proposal",
+                {"prompt": "x", "deployment": "x"},
+            ),
+            ("POST", "/api/modules/{module_id}/lessons/{lesson}/cover/decision", {"accept": False}),
         )
     },
     ("PUT", "/api/modules/{module_id}/chapters/{chapter_index}"): lambda a, b: [
@@ -350,6 +375,18 @@ CASES.update(
             ),
         ],
         ("DELETE", "/api/policies/rules/{rule_id}"): lambda a, b: [({"rule_id": b.resource_id}, None)],
+        # Rate limits are found by id within the caller's organization (b's deployment id stands in).
+        ("DELETE", "/api/ai/limits/{limit_id}"): lambda a, b: [({"limit_id": b.deployment_id}, None)],
+        **{
+            ("PUT", f"/api/ai/resources/{{resource_id}}/deployments/{{deployment_id}}/{what}"): (
+                lambda a, b, body=body: [
+                    ({"resource_id": b.resource_id, "deployment_id": b.deployment_id}, body),
+                    ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, body),
+                    ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, body),
+                ]
+            )
+            for what, body in (("pii", {"pii": "off"}), ("routing", {"fallbacks": []}))
+        },
     }
 )
 
@@ -563,6 +600,9 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "item_id": a.key_id,
         "rule_id": a.deployment_id,
         "file_id": "file-" + a.key_id,  # gateway files: an id shaped like one, of no file
+        "image_id": a.key_id,  # generated images: any id, of no image
+        "lesson": "1",
+        "limit_id": a.deployment_id,
     }
     # Near misses of a's own ids are not a's ids either.
     near = [a.user_id.upper(), "{" + a.user_id + "}", a.group_id.replace("-", ""), "urn:uuid:" + a.group_id]
