@@ -342,7 +342,7 @@ def _review_page(
             "may_generate_questions": may_generate_questions,
             "cover": covers_api.read_cover(module_id, page.principal, db, runtime),
             "true_false": TRUE_FALSE_OPTIONS,
-            "exports": exports.coverage(content),
+            "exports": exports.coverage(content, pass_mark=module.pass_mark),
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
             "errors": errors or {},
             "values": values or {},
