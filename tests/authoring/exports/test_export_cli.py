@@ -65,16 +65,13 @@ def _masteryscore(package: bytes) -> str | None:
     return etree.fromstring(manifest).findtext(".//{*}masteryscore")
 
 
-def test_export_uses_the_module_pass_mark_else_80(tmp_path: Path) -> None:
+def test_export_uses_the_module_pass_mark(tmp_path: Path) -> None:
     document = json.loads(hostile_module().model_dump_json())
     source = tmp_path / "module.json"
     source.write_text(json.dumps({**document, "pass_mark": 70}), encoding="utf-8")
     done = _tutela(str(source), "--out", str(tmp_path / "out"), "--format", "scorm12")
     assert done.returncode == 0, done.stderr
     assert _masteryscore((tmp_path / "out" / "hostile-module-friends.scorm12.zip").read_bytes()) == "70"
-    source.write_text(json.dumps(document), encoding="utf-8")
-    done = _tutela(str(source), "--out", str(tmp_path / "plain"), "--format", "scorm12")
-    assert _masteryscore((tmp_path / "plain" / "hostile-module-friends.scorm12.zip").read_bytes()) == "80"
     source.write_text(json.dumps({**document, "pass_mark": 120}), encoding="utf-8")
     done = _tutela(str(source), "--out", str(tmp_path / "bad"))
     assert done.returncode == 1 and "pass_mark must be a whole percentage from 0 to 100" in done.stderr
@@ -114,13 +111,17 @@ def test_export_of_a_directory_writes_one_zip_per_format(tmp_path: Path) -> None
             assert [_masteryscore(archive.read(m["file"])) for m in combined["modules"]] == ["60", "90"]
 
 
-def test_export_of_several_files_and_a_directory_without_modules(tmp_path: Path) -> None:
+def test_export_of_several_files_at_the_default_pass_mark(tmp_path: Path) -> None:
     one, two = tmp_path / "one.json", tmp_path / "two.json"
     for path in (one, two):
         path.write_text(hostile_module().model_dump_json(), encoding="utf-8")
-    done = _tutela(str(one), str(two), "--out", str(tmp_path / "out"), "--format", "gift")
+    out = tmp_path / "out"
+    done = _tutela(str(one), str(two), "--out", str(out), "--format", "gift", "--format", "scorm12")
     assert done.returncode == 0, done.stderr
-    archive = zipfile.ZipFile(io.BytesIO((tmp_path / "out" / "tutela-modules.gift.zip").read_bytes()))
+    scorm = zipfile.ZipFile(io.BytesIO((out / "tutela-modules.scorm12.zip").read_bytes()))
+    packages = [n for n in scorm.namelist() if n.endswith(".scorm12.zip")]
+    assert [_masteryscore(scorm.read(n)) for n in packages] == ["80", "80"]  # no pass mark given: 80%
+    archive = zipfile.ZipFile(io.BytesIO((out / "tutela-modules.gift.zip").read_bytes()))
     assert sorted(archive.namelist()) == [
         "001-hostile-module-friends.gift.txt",
         "002-hostile-module-friends.gift.txt",
