@@ -267,24 +267,30 @@ def export_modules(
 ) -> Response:
     """Every module as a zip (admins): with its questions and sources as JSON and Markdown, or with
     `format` one LMS package per module and `export-report.json` listing what each leaves out."""
-    permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
-    if not format:
-        data = export.export_zip(runtime, db, org_id=principal.org_id)
-        _audit(runtime, db, principal, "modules.exported", f"org:{principal.org_id}", bytes=len(data))
-        filename = "tutela-modules.zip"
-    else:
-        data, report = export.lms_zip(runtime, db, org_id=principal.org_id, format_name=format)
-        omitted = {m.file: [o.question for o in m.report.omitted] for m in report.modules}
-        _audit(
-            runtime, db, principal, "modules.exported", f"org:{principal.org_id}",
-            bytes=len(data), format=format, omitted=omitted,
-        )  # fmt: skip
-        filename = f"tutela-modules.{format}.zip"
+    data, filename = organization_export(runtime, db, principal, format_name=format)
     return Response(
         content=data,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def organization_export(
+    runtime: Runtime, db: Session, principal: UserPrincipal, *, format_name: str
+) -> tuple[bytes, str]:
+    """The organization export (admins) and its file name: JSON and Markdown without a format, else one
+    LMS format; audited, with the questions each module's file leaves out."""
+    permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
+    target = f"org:{principal.org_id}"
+    if not format_name:
+        data = export.export_zip(runtime, db, org_id=principal.org_id)
+        _audit(runtime, db, principal, "modules.exported", target, bytes=len(data))
+        return data, "tutela-modules.zip"
+    data, report = export.lms_zip(runtime, db, org_id=principal.org_id, format_name=format_name)
+    omitted = {m.file: [o.question for o in m.report.omitted] for m in report.modules}
+    details = {"bytes": len(data), "format": format_name, "omitted": omitted}
+    _audit(runtime, db, principal, "modules.exported", target, **details)
+    return data, f"tutela-modules.{format_name}.zip"
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
