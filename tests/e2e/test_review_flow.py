@@ -3,8 +3,10 @@ admins edit content filters, blocklists, prompt templates, policies, retention a
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -295,3 +297,12 @@ def test_admin_prompt_templates_policies_retention_opt_out_and_export(
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the export (zip)").click()
     assert download.value.suggested_filename == "tutela-modules.zip"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="SCORM 2004 4th edition (zip)").click()
+    assert download.value.suggested_filename == "tutela-modules.scorm2004.zip"
+    with zipfile.ZipFile(download.value.path()) as bulk:
+        report = json.loads(bulk.read("export-report.json"))
+        assert report["format"] == "scorm2004"
+        assert sorted(bulk.namelist()) == sorted(
+            [m["file"] for m in report["modules"]] + ["export-report.json"]
+        )

@@ -6,10 +6,12 @@ tests that need them are skipped locally and fail in CI (`CI` set), as the brows
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,36 @@ def scorm_manifest_schema(edition: str, folder: Path) -> Path:
         f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>', encoding="utf-8"
     )
     return driver
+
+
+def package_errors(fmt: str, data: bytes, folder: Path, *, questions: int) -> list[str]:
+    """What the third-party checkers say is wrong with one module's export in `fmt` holding `questions`
+    questions (empty when valid): the official XSDs for the SCORM and QTI manifests, QTI items and
+    cmi5.xml, gift-pegjs for GIFT, lxml's parser for Moodle XML (it has no official XSD)."""
+    if fmt in ("scorm12", "scorm2004"):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return schema_errors(archive.read("imsmanifest.xml"), scorm_manifest_schema(fmt, folder))
+    if fmt == "cmi5":
+        structure = zipfile.ZipFile(io.BytesIO(data)).read("cmi5.xml")
+        return schema_errors(structure, SCHEMAS / "cmi5" / "CourseStructure.xsd")
+    found: int
+    errors: list[str] = []
+    if fmt in ("qti21", "qti30"):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        package, item = (QTI21_PACKAGE, QTI21_ITEM) if fmt == "qti21" else (QTI30_PACKAGE, QTI30_ITEM)
+        errors = schema_errors(archive.read("imsmanifest.xml"), package)
+        items = [name for name in archive.namelist() if name.startswith("items/")]
+        for name in items:
+            errors += [f"{name}: {e}" for e in schema_errors(archive.read(name), item)]
+        found = len(items)
+    elif fmt == "gift":
+        found = len(parse_gift(data.decode("utf-8")))
+    elif fmt == "moodle_xml":
+        quiz = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+        found = len([q for q in quiz.iter("question") if q.get("type") != "category"])
+    else:
+        assert fmt == "aiken", fmt
+        found = len([block for block in data.decode("utf-8").split("\n\n") if block.strip()])
+    if found != questions:
+        errors.append(f"{fmt}: {found} questions in the file, {questions} in the report")
+    return errors

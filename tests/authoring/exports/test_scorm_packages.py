@@ -56,3 +56,27 @@ def test_cmi5_course_structure_is_valid_and_names_the_au() -> None:
     references = [e.get("src") or e.get("href") for e in page.iter() if e.get("src") or e.get("href")]
     assert set(references) == {"player.css", "cmi5.js", "player.js"} <= set(archive.namelist())
     assert json.loads(page.get_element_by_id("module-data").text)["standard"] == "cmi5"
+
+
+@pytest.mark.parametrize("pass_mark", [0, 65, 100])
+def test_the_packages_carry_the_module_pass_mark(pass_mark: int, tmp_path: Path) -> None:
+    module = hostile_module()
+    scaled = pass_mark / 100
+    for edition in ("scorm12", "scorm2004"):
+        export = export_module(module, format_name=edition, pass_mark=pass_mark)
+        archive = zipfile.ZipFile(io.BytesIO(export.data))
+        manifest = archive.read("imsmanifest.xml")
+        assert schema_errors(manifest, scorm_manifest_schema(edition, tmp_path)) == []
+        root = etree.fromstring(manifest)
+        if edition == "scorm12":
+            assert root.findtext(".//{*}masteryscore") == str(pass_mark)
+        else:
+            assert root.find(".//{*}primaryObjective").get("satisfiedByMeasure") == "true"
+            assert float(root.findtext(".//{*}minNormalizedMeasure") or "nan") == scaled
+        data = json.loads(html.fromstring(archive.read("index.html")).get_element_by_id("module-data").text)
+        assert data["passMark"] == scaled
+        assert export.report.notes == [f"Pass mark {pass_mark}% unless the LMS sets its own."]
+    cmi5 = zipfile.ZipFile(io.BytesIO(export_module(module, format_name="cmi5", pass_mark=pass_mark).data))
+    structure = cmi5.read("cmi5.xml")
+    assert schema_errors(structure, SCHEMAS / "cmi5" / "CourseStructure.xsd") == []
+    assert float(etree.fromstring(structure).find("{*}au").get("masteryScore")) == scaled

@@ -20,7 +20,7 @@ import zipfile
 from importlib.resources import files
 
 from tutela.authoring.exports.report import Numbered
-from tutela.authoring.exports.scorm import PASS_MARK, index_html
+from tutela.authoring.exports.scorm import index_html, scaled
 from tutela.authoring.exports.text import slug, xml_safe
 from tutela.authoring.generation.schemas import Module
 
@@ -33,7 +33,7 @@ def _langstring(parent: ET.Element, tag: str, text: str, language: str) -> None:
     ET.SubElement(element, "langstring", lang=language).text = xml_safe(text)
 
 
-def course_structure(module: Module) -> bytes:
+def course_structure(module: Module, pass_mark: int) -> bytes:
     """cmi5.xml: the course and its one AU."""
     language = module.language if module.language != "und" else "en"
     course_id = f"urn:tutela:module:{slug(module.title)}"
@@ -46,7 +46,7 @@ def course_structure(module: Module) -> bytes:
         "au",
         id=f"{course_id}:au",
         moveOn="CompletedAndPassed",
-        masteryScore=str(PASS_MARK),
+        masteryScore=scaled(pass_mark),
         launchMethod="AnyWindow",
     )
     _langstring(au, "title", module.title, language)
@@ -57,17 +57,19 @@ def course_structure(module: Module) -> bytes:
     return data + b"\n"
 
 
-NOTES = (f"Pass mark {round(PASS_MARK * 100)}% (masteryScore) unless the LMS sets its own.",)
+NOTES = ("Pass mark {pass_mark}% (masteryScore) unless the LMS sets its own.",)
 
 
-def write(module: Module, kept: list[Numbered]) -> bytes:
-    """The module with the kept questions as a cmi5 course package (zip)."""
+def write(module: Module, kept: list[Numbered], pass_mark: int) -> bytes:
+    """The module with the kept questions as a cmi5 course package (zip), passed at `pass_mark` percent."""
     player = files("tutela.authoring.exports") / "player"
     shown = module.model_copy(update={"questions": [question for _, question in kept]})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("cmi5.xml", course_structure(shown))
-        archive.writestr("index.html", index_html(shown, standard="cmi5", tracker="cmi5.js"))
+        archive.writestr("cmi5.xml", course_structure(shown, pass_mark))
+        archive.writestr(
+            "index.html", index_html(shown, standard="cmi5", tracker="cmi5.js", pass_mark=pass_mark)
+        )
         for name in AU_FILES:
             archive.writestr(name, (player / name).read_bytes())
     return buffer.getvalue()

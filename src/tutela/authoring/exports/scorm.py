@@ -8,7 +8,7 @@
                         terminate (player/scorm.js)
     player.css
 
-The pass mark travels in the manifest (`adlcp:masteryscore` in 1.2; the primary objective's
+The module's pass mark travels in the manifest (`adlcp:masteryscore` in 1.2; the primary objective's
 `minNormalizedMeasure`, satisfied by measure, in 2004); the player prefers the value the LMS hands it
 (`cmi.student_data.mastery_score`, `cmi.scaled_passing_score`). Every question type runs in the player;
 the interaction types are `choice`, `true-false` and `fill-in`. The answer key is inside the package, as in
@@ -28,7 +28,7 @@ from tutela.authoring.exports.report import Numbered
 from tutela.authoring.exports.text import slug, xml_safe
 from tutela.authoring.generation.schemas import Module
 
-PASS_MARK = 0.8  # the share of right answers that passes, unless the LMS sets its own
+DEFAULT_PASS_MARK = 80  # percent of right answers that passes, for a module.json that names none
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PLAYER_FILES = ("scorm.js", "player.js", "player.css")
 
@@ -68,7 +68,12 @@ SCORM2004 = Edition(
 _IMSSS = "http://www.imsglobal.org/xsd/imsss"
 
 
-def player_data(module: Module, standard: str) -> dict[str, object]:
+def scaled(pass_mark: int) -> str:
+    """A pass mark in percent as a SCORM/cmi5 scaled score (0 to 1), e.g. 75 -> "0.75"."""
+    return f"{pass_mark / 100:g}"
+
+
+def player_data(module: Module, standard: str, pass_mark: int) -> dict[str, object]:
     """What the player shows and scores: the lessons as pages, the questions with their key."""
     pages = [
         {"chapter": chapter.title, "title": lesson.title, "content": lesson.content}
@@ -78,24 +83,24 @@ def player_data(module: Module, standard: str) -> dict[str, object]:
     return {
         "standard": standard,
         "title": module.title,
-        "passMark": PASS_MARK,
+        "passMark": pass_mark / 100,
         "labels": {"true": "True", "false": "False"},
         "pages": pages,
         "questions": [q.model_dump() for q in module.questions],
     }
 
 
-def index_html(module: Module, *, standard: str, tracker: str) -> str:
+def index_html(module: Module, *, standard: str, tracker: str, pass_mark: int) -> str:
     """The player's page with the module inside it as JSON (`<` escaped so no text can close the script)."""
     template = (files("tutela.authoring.exports") / "player" / "index.html").read_text(encoding="utf-8")
-    data = json.dumps(player_data(module, standard), ensure_ascii=False).replace("<", "\\u003c")
+    data = json.dumps(player_data(module, standard, pass_mark), ensure_ascii=False).replace("<", "\\u003c")
     title = module.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     language = module.language if module.language != "und" else "en"
     filled = template.replace("{lang}", language).replace("{title}", title).replace("{tracker}", tracker)
     return filled.replace("{data}", data)
 
 
-def manifest_xml(module: Module, edition: Edition) -> bytes:
+def manifest_xml(module: Module, edition: Edition, pass_mark: int) -> bytes:
     """The package manifest: one organization, one item, one SCO resource with every file."""
     ns, adlcp = edition.namespace, edition.adlcp
     ET.register_namespace("adlcp", adlcp)
@@ -118,14 +123,14 @@ def manifest_xml(module: Module, edition: Edition) -> bytes:
     item = el(organization, "item", identifier="ITEM", identifierref="SCO")
     el(item, "title", xml_safe(module.title))
     if edition is SCORM12:
-        el(item, f"{{{adlcp}}}masteryscore", str(round(PASS_MARK * 100)))
+        el(item, f"{{{adlcp}}}masteryscore", str(pass_mark))
     else:
         sequencing = ET.SubElement(item, f"{{{_IMSSS}}}sequencing")
         objectives = ET.SubElement(sequencing, f"{{{_IMSSS}}}objectives")
         primary = ET.SubElement(
             objectives, f"{{{_IMSSS}}}primaryObjective", {"objectiveID": "PASS", "satisfiedByMeasure": "true"}
         )
-        ET.SubElement(primary, f"{{{_IMSSS}}}minNormalizedMeasure").text = str(PASS_MARK)
+        ET.SubElement(primary, f"{{{_IMSSS}}}minNormalizedMeasure").text = scaled(pass_mark)
     resources = el(manifest, "resources")
     scorm_type = "scormtype" if edition is SCORM12 else "scormType"
     resource = el(resources, "resource", identifier="SCO", type="webcontent", href="index.html")
@@ -137,17 +142,19 @@ def manifest_xml(module: Module, edition: Edition) -> bytes:
     return data + b"\n"
 
 
-NOTES = (f"Pass mark {round(PASS_MARK * 100)}% unless the LMS sets its own.",)
+NOTES = ("Pass mark {pass_mark}% unless the LMS sets its own.",)
 
 
-def write(module: Module, kept: list[Numbered], edition: Edition) -> bytes:
-    """The module with the kept questions as a SCORM package (zip)."""
+def write(module: Module, kept: list[Numbered], edition: Edition, pass_mark: int) -> bytes:
+    """The module with the kept questions as a SCORM package (zip), passed at `pass_mark` percent."""
     player = files("tutela.authoring.exports") / "player"
     shown = module.model_copy(update={"questions": [question for _, question in kept]})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("imsmanifest.xml", manifest_xml(shown, edition))
-        archive.writestr("index.html", index_html(shown, standard=edition.name, tracker="scorm.js"))
+        archive.writestr("imsmanifest.xml", manifest_xml(shown, edition, pass_mark))
+        archive.writestr(
+            "index.html", index_html(shown, standard=edition.name, tracker="scorm.js", pass_mark=pass_mark)
+        )
         for name in PLAYER_FILES:
             archive.writestr(name, (player / name).read_bytes())
     return buffer.getvalue()

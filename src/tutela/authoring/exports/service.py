@@ -1,6 +1,7 @@
 """One module's content in a format a learning platform imports: the registry of formats and the one call.
 
-Every writer takes the module's content and returns the file and an `ExportReport` that lists each
+Every writer takes the module's content and its pass mark (percent; the packages that score a learner
+carry it, the question banks have no use for it) and returns the file and an `ExportReport` that lists each
 question the format cannot express (left out, never changed into something else).
 """
 
@@ -12,17 +13,19 @@ from dataclasses import dataclass
 from tutela.authoring.exports import aiken, cmi5, gift, moodle_xml, qti, scorm
 from tutela.authoring.exports.exceptions import UnknownFormat
 from tutela.authoring.exports.report import ExportReport, Numbered, keeps_every_question, plan
+from tutela.authoring.exports.scorm import DEFAULT_PASS_MARK
 from tutela.authoring.exports.text import slug
 from tutela.authoring.generation.schemas import Module, Question
 
-Writer = Callable[[Module, list[Numbered]], bytes]
+Writer = Callable[[Module, list[Numbered], int], bytes]
 Refusal = Callable[[Question], str | None]
 
 
 @dataclass(frozen=True)
 class Format:
     """An export format: its name in URLs and on the command line, label, file suffix, media type, writer,
-    why it refuses a question (None: it holds every type) and what is true of every export in it."""
+    why it refuses a question (None: it holds every type) and what is true of every export in it
+    (`{pass_mark}` in a note stands for the module's pass mark)."""
 
     name: str
     label: str
@@ -43,7 +46,7 @@ FORMATS: dict[str, Format] = {
             "SCORM 1.2",
             ".scorm12.zip",
             _ZIP,
-            lambda m, k: scorm.write(m, k, scorm.SCORM12),
+            lambda m, k, p: scorm.write(m, k, scorm.SCORM12, p),
             notes=scorm.NOTES,
         ),
         Format(
@@ -51,17 +54,30 @@ FORMATS: dict[str, Format] = {
             "SCORM 2004 4th edition",
             ".scorm2004.zip",
             _ZIP,
-            lambda m, k: scorm.write(m, k, scorm.SCORM2004),
+            lambda m, k, p: scorm.write(m, k, scorm.SCORM2004, p),
             notes=scorm.NOTES,
         ),
         Format("cmi5", "cmi5", ".cmi5.zip", _ZIP, cmi5.write, notes=cmi5.NOTES),
-        Format("qti21", "QTI 2.1", ".qti21.zip", _ZIP, lambda m, k: qti.write(m, k, qti.QTI21)),
-        Format("qti30", "QTI 3.0", ".qti30.zip", _ZIP, lambda m, k: qti.write(m, k, qti.QTI30)),
+        Format("qti21", "QTI 2.1", ".qti21.zip", _ZIP, lambda m, k, _: qti.write(m, k, qti.QTI21)),
+        Format("qti30", "QTI 3.0", ".qti30.zip", _ZIP, lambda m, k, _: qti.write(m, k, qti.QTI30)),
         Format(
-            "moodle_xml", "Moodle XML", ".moodle.xml", "application/xml", moodle_xml.write, moodle_xml.refusal
+            "moodle_xml",
+            "Moodle XML",
+            ".moodle.xml",
+            "application/xml",
+            lambda m, k, _: moodle_xml.write(m, k),
+            moodle_xml.refusal,
         ),
-        Format("gift", "GIFT", ".gift.txt", _TEXT, gift.write, gift.refusal),
-        Format("aiken", "Aiken", ".aiken.txt", _TEXT, aiken.write, aiken.refusal, aiken.NOTES),
+        Format("gift", "GIFT", ".gift.txt", _TEXT, lambda m, k, _: gift.write(m, k), gift.refusal),
+        Format(
+            "aiken",
+            "Aiken",
+            ".aiken.txt",
+            _TEXT,
+            lambda m, k, _: aiken.write(m, k),
+            aiken.refusal,
+            aiken.NOTES,
+        ),
     )
 }
 
@@ -84,19 +100,21 @@ def find_format(name: str) -> Format:
         raise UnknownFormat(name, tuple(FORMATS)) from None
 
 
-def export_module(content: Module, *, format_name: str) -> Export:
-    """The module in the format called `format_name`, as a file named after its title."""
+def export_module(content: Module, *, format_name: str, pass_mark: int = DEFAULT_PASS_MARK) -> Export:
+    """The module in the format called `format_name`, as a file named after its title; the packages that
+    score a learner pass at `pass_mark` percent."""
     fmt = find_format(format_name)
-    kept, report = _plan(content, fmt)
-    data = fmt.write(content, kept)
+    kept, report = _plan(content, fmt, pass_mark)
+    data = fmt.write(content, kept, pass_mark)
     filename = slug(content.title) + fmt.suffix
     return Export(filename=filename, media_type=fmt.media_type, data=data, report=report)
 
 
-def coverage(content: Module) -> list[tuple[Format, ExportReport]]:
+def coverage(content: Module, *, pass_mark: int) -> list[tuple[Format, ExportReport]]:
     """Every format with what it would keep and leave out of this module (for the review page)."""
-    return [(fmt, _plan(content, fmt)[1]) for fmt in FORMATS.values()]
+    return [(fmt, _plan(content, fmt, pass_mark)[1]) for fmt in FORMATS.values()]
 
 
-def _plan(content: Module, fmt: Format) -> tuple[list[Numbered], ExportReport]:
-    return plan(content.questions, fmt=fmt.name, refusal=fmt.refusal, notes=fmt.notes)
+def _plan(content: Module, fmt: Format, pass_mark: int) -> tuple[list[Numbered], ExportReport]:
+    notes = tuple(note.replace("{pass_mark}", str(pass_mark)) for note in fmt.notes)
+    return plan(content.questions, fmt=fmt.name, refusal=fmt.refusal, notes=notes)

@@ -4,6 +4,9 @@ The zip holds `README.md`, `index.json` and per module a folder `<nn>-<title>/` 
 content, questions with answer keys and citations), `module.md`, `metadata.json` (state, template version,
 deployment, model, groups), `checks.json`, the accepted cover images (`cover.png`,
 `lessons/<n>/cover.png`), and `source/extraction.json` plus the source PDF while it exists.
+
+`lms_zip` is the same organization export in one LMS format instead: one package or question bank per
+module and one combined report of the questions each module's file leaves out (exports/bulk.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tutela.authoring import exports
 from tutela.authoring.covers import service as covers
 from tutela.authoring.exports.text import slug
 from tutela.authoring.generation.markdown import render_markdown
@@ -33,7 +37,8 @@ One folder per module:
   (`{page, quote}`, pages from 1), summary, and questions with `type`, `stem`, `options`, `answer`,
   `explanation` and `citation`. Its JSON Schema is `schemas/module.schema.json` in Tutela's repository.
 - `module.md` — the same as a Markdown document, with the answer key and the sources as footnotes.
-- `metadata.json` — workflow state, prompt template version, deployment and model that produced it.
+- `metadata.json` — workflow state, pass mark, prompt template version, deployment and model that
+  produced it.
 - `checks.json` — the last check report (grounding, safety, conformity).
 - `cover.png` (or `.jpg`, `.webp`) — the module's cover image, when its author accepted one.
 - `lessons/<n>/cover.png` — lesson n's cover image (lessons numbered from 1 across chapters), when
@@ -47,11 +52,29 @@ def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
+def _modules(db: Session, *, org_id: str) -> list[Module]:
+    return list(db.scalars(scoped(Module, org_id).order_by(Module.created_at)))
+
+
+def lms_zip(
+    runtime: Runtime, db: Session, *, org_id: str, format_name: str
+) -> tuple[bytes, exports.BulkReport]:
+    """Every module of the organization in one LMS format, each at its own pass mark, with the report."""
+    exports.find_format(format_name)  # an unknown format is refused before any content is read
+    items = [
+        exports.Exportable(
+            content=service.read_content(runtime, db, module=module), pass_mark=module.pass_mark
+        )
+        for module in _modules(db, org_id=org_id)
+    ]
+    return exports.export_bulk(items, format_name=format_name)
+
+
 def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
     """A zip of every module of the organization, with its questions and sources."""
     buffer = io.BytesIO()
     index: list[dict[str, Any]] = []
-    modules = list(db.scalars(scoped(Module, org_id).order_by(Module.created_at)))
+    modules = _modules(db, org_id=org_id)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.md", README)
         for number, module in enumerate(modules, start=1):
@@ -62,6 +85,7 @@ def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:
                 "title": module.title,
                 "state": module.state,
                 "language": module.language,
+                "pass_mark": module.pass_mark,
                 "template_id": module.template_id,
                 "template_version": module.template_version,
                 "deployment": module.deployment,

@@ -256,16 +256,41 @@ def list_modules(principal: CurrentUser, db: RegionDB, state: State | None = Non
 
 
 @router.get("/export", response_class=Response)
-def export_modules(principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> Response:
-    """Every module with its questions and sources, as a zip of JSON and Markdown (admins)."""
-    permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
-    data = export.export_zip(runtime, db, org_id=principal.org_id)
-    _audit(runtime, db, principal, "modules.exported", f"org:{principal.org_id}", bytes=len(data))
+def export_modules(
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+    format: Annotated[
+        str,
+        Query(description="empty: JSON and Markdown; else one LMS format for every module (as /{id}/export)"),
+    ] = "",
+) -> Response:
+    """Every module as a zip (admins): with its questions and sources as JSON and Markdown, or with
+    `format` one LMS package per module and `export-report.json` listing what each leaves out."""
+    data, filename = organization_export(runtime, db, principal, format_name=format)
     return Response(
         content=data,
         media_type="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="tutela-modules.zip"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def organization_export(
+    runtime: Runtime, db: Session, principal: UserPrincipal, *, format_name: str
+) -> tuple[bytes, str]:
+    """The organization export (admins) and its file name: JSON and Markdown without a format, else one
+    LMS format; audited, with the questions each module's file leaves out."""
+    permissions.require_admin(db, org_id=principal.org_id, user_id=principal.user_id)
+    target = f"org:{principal.org_id}"
+    if not format_name:
+        data = export.export_zip(runtime, db, org_id=principal.org_id)
+        _audit(runtime, db, principal, "modules.exported", target, bytes=len(data))
+        return data, "tutela-modules.zip"
+    data, report = export.lms_zip(runtime, db, org_id=principal.org_id, format_name=format_name)
+    omitted = {m.file: [o.question for o in m.report.omitted] for m in report.modules}
+    details = {"bytes": len(data), "format": format_name, "omitted": omitted}
+    _audit(runtime, db, principal, "modules.exported", target, **details)
+    return data, f"tutela-modules.{format_name}.zip"
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
@@ -472,7 +497,8 @@ def module_export(
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
     exports.find_format(format_name)  # an unknown format is refused before the content is read
-    export = exports.export_module(service.read_content(runtime, db, module=module), format_name=format_name)
+    content = service.read_content(runtime, db, module=module)
+    export = exports.export_module(content, format_name=format_name, pass_mark=module.pass_mark)
     omitted = [o.question for o in export.report.omitted]
     _audit(
         runtime, db, principal, "module.exported", f"module:{module.id}", format=format_name, omitted=omitted

@@ -344,7 +344,7 @@ def _review_page(
             "cover": covers_api.read_cover(module_id, page.principal, db, runtime),
             "lesson_covers": covers_api.lesson_cover_states(runtime, db, page.principal, module_id),
             "true_false": TRUE_FALSE_OPTIONS,
-            "exports": exports.coverage(content),
+            "exports": exports.coverage(content, pass_mark=module.pass_mark),
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
             "errors": errors or {},
             "values": values or {},

@@ -9,9 +9,9 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from tutela.authoring.modules import export
+from tutela.authoring import exports
+from tutela.authoring.modules import router as modules_api
 from tutela.core.auth.dependencies import RuntimeDep
-from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.errors import PermissionDenied, TutelaError
 from tutela.gateway.monitoring import review, service
@@ -135,30 +135,18 @@ def export_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> Res
     """What the organization export holds, and the button to download it."""
     with runtime.region_session(page.principal.org_id) as db:
         permissions.require_admin(db, org_id=page.principal.org_id, user_id=page.principal.user_id)
-    return render(request, "monitoring/export.html", {"title": "Organization export"})
+    context = {"title": "Organization export", "formats": list(exports.FORMATS.values())}
+    return render(request, "monitoring/export.html", context)
 
 
 @router.get("/admin/export/tutela-modules.zip")
-def export_download(page: UserPageDep, runtime: RuntimeDep) -> Response:
-    """Every module with its questions and sources as a zip (as GET /api/modules/export); audited."""
-    org_id = page.principal.org_id
-    with runtime.region_session(org_id) as db:
-        permissions.require_admin(db, org_id=org_id, user_id=page.principal.user_id)
-        data = export.export_zip(runtime, db, org_id=org_id)
-        organizations.record(
-            runtime,
-            db,
-            org_id=org_id,
-            actor=page.principal.actor,
-            action="modules.exported",
-            target=f"org:{org_id}",
-            details={"bytes": len(data)},
-        )
+def export_download(page: UserPageDep, runtime: RuntimeDep, format: str = "") -> Response:
+    """Every module as a zip of JSON and Markdown, or with `format` in one LMS format (as
+    GET /api/modules/export, through the same function, so the same checks and audit entry)."""
+    with runtime.region_session(page.principal.org_id) as db:
+        data, filename = modules_api.organization_export(runtime, db, page.principal, format_name=format)
     return Response(
         content=data,
         media_type="application/zip",
-        headers={
-            "Content-Disposition": 'attachment; filename="tutela-modules.zip"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
