@@ -14,11 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import running_platform
-from tutela.gateway.deployments import service as deployments
 from tutela.gateway.limits import service as limits
 from tutela.gateway.limits.schemas import LimitValues
-from tutela.gateway.providers.registry import default_registry
-from tutela.gateway.resources import service as resources
 
 TOKEN = "metrics-token-0123456789"
 SECRET_WORDS = "Zanzibar-quartz-parable"
@@ -39,19 +36,11 @@ def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
         FakeUpstream.running() as upstream,
         running_platform("sqlite", data_dir, server={"metrics_token": TOKEN}) as platform,
     ):
-        org_id = platform.new_org(f"Metrics {uuid.uuid4().hex[:6]}")
-        runtime = platform.runtime
-        with runtime.region_session(org_id) as db:
-            resource = resources.find_resource(db, org_id=org_id, name="default")
-            assert resource is not None
-            deployments.create(
-                runtime, db, registry=default_registry(plugins=False), org_id=org_id, resource_id=resource.id,
-                name="tutor", provider="openai", model="fake-model", base_url=upstream.base_url,
-                api_key=upstream.api_key,
-            )  # fmt: skip
-            key_row, key = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+        wired = platform.gateway_org(f"Metrics {uuid.uuid4().hex[:6]}", upstream)
+        org_id, key = wired.org_id, wired.key
+        with platform.runtime.region_session(org_id) as db:
             limits.set_limits(
-                db, org_id=org_id, scope="key", subject_id=key_row.id,
+                db, org_id=org_id, scope="key", subject_id=wired.key_id,
                 values=LimitValues(requests_per_minute=2),
             )  # fmt: skip
         client = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)

@@ -29,23 +29,8 @@ def all_logs() -> Iterator[LogLines]:
 def test_a_canary_leaves_no_trace(backend: str, tmp_path: Path, all_logs: LogLines) -> None:
     canary = f"CANARY-{uuid.uuid4().hex}"
     with FakeUpstream.running() as upstream, running_platform(backend, tmp_path) as platform:
-        org_id = platform.new_org("Stateless")
-        with platform.runtime.region_session(org_id) as db:
-            resource = resources.find_resource(db, org_id=org_id, name="default")
-            assert resource is not None
-            deployments.create(
-                platform.runtime,
-                db,
-                registry=default_registry(plugins=False),
-                org_id=org_id,
-                resource_id=resource.id,
-                name="tutor",
-                provider="openai",
-                model="m",
-                base_url=upstream.base_url,
-                api_key=upstream.api_key,
-            )
-            _, key = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+        wired = platform.gateway_org("Stateless", upstream, model="m")
+        key = wired.key
         client = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)
         messages = [{"role": "user", "content": f"Please repeat {canary}"}]
         reply = client.chat.completions.create(model="tutor", messages=messages)  # type: ignore[arg-type]

@@ -14,9 +14,6 @@ from sqlalchemy import inspect, text
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import running_platform
-from tutela.gateway.deployments import service as deployments
-from tutela.gateway.providers.registry import default_registry
-from tutela.gateway.resources import service as resources
 from tutela.gateway.usage.meter import meter_for
 
 PROMPT = "Explain the Quillfeather protocol to the onboarding group"
@@ -31,17 +28,8 @@ def test_usage_is_aggregated_exported_and_holds_no_content(tmp_path_factory: pyt
     ):
         upstream.reply = REPLY
         name = f"Usage {uuid.uuid4().hex[:6]}"
-        org_id = platform.new_org(name)
-        runtime = platform.runtime
-        with runtime.region_session(org_id) as db:
-            resource = resources.find_resource(db, org_id=org_id, name="default")
-            assert resource is not None
-            deployments.create(
-                runtime, db, registry=default_registry(plugins=False), org_id=org_id, resource_id=resource.id,
-                name="tutor", provider="openai", model="fake-model", base_url=upstream.base_url,
-                api_key=upstream.api_key,
-            )  # fmt: skip
-            key_row, key = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+        wired = platform.gateway_org(name, upstream)
+        org_id, key, runtime = wired.org_id, wired.key, platform.runtime
         client = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)
         messages = [{"role": "user", "content": PROMPT}]
         client.chat.completions.create(model="tutor", messages=messages)  # type: ignore[arg-type]
@@ -65,7 +53,7 @@ def test_usage_is_aggregated_exported_and_holds_no_content(tmp_path_factory: pyt
         assert (row["day"], row["deployment"], row["key_id"], row["user_id"]) == (
             str(today),
             "tutor",
-            key_row.id,
+            wired.key_id,
             "",
         )
         assert row["requests"] == 2 and row["filtered_requests"] == 0

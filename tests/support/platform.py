@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 
@@ -15,6 +16,9 @@ from tutela.app import create_app
 from tutela.clock import ManualClock
 from tutela.config import Settings
 from tutela.core.organizations import service as organizations
+from tutela.gateway.deployments import service as deployments
+from tutela.gateway.providers.registry import default_registry
+from tutela.gateway.resources import service as resources
 from tutela.runtime import Runtime
 from tutela.storage.migrations import upgrade_all
 
@@ -40,6 +44,26 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
         runtime.close()
 
 
+class Upstream(Protocol):
+    """What a loopback upstream offers a deployment (tests/gateway/fake_upstream.py's FakeUpstream)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class GatewayOrg:
+    """An organization whose default AI resource has a deployment on an upstream, and a key to call it."""
+
+    org_id: str
+    resource_id: str
+    key_id: str
+    key: str
+
+
 @dataclass
 class Platform:
     """A running Tutela: runtime, base URL, and helpers to make organizations and sign in."""
@@ -63,6 +87,37 @@ class Platform:
             admin=organizations.NewAdmin(email=admin_email, display_name="Admin", password=PASSWORD),
         )
         return org.id
+
+    def gateway_org(
+        self,
+        name: str,
+        upstream: Upstream,
+        *,
+        deployment: str = "tutor",
+        provider: str = "openai",
+        model: str = "fake-model",
+        **options: Any,
+    ) -> GatewayOrg:
+        """A new organization (admin@example.com) with one upstream deployment and a gateway key."""
+        org_id = self.new_org(name)
+        with self.runtime.region_session(org_id) as db:
+            resource = resources.find_resource(db, org_id=org_id, name="default")
+            assert resource is not None
+            deployments.create(
+                self.runtime,
+                db,
+                registry=default_registry(plugins=False),
+                org_id=org_id,
+                resource_id=resource.id,
+                name=deployment,
+                provider=provider,
+                model=model,
+                base_url=upstream.base_url,
+                api_key=upstream.api_key,
+                **options,
+            )
+            key, raw = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+            return GatewayOrg(org_id, resource.id, key.id, raw)
 
     def login(self, org: str, email: str, password: str = PASSWORD) -> str:
         """Sign in through the API; returns the session token."""

@@ -19,10 +19,7 @@ from tests.support.platform import Platform, running_platform
 from tutela.clock import ManualClock
 from tutela.core.audit.models import AuditEntry
 from tutela.gateway.access import caller_for_org
-from tutela.gateway.deployments import service as deployments
 from tutela.gateway.pipeline import Gateway
-from tutela.gateway.providers.registry import default_registry
-from tutela.gateway.resources import service as resources
 from tutela.gateway.wire import parse_chat_request
 from tutela.gateway.wire.exceptions import RateLimitError
 from tutela.storage.tenancy import scoped
@@ -63,18 +60,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
 
 def _org(platform: Platform, upstream: FakeUpstream) -> Org:
     name = f"Limits {uuid.uuid4().hex[:6]}"
-    org_id = platform.new_org(name)
-    runtime = platform.runtime
-    with runtime.region_session(org_id) as db:
-        resource = resources.find_resource(db, org_id=org_id, name="default")
-        assert resource is not None
-        deployments.create(
-            runtime, db, registry=default_registry(plugins=False), org_id=org_id, resource_id=resource.id,
-            name="tutor", provider="openai", model="fake-model", base_url=upstream.base_url,
-            api_key=upstream.api_key,
-        )  # fmt: skip
-        key, raw = resources.create_key(db, org_id=org_id, resource_id=resource.id)
-        resource_id, key_id = resource.id, key.id
+    wired = platform.gateway_org(name, upstream)
+    org_id, resource_id, key_id, raw = wired.org_id, wired.resource_id, wired.key_id, wired.key
     token = platform.login(name.lower().replace(" ", "-"), "admin@example.com")
     return Org(platform, org_id, platform.client(token), resource_id, key_id, raw)
 

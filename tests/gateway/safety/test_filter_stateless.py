@@ -29,23 +29,8 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
         FakeUpstream.running() as upstream,
         running_platform(backend, tmp_path) as platform,
     ):
-        org_id = platform.new_org("Filter stateless")
-        with platform.runtime.region_session(org_id) as db:
-            resource = resources.find_resource(db, org_id=org_id, name="default")
-            assert resource is not None
-            deployments.create(
-                platform.runtime,
-                db,
-                registry=default_registry(plugins=False),
-                org_id=org_id,
-                resource_id=resource.id,
-                name="tutor",
-                provider="openai",
-                model="m",
-                base_url=upstream.base_url,
-                api_key=upstream.api_key,
-            )
-            _, key = resources.create_key(db, org_id=org_id, resource_id=resource.id)
+        wired = platform.gateway_org("Filter stateless", upstream, model="m")
+        key = wired.key
         client = openai.AzureOpenAI(
             azure_endpoint=platform.base_url, api_key=key, api_version="2024-10-21", max_retries=0
         )
