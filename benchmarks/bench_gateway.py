@@ -35,7 +35,11 @@ sys.path.insert(0, str(ROOT))
 from tests.support.server import free_port  # noqa: E402 (needs the repository root on the path)
 
 UPSTREAM_KEY = "sk-bench-upstream-key-0123456789"
-BODY = '{"model":"%s","messages":[{"role":"user","content":"Say hello to the benchmark"}],"max_tokens":16%s}'
+# Every request's prompt differs (a counter), so the content classifier's verdict cache never answers for it.
+BODY = (
+    '{"model":"%s","messages":[{"role":"user","content":"Say hello to benchmark request %%d"}],'
+    '"max_tokens":16%s}'
+)
 TARGET_P50_MS, TARGET_RPS = 2.0, 500.0
 
 
@@ -114,9 +118,13 @@ def _script(folder: Path, name: str, model: str, key: str, stream: bool) -> Path
     path = folder / f"{name}.lua"
     path.write_text(
         'wrk.method = "POST"\n'
-        f"wrk.body = '{body}'\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
         f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f"  return wrk.format(nil, nil, nil, string.format('{body}', n))\n"
+        "end\n"
     )
     return path
 
