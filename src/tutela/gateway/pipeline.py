@@ -216,7 +216,7 @@ class Gateway:
     ) -> CompletionResponse:
         """A whole legacy completion."""
         exchange = self._exchange(caller, deployment or request.model, "completion", request_id, headers)
-        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        config = await self._for(caller, exchange.deployment, "supports_completions")
         await self._admitted_and_screened(exchange, request)
         response = await self._routed(
             exchange,
@@ -241,7 +241,7 @@ class Gateway:
         exchange = self._exchange(
             caller, deployment or request.model, "completion", request_id, headers, streamed=True
         )
-        config, _ = await self._for(caller, exchange.deployment, "supports_completions")
+        config = await self._for(caller, exchange.deployment, "supports_completions")
         await self._admitted_and_screened(exchange, request)
         started = await self._routed(
             exchange,
@@ -262,7 +262,7 @@ class Gateway:
     ) -> EmbeddingResponse:
         """Embeddings of the inputs."""
         exchange = self._exchange(caller, deployment or request.model, "embedding", request_id, headers)
-        config, _ = await self._for(caller, exchange.deployment, "supports_embeddings")
+        config = await self._for(caller, exchange.deployment, "supports_embeddings")
         await self._admitted_and_screened(exchange, request)
         response = await self._routed(
             exchange,
@@ -288,7 +288,7 @@ class Gateway:
         `link_base` is where the caller reached the gateway; a region's configured `public_url` wins.
         """
         exchange = self._exchange(caller, deployment or request.model, "image", request_id, headers)
-        config, _ = await self._for(caller, exchange.deployment, "supports_images")
+        config = await self._for(caller, exchange.deployment, "supports_images")
         await self._admitted_and_screened(exchange, request)
         try:
             response = await self._routed(
@@ -361,7 +361,7 @@ class Gateway:
         """Speech to text. The audio lives in memory for this call only; the transcript is screened like a
         completion and recorded like one (the `prompt`, if any, like a prompt)."""
         exchange = self._exchange(caller, deployment or request.model, "transcription", request_id, headers)
-        config, _ = await self._for(caller, exchange.deployment, "supports_transcription")
+        config = await self._for(caller, exchange.deployment, "supports_transcription")
         await self._admitted_and_screened(exchange, request)
         result = await self._routed(
             exchange,
@@ -508,14 +508,15 @@ class Gateway:
         exchange.completion_texts = exchange.completion_texts or response_texts(response)
         exchange.usage = exchange.usage or usage_of(response)
 
-    async def _for(self, caller: Caller, name: str, capability: str) -> tuple[DeploymentConfig, Provider]:
+    async def _for(self, caller: Caller, name: str, capability: str) -> DeploymentConfig:
+        """The deployment, if its provider can do the operation (each routed target is checked again)."""
         config = await self.resolve(caller, name)
         # Checked on the class, so a refusal never waits for a provider to load its models.
         if not getattr(self.registry.get(config.provider), capability):
             raise UnsupportedOperationError(
                 f"The model '{name}' does not support {_OPERATIONS[capability]}.", param="model"
             )
-        return config, protect(await self.provider(config.provider), config)
+        return config
 
     def describe(self, provider_name: str) -> dict[str, Any]:
         """What `/v1/models` says about a provider: its capabilities and stated limits."""
