@@ -56,17 +56,10 @@ class Wired:
     other: Tenant  # another organization, with the same deployments
 
     def openai(self, key: str | None = None) -> openai.OpenAI:
-        return openai.OpenAI(
-            base_url=f"{self.platform.base_url}/v1", api_key=key or self.tenant.key, max_retries=0
-        )
+        return self.platform.openai(key or self.tenant.key)
 
     def azure(self, key: str | None = None) -> openai.AzureOpenAI:
-        return openai.AzureOpenAI(
-            azure_endpoint=self.platform.base_url,
-            api_key=key or self.tenant.key,
-            api_version=API_VERSION,
-            max_retries=0,
-        )
+        return self.platform.azure(key or self.tenant.key, API_VERSION)
 
 
 def _tenant(platform: Platform, upstream: FakeUpstream) -> Tenant:

@@ -47,12 +47,10 @@ class Wired:
     data_dir: Path
 
     def openai(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.platform.base_url}/v1", api_key=self.key, max_retries=0)
+        return self.platform.openai(self.key)
 
     def azure(self) -> openai.AzureOpenAI:
-        return openai.AzureOpenAI(
-            azure_endpoint=self.platform.base_url, api_key=self.key, api_version=API_VERSION, max_retries=0
-        )
+        return self.platform.azure(self.key, API_VERSION)
 
     def post(self, files: dict[str, Any], data: dict[str, Any]) -> httpx.Response:
         # Patient: on a loaded machine a transcription waits its turn behind the others.

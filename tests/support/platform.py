@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import openai
 
 from tests.support.databases import settings_for
 from tests.support.server import serve
@@ -76,6 +77,16 @@ class Platform:
         """An HTTP client, signed in when a token is given."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def openai(self, key: str) -> openai.OpenAI:
+        """The real `openai` client on the gateway's `/v1`, with a gateway key (no retries)."""
+        return openai.OpenAI(base_url=f"{self.base_url}/v1", api_key=key, max_retries=0)
+
+    def azure(self, key: str, api_version: str) -> openai.AzureOpenAI:
+        """The real `AzureOpenAI` client on the gateway, with a gateway key (no retries)."""
+        return openai.AzureOpenAI(
+            azure_endpoint=self.base_url, api_key=key, api_version=api_version, max_retries=0
+        )
 
     def new_org(self, name: str, *, region: str | None = None, admin_email: str = "admin@example.com") -> str:
         """Create an organization with an admin; returns its id."""

@@ -37,7 +37,7 @@ class Org:
     key: str
 
     def openai(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.platform.base_url}/v1", api_key=self.key, max_retries=0)
+        return self.platform.openai(self.key)
 
     def set(self, **body: Any) -> httpx.Response:
         return self.admin.put("/api/ai/limits", json=body)

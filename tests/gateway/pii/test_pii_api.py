@@ -37,12 +37,10 @@ class Wired:
     org_id: str
 
     def openai(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.platform.base_url}/v1", api_key=self.key, max_retries=0)
+        return self.platform.openai(self.key)
 
     def azure(self) -> openai.AzureOpenAI:
-        return openai.AzureOpenAI(
-            azure_endpoint=self.platform.base_url, api_key=self.key, api_version=API_VERSION, max_retries=0
-        )
+        return self.platform.azure(self.key, API_VERSION)
 
     def sent(self) -> str:
         """Everything the upstream received in the last request, as JSON text."""

@@ -43,12 +43,10 @@ class Wired:
     deployment_id: str
 
     def azure(self) -> openai.AzureOpenAI:
-        return openai.AzureOpenAI(
-            azure_endpoint=self.platform.base_url, api_key=self.key, api_version=API_VERSION, max_retries=0
-        )
+        return self.platform.azure(self.key, API_VERSION)
 
     def openai(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.platform.base_url}/v1", api_key=self.key, max_retries=0)
+        return self.platform.openai(self.key)
 
     def set_filter(self, settings: dict[str, Any]) -> dict[str, Any]:
         url = f"/api/ai/resources/{self.resource_id}/deployments/{self.deployment_id}/content-filter"
