@@ -147,6 +147,24 @@ class Runtime:
             manager = self._key_managers[spec] = open_key_manager(spec)
         return manager
 
+    def customer_key_spec(self, db: Session, org_id: str) -> str | None:
+        """The organization's own key spec (None: the service key alone), for storage sealing its files.
+
+        The runtime is the composition root: it lets storage reach the organization's setting without
+        storage importing the layers above it.
+        """
+        from tutela.core.organizations.models import Organization
+
+        org = db.get(Organization, org_id)
+        return org.customer_key_spec if org is not None else None
+
+    def provision_organization(self, db: Session, *, org_id: str) -> None:
+        """Give a new organization what the layers above core provide: its default AI resource with the
+        built-in deployments. Core's organization service calls this instead of importing the gateway."""
+        from tutela.gateway.resources.provisioning import provision_organization
+
+        provision_organization(db, org_id=org_id)
+
     @contextmanager
     def region_session(self, org_id: str) -> Iterator[Session]:
         """A unit of work on an organization's region database."""

@@ -13,7 +13,6 @@ import re
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tutela.core.organizations.models import Organization
 from tutela.runtime import Runtime
 from tutela.storage.crypto.envelope import content_aad, seal, unseal
 from tutela.storage.db import IdMixin, RegionBase, TimestampMixin
@@ -48,8 +47,7 @@ def put(
     if not PURPOSE_PATTERN.match(purpose):
         raise ValueError(f"invalid object purpose {purpose!r}")
     region = runtime.region_of(org_id)
-    org = db.get(Organization, org_id)
-    spec = org.customer_key_spec if org is not None else None
+    spec = runtime.customer_key_spec(db, org_id)
     obj = StoredObject(
         org_id=org_id,
         purpose=purpose,
@@ -87,8 +85,7 @@ def read(runtime: Runtime, db: Session, *, org_id: str, object_id: str) -> bytes
     """Decrypt an object; DataKeyDestroyed when its key was shredded."""
     obj = get(db, org_id=org_id, object_id=object_id)
     region = runtime.region_of(org_id)
-    org = db.get(Organization, org_id)
-    customer = runtime.customer_key(org.customer_key_spec if org is not None else None)
+    customer = runtime.customer_key(runtime.customer_key_spec(db, org_id))
     with region.keys_db.session() as kdb:
         handle = runtime.keys.get(kdb, obj.data_key_id, org_id=org_id, customer=customer)
     sealed = region.blobs.get(obj.blob_key)

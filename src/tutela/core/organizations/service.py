@@ -16,8 +16,6 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Role
 from tutela.core.users import service as users
 from tutela.errors import NotFound
-from tutela.gateway.deployments import service as deployments
-from tutela.gateway.resources import service as resources
 from tutela.runtime import Runtime
 
 EVERYONE_GROUP = "Everyone"
@@ -50,8 +48,7 @@ def create(
             db.flush()
             permissions.seed_defaults(db, org_id=org.id)
             everyone = groups.create(db, org_id=org.id, name=EVERYONE_GROUP, description="Every member")
-            resource = resources.create_resource(db, org_id=org.id, name=resources.DEFAULT_RESOURCE)
-            deployments.create_builtin(db, org_id=org.id, resource_id=resource.id)
+            runtime.provision_organization(db, org_id=org.id)
             record(
                 runtime,
                 db,
