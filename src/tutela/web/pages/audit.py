@@ -16,6 +16,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.core.users import service as users
+from tutela.gateway.resources.names import gateway_names
 from tutela.web.labels import action_label, detail_label
 from tutela.web.routing import page_router
 from tutela.web.session import UserPageDep
@@ -28,6 +29,8 @@ PAGE_SIZE = 50
 
 def _value(value: Any, names: dict[str, str]) -> str:
     """A detail's value in words: people and groups by name, yes/no, lists joined, other shapes as JSON."""
+    if value is None:
+        return "not set"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
@@ -62,6 +65,7 @@ def audit_page(
             for u in users.list_users(db, org_id=org_id)
         }
         names |= {f"group:{g.id}": f"group {g.name}" for g in groups.list_groups(db, org_id=org_id)}
+        names |= gateway_names(db, org_id=org_id)
     with runtime.directory.session() as ddb:
         names |= {
             f"staff:{i}": f"{email} (platform staff)" for i, email in directory.staff_emails(ddb).items()
