@@ -1,5 +1,6 @@
-"""Prices per deployment and estimated cost, usage retention and its purge, and the audit log in words:
-over the API with the real `openai` client against a live Tutela, the purge checked in the raw table."""
+"""Prices per deployment and estimated cost, usage retention and its purge, and the audit log in words: over
+the API with the real `openai` client against a live Tutela on SQLite and PostgreSQL, the purge checked in
+the raw table."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ Running = tuple[Platform, FakeUpstream]
 HELLO = [{"role": "user", "content": "Summarise the onboarding checklist for new tutors"}]
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     with (
         FakeUpstream.running() as upstream,
-        running_platform("sqlite", tmp_path_factory.mktemp("usage-cost")) as running,
+        running_platform(request.param, tmp_path_factory.mktemp(f"usage-cost-{request.param}")) as running,
     ):
         yield running, upstream
 
@@ -155,7 +156,8 @@ def test_every_operations_change_is_in_the_audit_log_in_words(platform: Running)
     admin.put("/api/ai/usage/retention", json={"days": 120}).raise_for_status()
     limit = {"scope": "key", "subject_id": org.key_id, "tokens_per_day": 5000}
     admin.put("/api/ai/limits", json=limit).raise_for_status()
-    admin.put(f"{base}/routing", json={"targets": [], "fallbacks": ["extractive"]}).raise_for_status()
+    routing = {"targets": [{"deployment": "tutor", "weight": 3}], "fallbacks": ["extractive"]}
+    admin.put(f"{base}/routing", json=routing).raise_for_status()
     actions = [e["action"] for e in admin.get("/api/audit").json()]
     for action in (
         "ai.deployment_price_set",
@@ -180,6 +182,7 @@ def test_every_operations_change_is_in_the_audit_log_in_words(platform: Running)
         "Price per million input tokens",
         "0.2 USD",
         "0.15 in, 0.6 out USD",  # what the price was before
+        "deployment tutor, weight 3",  # a routing target
     ):
         assert words in page, words
     assert f"deployment:{tutor}" not in page and f"key:{org.key_id}" not in page

@@ -28,15 +28,18 @@ PAGE_SIZE = 50
 
 
 def _value(value: Any, names: dict[str, str]) -> str:
-    """A detail's value in words: people and groups by name, yes/no, lists joined, other shapes as JSON."""
+    """A detail's value in words: people and groups by name, yes/no, lists and small objects joined, other
+    shapes as JSON."""
     if value is None:
         return "not set"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
         return names.get(value, names.get(f"user:{value}", value))
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+    if isinstance(value, list) and all(isinstance(v, str | int | float | dict) for v in value):
         return ", ".join(_value(v, names) for v in value) if value else "none"
+    if isinstance(value, dict) and value:  # e.g. a routing target: "deployment east-a, weight 3"
+        return ", ".join(f"{detail_label(k).lower()} {_value(v, names)}" for k, v in value.items())
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
