@@ -4,6 +4,7 @@ tables, a deployment priced and its estimated cost shown, axe-core finding nothi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -111,6 +112,14 @@ def test_usage_page_charts_prices_and_costs(make_page: Callable[..., Page], site
     )
     assert_accessible(page, "usage page at 1280 px")
 
+    page.get_by_label("Deployment", exact=True).first.select_option("whisper")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/admin/usage\?start=.*&deployment=whisper$"))
+    expect(page.get_by_role("link", name="Download these rows as CSV")).to_have_attribute(
+        "href", re.compile(r"deployment=whisper$")
+    )
+    expect(page.locator(".totals")).to_contain_text("No price set")
+    page.goto("/admin/usage")
     prices = page.get_by_role("region", name="Prices per deployment")
     prices.get_by_label("Deployment").select_option(label="extractive (default)")
     prices.get_by_label("Price per million input tokens").fill("1.5")

@@ -176,9 +176,9 @@ def _page(
     context |= extra or {}
     if filter_errors and status_code == 200:
         status_code = 422
-    return render(
-        request, "usage.html", context, status_code=status_code, headers={"HX-Replace-Url": "/admin/usage"}
-    )
+    # After a form post htmx would show the post's address; a reload must land on this page, not re-post.
+    headers = {"HX-Replace-Url": "/admin/usage"} if request.method == "POST" else None
+    return render(request, "usage.html", context, status_code=status_code, headers=headers)
 
 
 @router.get("/admin/usage")
