@@ -7,11 +7,12 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
+from tutela.core.schemas import Body
 from tutela.gateway.usage import retention
 from tutela.gateway.usage import service as usage
 from tutela.gateway.usage.pricing import CostedUsage
@@ -55,10 +56,8 @@ class RetentionRead(BaseModel):
     default_days: int = Field(description="The platform's default.")
 
 
-class RetentionSet(BaseModel):
+class RetentionSet(Body):
     """Keep usage this many days; null for the platform's default."""
-
-    model_config = ConfigDict(extra="forbid")
 
     days: int | None = Field(ge=1, le=retention.MAX_DAYS)
 
