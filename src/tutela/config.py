@@ -147,6 +147,8 @@ class GatewaySettings(BaseModel):
     # Keys, organization switches and deployments are cached this long per process: a revoked key or a
     # switched-off organization is refused everywhere within this many seconds.
     access_cache_seconds: float = Field(default=2.0, ge=0, le=300)
+    # Usage aggregates (counts, never content) are kept this many days unless an organization sets its own.
+    usage_retention_days: int = Field(default=400, ge=1, le=3650)
 
 
 class Settings(BaseSettings):

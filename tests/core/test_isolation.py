@@ -385,8 +385,16 @@ CASES.update(
                     ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, body),
                 ]
             )
-            for what, body in (("pii", {"pii": "off"}), ("routing", {"fallbacks": []}))
+            for what, body in (
+                ("pii", {"pii": "off"}),
+                ("routing", {"fallbacks": []}),
+                ("price", {"input_per_million": 0, "output_per_million": 0}),
+            )
         },
+        ("DELETE", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/price"): lambda a, b: [
+            ({"resource_id": b.resource_id, "deployment_id": b.deployment_id}, None),
+            ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, None),
+        ],
     }
 )
 

@@ -22,6 +22,8 @@ ADMIN_SECTIONS = [  # grouped: people, AI, safety, records
     "Permissions",
     "AI features",
     "AI resources",
+    "Limits and budgets",
+    "Usage and cost",
     "Prompt templates",
     "Content policies",
     "Content filters",

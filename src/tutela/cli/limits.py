@@ -52,15 +52,7 @@ def limits_set(
     org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
     with runtime.region_session(org_id) as db:
         row = service.set_limits(db, org_id=org_id, scope=body.scope, subject_id=subject, values=values)
-        organizations.record(
-            runtime,
-            db,
-            org_id=org_id,
-            actor="cli",
-            action="ai.limits_set",
-            target=f"{row.scope}:{row.subject_id}",
-            details=values.model_dump(),
-        )
+        service.record_change(runtime, db, actor="cli", row=row)
         click.echo(LimitRead.model_validate(row).model_dump_json())
 
 
@@ -93,12 +85,5 @@ def limits_remove(org_name: str, limit_id: str) -> None:
     org_id, _ = organizations.resolve(runtime, name_or_id=org_name)
     with runtime.region_session(org_id) as db:
         row = service.delete_limits(db, org_id=org_id, limit_id=limit_id)
-        organizations.record(
-            runtime,
-            db,
-            org_id=org_id,
-            actor="cli",
-            action="ai.limits_removed",
-            target=f"{row.scope}:{row.subject_id}",
-        )
+        service.record_change(runtime, db, actor="cli", row=row, removed=True)
     click.echo(f"removed the limits of {row.scope} {row.subject_id}")

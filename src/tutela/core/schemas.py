@@ -229,6 +229,14 @@ class DeploymentRouting(Body):
     fallbacks: list[str] = Field(default_factory=list, max_length=16)
 
 
+class DeploymentPrice(Body):
+    """What a million tokens cost on a deployment, for estimated cost in usage reports."""
+
+    input_per_million: float = Field(ge=0, le=1_000_000, description="per million prompt tokens")
+    output_per_million: float = Field(ge=0, le=1_000_000, description="per million completion tokens")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD, EUR")
+
+
 class DeploymentRead(Read):
     id: str
     resource_id: str
@@ -237,5 +245,6 @@ class DeploymentRead(Read):
     model: str
     options: dict[str, object]
     routing: DeploymentRouting | None = None
+    price: DeploymentPrice | None = None
     has_stored_key: bool
     created_at: datetime

@@ -27,9 +27,15 @@ ROLE_LABELS: dict[Role, str] = {
 ACTION_LABELS: dict[str, str] = {
     "ai.deployment_created": "Model deployment created",
     "ai.deployment_deleted": "Model deployment deleted",
+    "ai.deployment_price_removed": "Deployment price removed",
+    "ai.deployment_price_set": "Deployment price set",
+    "ai.deployment_routing_set": "Deployment targets and fallbacks changed",
     "ai.key_created": "AI key created",
     "ai.key_revoked": "AI key revoked",
+    "ai.limits_removed": "Rate limits and budgets removed",
+    "ai.limits_set": "Rate limits and budgets set",
     "ai.resource_created": "AI resource created",
+    "ai.usage_retention_changed": "Usage retention changed",
     "auth.signed_in": "Signed in",
     "document.downloaded": "Source PDF downloaded",
     "document.uploaded": "PDF uploaded",
@@ -80,6 +86,20 @@ def action_label(action: str) -> str:
     return f"{area.capitalize()}: {what.replace('_', ' ')}" if what else action.replace("_", " ").capitalize()
 
 
+# Detail keys whose wording made from the code would read badly.
+DETAIL_LABELS: dict[str, str] = {
+    "requests_per_minute": "Requests per minute",
+    "tokens_per_minute": "Tokens per minute",
+    "tokens_per_day": "Tokens per day",
+    "tokens_per_month": "Tokens per month",
+    "input_per_million": "Price per million input tokens",
+    "output_per_million": "Price per million output tokens",
+    "from_days": "Before (days)",
+    "to_days": "Now (days)",
+    "platform_default": "The platform's default",
+}
+
+
 def detail_label(key: str) -> str:
     """An audit detail's key in words ("override_reason" → "Override reason")."""
-    return key.replace("_", " ").capitalize()
+    return DETAIL_LABELS.get(key) or key.replace("_", " ").capitalize()

@@ -20,6 +20,7 @@ from tutela.web.pages import (
     exports,
     home,
     learning,
+    limits,
     monitoring,
     organization,
     people,
@@ -28,6 +29,7 @@ from tutela.web.pages import (
     quiz,
     review,
     safety,
+    usage,
 )
 from tutela.web.routing import page_router
 
@@ -62,6 +64,8 @@ for module_router in (
     people.router,
     organization.router,
     ai.router,
+    limits.router,
+    usage.router,
     audit.router,
     platform.router,
     prompts.router,

@@ -20,6 +20,8 @@ class Organization(RegionBase, IdMixin, TimestampMixin):
     # The severity from which authoring's requests refuse the organization's own documents (the harm
     # categories of the content filter): "high" only by default, as too many false positives come lower.
     authoring_document_filter: Mapped[str] = mapped_column(String(8), default="high")
+    # Days the gateway's usage aggregates are kept (null: the platform's `gateway.usage_retention_days`).
+    usage_retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A customer-managed key wrapping every data key as a second layer, e.g. "aws-kms:arn:...?region=...".
     customer_key_spec: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Head of the hash-chained audit log, updated in the same transaction as each entry.

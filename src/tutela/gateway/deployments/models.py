@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tutela.storage.db import ID_LENGTH, IdMixin, RegionBase, TimestampMixin
@@ -26,6 +26,10 @@ class Deployment(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Weighted targets and ordered fallbacks: other deployments of the same resource (routing.py).
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # An admin's price for estimated cost: millionths of `price_currency` per million tokens in and out.
+    price_input_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_output_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     # An upstream API key given to Tutela to keep: sealed under its own data key (scope deployment:<id>).
     sealed_api_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     api_key_data_key_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)

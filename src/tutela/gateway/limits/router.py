@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
-from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.gateway.limits import service as limits
@@ -35,15 +34,7 @@ def set_limits(body: LimitSet, principal: CurrentUser, db: RegionDB, runtime: Ru
     row = limits.set_limits(
         db, org_id=principal.org_id, scope=body.scope, subject_id=body.subject_id, values=values
     )
-    organizations.record(
-        runtime,
-        db,
-        org_id=principal.org_id,
-        actor=principal.actor,
-        action="ai.limits_set",
-        target=f"{row.scope}:{row.subject_id}",
-        details=values.model_dump(),
-    )
+    limits.record_change(runtime, db, actor=principal.actor, row=row)
     return LimitRead.model_validate(row)
 
 
@@ -52,11 +43,4 @@ def delete_limits(limit_id: str, principal: CurrentUser, db: RegionDB, runtime: 
     """Remove one subject's limits."""
     _require(principal, db)
     row = limits.delete_limits(db, org_id=principal.org_id, limit_id=limit_id)
-    organizations.record(
-        runtime,
-        db,
-        org_id=principal.org_id,
-        actor=principal.actor,
-        action="ai.limits_removed",
-        target=f"{row.scope}:{row.subject_id}",
-    )
+    limits.record_change(runtime, db, actor=principal.actor, row=row, removed=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from tutela.core.organizations import service as organizations
 from tutela.core.users.models import User
 from tutela.errors import InvalidInput
 from tutela.gateway.limits.models import RateLimit
 from tutela.gateway.limits.schemas import LimitValues, Scope
 from tutela.gateway.resources.models import AIResource, ApiKey
+from tutela.runtime import Runtime
 from tutela.storage.tenancy import get_owned, scoped
 
 _SUBJECTS: dict[str, tuple[type[ApiKey] | type[AIResource] | type[User], str]] = {
@@ -46,6 +48,22 @@ def set_limits(
         setattr(row, name, value)
     db.flush()
     return row
+
+
+def record_change(
+    runtime: Runtime, db: Session, *, actor: str, row: RateLimit, removed: bool = False
+) -> None:
+    """The audit entry of a set or removed limit (the API, the admin page and the CLI write the same)."""
+    details = None if removed else {name: getattr(row, name) for name in LimitValues.model_fields}
+    organizations.record(
+        runtime,
+        db,
+        org_id=row.org_id,
+        actor=actor,
+        action="ai.limits_removed" if removed else "ai.limits_set",
+        target=f"{row.scope}:{row.subject_id}",
+        details=details,
+    )
 
 
 def list_limits(db: Session, *, org_id: str) -> list[RateLimit]:

@@ -17,6 +17,7 @@ from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 from tutela.gateway.safety.external import configuration as external_config
+from tutela.gateway.usage import pricing
 
 router = APIRouter(prefix="/api/ai/resources", tags=["ai resources"])
 
@@ -104,6 +105,17 @@ def revoke_key(
     )
 
 
+def _price_read(row: Deployment) -> schemas.DeploymentPrice | None:
+    price = pricing.price_of(row)
+    if price is None:
+        return None
+    return schemas.DeploymentPrice(
+        input_per_million=price.input_per_million,
+        output_per_million=price.output_per_million,
+        currency=price.currency,
+    )
+
+
 def _deployment_read(row: Deployment) -> schemas.DeploymentRead:
     return schemas.DeploymentRead(
         id=row.id,
@@ -113,6 +125,7 @@ def _deployment_read(row: Deployment) -> schemas.DeploymentRead:
         model=row.model,
         options=dict(row.options),
         routing=schemas.DeploymentRouting.model_validate(row.routing) if row.routing else None,
+        price=_price_read(row),
         has_stored_key=row.sealed_api_key is not None,
         created_at=row.created_at,
     )
@@ -198,6 +211,50 @@ def set_routing(
         details=body.model_dump(),
     )
     return _deployment_read(row)
+
+
+@router.put("/{resource_id}/deployments/{deployment_id}/price", response_model=schemas.DeploymentRead)
+def set_price(
+    resource_id: str,
+    deployment_id: str,
+    body: schemas.DeploymentPrice,
+    principal: CurrentUser,
+    db: RegionDB,
+    runtime: RuntimeDep,
+) -> schemas.DeploymentRead:
+    """Set a deployment's price per million tokens in and out: usage reports then estimate its cost."""
+    _require(principal, db)
+    _owned_deployment(db, principal.org_id, resource_id, deployment_id)
+    row = pricing.set_price(
+        runtime,
+        db,
+        org_id=principal.org_id,
+        actor=principal.actor,
+        deployment_id=deployment_id,
+        input_per_million=body.input_per_million,
+        output_per_million=body.output_per_million,
+        currency=body.currency,
+    )
+    return _deployment_read(row)
+
+
+@router.delete("/{resource_id}/deployments/{deployment_id}/price", status_code=status.HTTP_204_NO_CONTENT)
+def clear_price(
+    resource_id: str, deployment_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> None:
+    """Remove a deployment's price (its usage then has no estimated cost)."""
+    _require(principal, db)
+    _owned_deployment(db, principal.org_id, resource_id, deployment_id)
+    pricing.clear_price(
+        runtime, db, org_id=principal.org_id, actor=principal.actor, deployment_id=deployment_id
+    )
+
+
+def _owned_deployment(db: RegionDB, org_id: str, resource_id: str, deployment_id: str) -> Deployment:
+    row = deployments.get(db, org_id=org_id, deployment_id=deployment_id)
+    if row.resource_id != resource_id:
+        raise NotFound(f"deployment {deployment_id!r} not found")
+    return row
 
 
 @router.delete("/{resource_id}/deployments/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,7 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.core.users import service as users
+from tutela.gateway.resources.names import gateway_names
 from tutela.web.labels import action_label, detail_label
 from tutela.web.routing import page_router
 from tutela.web.session import UserPageDep
@@ -27,13 +28,18 @@ PAGE_SIZE = 50
 
 
 def _value(value: Any, names: dict[str, str]) -> str:
-    """A detail's value in words: people and groups by name, yes/no, lists joined, other shapes as JSON."""
+    """A detail's value in words: people and groups by name, yes/no, lists and small objects joined, other
+    shapes as JSON."""
+    if value is None:
+        return "not set"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
         return names.get(value, names.get(f"user:{value}", value))
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+    if isinstance(value, list) and all(isinstance(v, str | int | float | dict) for v in value):
         return ", ".join(_value(v, names) for v in value) if value else "none"
+    if isinstance(value, dict) and value:  # e.g. a routing target: "deployment east-a, weight 3"
+        return ", ".join(f"{detail_label(k).lower()} {_value(v, names)}" for k, v in value.items())
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -62,6 +68,7 @@ def audit_page(
             for u in users.list_users(db, org_id=org_id)
         }
         names |= {f"group:{g.id}": f"group {g.name}" for g in groups.list_groups(db, org_id=org_id)}
+        names |= gateway_names(db, org_id=org_id)
     with runtime.directory.session() as ddb:
         names |= {
             f"staff:{i}": f"{email} (platform staff)" for i, email in directory.staff_emails(ddb).items()
