@@ -600,6 +600,7 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "item_id": a.key_id,
         "rule_id": a.deployment_id,
         "file_id": "file-" + a.key_id,  # gateway files: an id shaped like one, of no file
+        "fine_tuning_job_id": "ftjob-" + a.key_id,  # fine-tuning jobs: likewise
         "image_id": a.key_id,  # generated images: any id, of no image
         "lesson": "1",
         "limit_id": a.deployment_id,
