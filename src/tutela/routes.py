@@ -23,6 +23,7 @@ from tutela.errors import NotFound
 from tutela.gateway.api.files import router as files_router
 from tutela.gateway.api.fine_tuning import router as fine_tuning_router
 from tutela.gateway.api.router import router as gateway_router
+from tutela.gateway.grounding.router import router as data_sources_router
 from tutela.gateway.limits.router import router as limits_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
@@ -45,6 +46,7 @@ def include_routers(app: FastAPI) -> None:
         groups_router,
         audit_router,
         resources_router,
+        data_sources_router,
         pii_router,
         limits_router,
         usage_router,

@@ -113,6 +113,12 @@ TABLE: dict[tuple[str, str], Rule] = {
         {"name": "x", "provider": "extractive"},
     ),
     ("DELETE", "/api/ai/resources/{resource_id}/deployments/{deployment_id}"): (ADMINS, None),
+    ("GET", "/api/ai/resources/{resource_id}/data-sources"): (ADMINS, None),
+    ("POST", "/api/ai/resources/{resource_id}/data-sources"): (
+        ADMINS,
+        {"name": "x", "connection_string": "postgresql://x@127.0.0.1:1/x", "query": "SELECT %(question)s"},
+    ),
+    ("DELETE", "/api/ai/resources/{resource_id}/data-sources/{source_id}"): (ADMINS, None),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/pii"): (ADMINS, {"pii": "off"}),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/routing"): (
         ADMINS,
