@@ -70,6 +70,8 @@ def _deploy(platform: Platform, org: GatewayOrg, name: str, provider: str, url: 
 def org(platform: Platform, trainer: FakeTrainer, bystander: FakeTrainer) -> GatewayOrg:
     made = platform.gateway_org("Fine tuning", trainer, deployment="trainable", model="gpt-4o-mini")
     _deploy(platform, made, "elsewhere", "openai", bystander.base_url, model="gpt-4o")
+    pii = {"pii": "pseudonymise"}
+    _deploy(platform, made, "pseudonymised", "openai", trainer.base_url, model="gpt-4o", extra_options=pii)
     _deploy(
         platform,
         made,
@@ -296,6 +298,8 @@ def test_the_builtin_model_and_bad_requests_get_clear_errors(platform: Platform,
     assert (
         builtin.value.code == "fine_tuning_not_supported" and "cannot be fine-tuned" in builtin.value.message
     )
+    with pytest.raises(openai.BadRequestError, match="pseudonymises personal data"):
+        client.fine_tuning.jobs.create(model="pseudonymised", training_file=upload.id)
     with pytest.raises(openai.BadRequestError, match="purpose 'fine-tune'"):
         client.fine_tuning.jobs.create(model="trainable", training_file=batch.id)
     with pytest.raises(openai.NotFoundError):

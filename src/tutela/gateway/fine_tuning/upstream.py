@@ -151,7 +151,16 @@ def trainer(registry: ProviderRegistry, config: DeploymentConfig) -> Trainer:
             code="fine_tuning_not_supported",
         )
     options = registry.parse_options(config)
-    key = options.resolve_api_key() if isinstance(options, OpenAICompatOptions | AzureOpenAIOptions) else None
+    assert isinstance(options, OpenAICompatOptions | AzureOpenAIOptions)
+    if options.pii != "off":
+        raise UnsupportedOperationError(
+            f"The deployment {config.name!r} pseudonymises personal data before it leaves, which a training "
+            "file cannot be: fine-tuning is refused on it. Use a deployment with pii 'off' if the file may "
+            "go to that upstream as it is.",
+            param="model",
+            code="fine_tuning_not_supported",
+        )
+    key = options.resolve_api_key()
     secrets = (key,) if key else ()
     if isinstance(options, AzureOpenAIOptions):
         return Trainer(
@@ -163,7 +172,6 @@ def trainer(registry: ProviderRegistry, config: DeploymentConfig) -> Trainer:
             base_model=options.deployment,
             azure=True,
         )
-    assert isinstance(options, OpenAICompatOptions)
     headers = dict(options.headers)
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
