@@ -144,9 +144,12 @@ def test_a_job_trains_upstream_and_its_model_serves_only_the_owning_resource(
     )
 
     # Nothing left except to the upstream the customer chose.
+    # The other upstream is live and serves this organization, yet never saw the training bytes.
+    client.chat.completions.create(model="elsewhere", messages=[{"role": "user", "content": "hello"}])
+    assert {s.path for s in bystander.requests} == {"/v1/chat/completions"}
     assert trainer.received(data) and trainer.received(validation)
     assert not bystander.received(data) and not bystander.received(validation)
-    assert not bystander.requests
+    assert not bystander.received(CANARY.encode())
 
     # Events and checkpoints come from the upstream, under the gateway's job id.
     events = client.fine_tuning.jobs.list_events(job.id, limit=2)
