@@ -207,15 +207,18 @@ class FineTuning:
                 details={"upstream": trainer.host, "upstream_file": upstream_id},
             )
 
-    def _apply(
-        self, org_id: str, job_id: str, answer: dict[str, Any], *, upstream_job: str | None = None
-    ) -> FineTuningJob:
+    def _started(self, org_id: str, job_id: str, upstream_job: str) -> None:
+        """Remember the upstream's job first: whatever its answer holds, later polls can find it."""
+        with self.runtime.region_session(org_id) as db:
+            job = db.get(FineTuningJob, job_id)
+            assert job is not None
+            job.upstream_job_id = upstream_job
+
+    def _apply(self, org_id: str, job_id: str, answer: dict[str, Any]) -> FineTuningJob:
         """Take the upstream's view of the job; a succeeded job's model becomes a deployment."""
         with self.runtime.region_session(org_id) as db:
             job = db.get(FineTuningJob, job_id)
             assert job is not None
-            if upstream_job is not None:
-                job.upstream_job_id = upstream_job
             job.status = status_of(answer.get("status"))
             tokens = answer.get("trained_tokens")
             if isinstance(tokens, int):
@@ -307,7 +310,8 @@ class FineTuning:
             await self._clean_up(caller.org_id, _actor(caller), job_id, trainer, sent)
             await asyncio.to_thread(self._forget, caller.org_id, job_id)
             raise
-        job = await asyncio.to_thread(self._apply, caller.org_id, job_id, answer, upstream_job=upstream_job)
+        await asyncio.to_thread(self._started, caller.org_id, job_id, upstream_job)
+        job = await asyncio.to_thread(self._apply, caller.org_id, job_id, answer)
         return await self._settled(job, trainer)
 
     async def _clean_up(
