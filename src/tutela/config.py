@@ -144,6 +144,10 @@ class GatewaySettings(BaseModel):
     # Where `azure_search` data sources may point (fnmatch on "scheme://host:port"): the gateway never
     # calls an address a request names unless the operator allowed it.
     search_endpoints: list[str] = Field(default_factory=lambda: ["https://*.search.windows.net:443"])
+    # Which databases `postgresql` data sources may connect to (fnmatch on "host:port", or the socket
+    # directory for a Unix socket). None by default: Tutela's own databases are on this network, so the
+    # operator names the customers' database hosts before an admin can register one.
+    database_hosts: list[str] = Field(default_factory=list)
     # Keys, organization switches and deployments are cached this long per process: a revoked key or a
     # switched-off organization is refused everywhere within this many seconds.
     access_cache_seconds: float = Field(default=2.0, ge=0, le=300)

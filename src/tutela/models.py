@@ -14,6 +14,8 @@ from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
 from tutela.gateway.deployments import models as deployment_models
 from tutela.gateway.files import models as file_models
+from tutela.gateway.fine_tuning import models as fine_tuning_models
+from tutela.gateway.grounding import models as data_source_models
 from tutela.gateway.images import models as gateway_image_models
 from tutela.gateway.library import models as library_models
 from tutela.gateway.limits import models as limit_models
@@ -46,6 +48,8 @@ _LOADED = (
     monitoring_models,
     library_models,
     file_models,
+    fine_tuning_models,
+    data_source_models,
     authoring_prompt_models,
     authoring_module_models,
     authoring_cover_models,

@@ -21,7 +21,9 @@ from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
 from tutela.errors import NotFound
 from tutela.gateway.api.files import router as files_router
+from tutela.gateway.api.fine_tuning import router as fine_tuning_router
 from tutela.gateway.api.router import router as gateway_router
+from tutela.gateway.grounding.router import router as data_sources_router
 from tutela.gateway.limits.router import router as limits_router
 from tutela.gateway.monitoring.router import platform_router as monitoring_platform_router
 from tutela.gateway.monitoring.router import router as monitoring_router
@@ -37,12 +39,14 @@ def include_routers(app: FastAPI) -> None:
     for router in (
         gateway_router,  # first: the hot path, matched before every other route
         files_router,
+        fine_tuning_router,
         auth_router,
         organization_router,
         users_router,
         groups_router,
         audit_router,
         resources_router,
+        data_sources_router,
         pii_router,
         limits_router,
         usage_router,

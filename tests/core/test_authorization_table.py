@@ -113,6 +113,12 @@ TABLE: dict[tuple[str, str], Rule] = {
         {"name": "x", "provider": "extractive"},
     ),
     ("DELETE", "/api/ai/resources/{resource_id}/deployments/{deployment_id}"): (ADMINS, None),
+    ("GET", "/api/ai/resources/{resource_id}/data-sources"): (ADMINS, None),
+    ("POST", "/api/ai/resources/{resource_id}/data-sources"): (
+        ADMINS,
+        {"name": "x", "connection_string": "postgresql://x@127.0.0.1:1/x", "query": "SELECT %(question)s"},
+    ),
+    ("DELETE", "/api/ai/resources/{resource_id}/data-sources/{source_id}"): (ADMINS, None),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/pii"): (ADMINS, {"pii": "off"}),
     ("PUT", "/api/ai/resources/{resource_id}/deployments/{deployment_id}/routing"): (
         ADMINS,
@@ -242,8 +248,8 @@ for _op, _body in (
     TABLE[("POST", f"/openai/deployments/{{deployment}}/{_op}")] = (GATEWAY, _body)
     TABLE[("POST", f"/openai/v1/{_op}")] = (GATEWAY, {"model": "extractive", **_body})
 TABLE[("GET", "/openai/v1/models")] = (GATEWAY, None)
-# Files of the key's AI resource, and the fine-tuning routes that answer "not supported", under all three
-# prefixes; an id no resource owns is a 404 for the key.
+# Files and fine-tuning jobs of the key's AI resource, under all three prefixes; an id no resource owns is
+# a 404 for the key.
 for _prefix in ("/v1", "/openai", "/openai/v1"):
     TABLE[("POST", f"{_prefix}/files")] = (GATEWAY, None)  # multipart; an empty body is the key's 400
     TABLE[("GET", f"{_prefix}/files")] = (GATEWAY, None)
@@ -252,6 +258,10 @@ for _prefix in ("/v1", "/openai", "/openai/v1"):
     TABLE[("DELETE", f"{_prefix}/files/{{file_id}}")] = (GATEWAY, None)
     TABLE[("GET", f"{_prefix}/fine_tuning/jobs")] = (GATEWAY, None)
     TABLE[("POST", f"{_prefix}/fine_tuning/jobs")] = (GATEWAY, {"model": "x", "training_file": "x"})
+    TABLE[("GET", f"{_prefix}/fine_tuning/jobs/{{fine_tuning_job_id}}")] = (GATEWAY, None)
+    TABLE[("POST", f"{_prefix}/fine_tuning/jobs/{{fine_tuning_job_id}}/cancel")] = (GATEWAY, None)
+    TABLE[("GET", f"{_prefix}/fine_tuning/jobs/{{fine_tuning_job_id}}/events")] = (GATEWAY, None)
+    TABLE[("GET", f"{_prefix}/fine_tuning/jobs/{{fine_tuning_job_id}}/checkpoints")] = (GATEWAY, None)
 
 
 @dataclass

@@ -237,6 +237,25 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
         ({"resource_id": a.resource_id, "deployment_id": b.deployment_id}, None),
         ({"resource_id": b.resource_id, "deployment_id": a.deployment_id}, None),
     ],
+    # Databases `data_sources` may query: registered per resource (no source of b's is needed: b's resource
+    # alone must be refused, and an id in a's resource that is not a's is a 404).
+    ("GET", "/api/ai/resources/{resource_id}/data-sources"): lambda a, b: [
+        ({"resource_id": b.resource_id}, None)
+    ],
+    ("POST", "/api/ai/resources/{resource_id}/data-sources"): lambda a, b: [
+        (
+            {"resource_id": b.resource_id},
+            {
+                "name": "stolen",
+                "connection_string": "postgresql://x@127.0.0.1:1/x",
+                "query": "SELECT %(question)s",
+            },
+        ),
+    ],
+    ("DELETE", "/api/ai/resources/{resource_id}/data-sources/{source_id}"): lambda a, b: [
+        ({"resource_id": b.resource_id, "source_id": b.deployment_id}, None),
+        ({"resource_id": a.resource_id, "source_id": b.deployment_id}, None),
+    ],
     # Abuse monitoring: records are read per resource; the platform side answers 404 to any non-staff token.
     ("GET", "/api/monitoring/resources/{resource_id}/records"): lambda a, b: [
         ({"resource_id": b.resource_id}, None),
@@ -608,6 +627,8 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "item_id": a.key_id,
         "rule_id": a.deployment_id,
         "file_id": "file-" + a.key_id,  # gateway files: an id shaped like one, of no file
+        "fine_tuning_job_id": "ftjob-" + a.key_id,  # fine-tuning jobs: likewise
+        "source_id": a.deployment_id,  # registered databases: an id of no source
         "image_id": a.key_id,  # generated images: any id, of no image
         "lesson": "1",
         "limit_id": a.deployment_id,

@@ -144,13 +144,6 @@ def test_another_resource_or_tenant_sees_no_file(platform: Platform, org: Org) -
     assert _client(platform, org.key).files.retrieve(made.id).id == made.id
 
 
-def test_fine_tuning_jobs_are_a_clear_400(platform: Platform, org: Org) -> None:
-    with pytest.raises(openai.BadRequestError) as caught:
-        _client(platform, org.key).fine_tuning.jobs.create(model="extractive", training_file="file-x")
-    body: Any = caught.value.body
-    assert body["code"] == "fine_tuning_not_supported"
-
-
 def test_malformed_uploads_are_a_400(platform: Platform, org: Org) -> None:
     with platform.client(org.key) as http:
         no_file = http.post("/v1/files", data={"purpose": "fine-tune"})

@@ -155,7 +155,8 @@ def test_role_information_reaches_the_model_but_not_the_answer(platform: Platfor
     ("data_sources", "param"),
     [
         ([{"type": "my_vector_db", "parameters": {}}], "data_sources[0].type"),
-        ([{"type": "postgresql", "parameters": {}}], "data_sources[0].type"),
+        ([{"type": "postgresql", "parameters": {}}], "data_sources[0].parameters.source"),
+        ([{"type": "pinecone", "parameters": {}}], "data_sources[0].type"),
         (
             [{"type": "azure_search", "parameters": {"endpoint": "https://x"}}],
             "data_sources[0].parameters.index_name",

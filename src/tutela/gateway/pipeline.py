@@ -31,6 +31,7 @@ from tutela.gateway.access import AccessCache, Caller
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.deployments.models import Deployment
 from tutela.gateway.exchange import Exchange, Limits, Recorder, Screen
+from tutela.gateway.fine_tuning.service import FineTuning
 from tutela.gateway.grounding.service import Grounded, Grounding
 from tutela.gateway.images import service as images
 from tutela.gateway.limits.limiter import Limiter
@@ -93,6 +94,7 @@ class Gateway:
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self.grounding = Grounding(runtime, self.screen)  # "on your data": data_sources on chat
+        self.fine_tuning = FineTuning(runtime, self.registry)  # jobs trained by the customer's upstream
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -105,6 +107,7 @@ class Gateway:
         self._providers.clear()
         await self.screen.close()
         await self.grounding.close()
+        await self.fine_tuning.close()
         await self.limits.close()
 
     async def provider(self, name: str) -> Provider:

@@ -1,7 +1,7 @@
 """`/v1/files` (and Azure's `/openai/files`, `/openai/v1/files`): upload, list, retrieve, content, delete.
 
 The caller's API key names the AI resource the files belong to; bytes are sealed in the resource's region
-(gateway/files). Fine-tuning jobs are not offered: `/v1/fine_tuning/jobs` answers a 400 that says so.
+(gateway/files). Fine-tuning jobs that use them are in api/fine_tuning.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from tutela.gateway.wire.exceptions import (
     InvalidRequestError,
     NotFoundError,
     PayloadTooLargeError,
-    UnsupportedOperationError,
 )
 
 router = APIRouter(tags=["gateway"], route_class=LeanRoute)
@@ -159,15 +158,6 @@ async def delete_file(request: Request, file_id: str) -> Response:
     return JSONResponse({"id": file_id, "object": "file", "deleted": True})
 
 
-async def fine_tuning_jobs(request: Request) -> Response:
-    """Fine-tuning is not offered: a clear 400 rather than a 404 a client could take for a typo."""
-    authenticated(request, azure=request.url.path.startswith("/openai/fine_tuning"))
-    raise UnsupportedOperationError(
-        "Fine-tuning is not supported by this gateway; files uploaded for 'fine-tune' are stored only.",
-        code="fine_tuning_not_supported",
-    )
-
-
 for _prefix in ("/v1", "/openai", "/openai/v1"):
     _name = _prefix.strip("/").replace("/", "_")
     router.add_api_route(f"{_prefix}/files", upload_file, methods=["POST"], name=f"{_name}_upload_file")
@@ -181,10 +171,3 @@ for _prefix in ("/v1", "/openai", "/openai/v1"):
     router.add_api_route(
         f"{_prefix}/files/{{file_id}}", delete_file, methods=["DELETE"], name=f"{_name}_delete_file"
     )
-    for _method in ("GET", "POST"):
-        router.add_api_route(
-            f"{_prefix}/fine_tuning/jobs",
-            fine_tuning_jobs,
-            methods=[_method],
-            name=f"{_name}_fine_tuning_jobs_{_method.lower()}",
-        )

@@ -1,7 +1,8 @@
 """`Grounding`: the pipeline's step between the screened prompt and the provider, for `data_sources`.
 
     question (last user turn) → retrieve from the data source (sources.py: the organization's library,
-      the calling resource's documents only; or the customer's Azure AI Search index)
+      the calling resource's documents only; the customer's Azure AI Search index; or the customer's
+      PostgreSQL, read-only, through the query an admin registered: postgres.py)
     → screen each chunk (indirect-attack shield and content filter; a refused chunk is dropped and
       listed in `context.filtered_documents`, without its text) → the chunks go to the model as a
       source-passage block labelled doc1…docN, after the system message Azure's `role_information` sets
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutela.gateway.exchange import Exchange, Screen
+from tutela.gateway.grounding.postgres import from_postgres
 from tutela.gateway.grounding.sources import AzureSearch, Found, from_library
 from tutela.gateway.safety.screen import set_extra
 from tutela.gateway.wire.chat import (
@@ -32,7 +34,7 @@ from tutela.gateway.wire.chat import (
     new_chat_id,
 )
 from tutela.gateway.wire.common import now
-from tutela.gateway.wire.data_sources import NOT_IN_DATA, AzureSearchSource
+from tutela.gateway.wire.data_sources import NOT_IN_DATA, AzureSearchSource, PostgresSource
 from tutela.gateway.wire.passages import Passage, render_passages
 from tutela.gateway.wire.usage import Usage
 from tutela.runtime import Runtime
@@ -95,6 +97,10 @@ class Grounding:
         question = _question(request)
         if isinstance(source, AzureSearchSource):
             found = await self.azure_search.search(question, source.parameters)
+        elif isinstance(source, PostgresSource):
+            found = await asyncio.to_thread(
+                from_postgres, self.runtime, exchange, question, source.parameters
+            )
         else:
             found = await asyncio.to_thread(from_library, self.runtime, exchange, question, source.parameters)
         verdicts = await self.screen.documents(exchange, [r.content for r in found])

@@ -5,6 +5,7 @@
 - `azure_search`: the customer's Azure AI Search index, queried at request time with the key the request
   carries (used for this call only, scrubbed from any error text); the endpoint must match the operator's
   `gateway.search_endpoints`, so no request can make the gateway call an address of its choosing.
+- `postgresql`: the customer's own PostgreSQL with pgvector (postgres.py).
 """
 
 from __future__ import annotations

@@ -58,10 +58,10 @@ class FilePart:
 
 @dataclass(frozen=True, slots=True)
 class UpstreamRequest:
-    """One POST to an upstream: where, what, and how patiently.
+    """One call to an upstream (a POST unless `method` says otherwise): where, what, and how patiently.
 
     With `files`, the body's fields and the files go as `multipart/form-data` (lists as repeated fields);
-    without, the body is JSON.
+    without, the body is JSON. A GET or DELETE sends no body.
     """
 
     url: str
@@ -72,6 +72,7 @@ class UpstreamRequest:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Strings scrubbed from any upstream text forwarded to clients (the API key).
     secrets: tuple[str, ...] = ()
+    method: str = "POST"
 
     def __repr__(self) -> str:
         # Headers carry the key; keep it out of logs and tracebacks.
@@ -176,14 +177,17 @@ class UpstreamClient:
 
     def _post(self, request: UpstreamRequest) -> Any:
         timeout = request.timeout
-        data: bytes | aiohttp.FormData
-        if request.files:
+        data: bytes | aiohttp.FormData | None
+        if request.method in ("GET", "DELETE"):
+            data, headers = None, dict(request.headers)
+        elif request.files:
             # Built per attempt: aiohttp consumes a FormData when it sends it.
             data, headers = _form(request), dict(request.headers)
         else:
             data = json.dumps(request.body).encode()
             headers = {"content-type": "application/json", **request.headers}
-        return self._http.post(
+        return self._http.request(
+            request.method,
             request.url,
             data=data,
             headers=headers,
@@ -194,7 +198,7 @@ class UpstreamClient:
         )
 
     async def post_json(self, request: UpstreamRequest) -> Any:
-        """POST and return the decoded JSON body, retrying transient failures."""
+        """Send the request and return the decoded JSON body, retrying transient failures."""
         attempt = 0
         while True:
             try:

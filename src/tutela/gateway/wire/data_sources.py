@@ -19,8 +19,8 @@ from tutela.gateway.wire.common import discriminate
 from tutela.gateway.wire.exceptions import InvalidRequestError
 
 # Azure's connector types Tutela does not (yet) connect to: named so the 400 says "not available here".
-UNSUPPORTED_TYPES = frozenset({"postgresql", "azure_cosmos_db", "elasticsearch", "pinecone", "mongo_db"})
-SUPPORTED_TYPES = frozenset({"tutela_library", "azure_search"})
+UNSUPPORTED_TYPES = frozenset({"azure_cosmos_db", "elasticsearch", "pinecone", "mongo_db"})
+SUPPORTED_TYPES = frozenset({"tutela_library", "azure_search", "postgresql"})
 NOT_IN_DATA = (
     "The requested information is not available in the retrieved data. Please try another query or topic."
 )
@@ -94,9 +94,29 @@ class AzureSearchSource(_Strict):
     parameters: AzureSearchParameters
 
 
+class PostgresParameters(_Strict):
+    """Retrieval from the customer's own PostgreSQL (Tutela's extension; Azure has no such type): `source`
+    names a database an admin registered on the AI resource, with its connection string and query."""
+
+    source: Annotated[str, Field(min_length=1, max_length=64)]
+    top_n_documents: Annotated[int, Field(ge=1, le=20)] = 5
+    strictness: Annotated[int, Field(ge=1, le=5)] = 3
+    in_scope: bool = True
+    role_information: Annotated[str, Field(max_length=2000)] | None = None
+    include_contexts: list[Literal["citations", "intent", "all_retrieved_documents"]] | None = None
+
+
+class PostgresSource(_Strict):
+    """`{"type": "postgresql", "parameters": {"source": "...", ...}}`."""
+
+    type: Literal["postgresql"]
+    parameters: PostgresParameters
+
+
 DataSource = Annotated[
     Annotated[LibrarySource, Tag("type=tutela_library")]
-    | Annotated[AzureSearchSource, Tag("type=azure_search")],
+    | Annotated[AzureSearchSource, Tag("type=azure_search")]
+    | Annotated[PostgresSource, Tag("type=postgresql")],
     Discriminator(discriminate("type")),
 ]
 
