@@ -1,7 +1,7 @@
 """fine-tuning jobs
 
 Revision ID: d4e7a1c9b2f3
-Revises: 30313c0fd967
+Revises: d4e7a1c90b52
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import tutela.storage.db
 
 revision: str = "d4e7a1c9b2f3"
-down_revision: str | Sequence[str] | None = "30313c0fd967"
+down_revision: str | Sequence[str] | None = "d4e7a1c90b52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
