@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from tutela.errors import NotFound
@@ -61,6 +62,7 @@ from tutela.gateway.wire.exceptions import (
 )
 from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 from tutela.runtime import Runtime
+from tutela.tracing import Span
 
 T = TypeVar("T")
 IMAGE_LINK_PATH = "/v1/images/generated/"
@@ -88,6 +90,7 @@ class Gateway:
         # The seams of rate limits, content safety and abuse monitoring (see exchange.py).
         self.limits: Limits = Limiter(runtime)  # nothing counted for callers without limits
         self.metrics = runtime.metrics
+        self.tracing = runtime.tracing  # spans of ids and timings, never content (tracing.py)
         self.breaker = CircuitBreaker()  # per target, this process
         self.usage = meter_for(runtime)  # daily aggregates, written in the background
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
@@ -171,7 +174,7 @@ class Gateway:
         else:
             asked = request if grounded is None else grounded.request
             answer = await self._routed(exchange, config, lambda p, c: p.chat_response(asked, deployment=c))
-        response = await self.screen.completion(exchange, answer)
+        response = await self._screen_completion(exchange, answer)
         if grounded is not None:
             grounded.annotate(response)
         await self._finish(exchange, response)
@@ -224,7 +227,7 @@ class Gateway:
             lambda p, c: p.completion_response(request, deployment=c),
             capability="supports_completions",
         )
-        response = await self.screen.completion(exchange, response)
+        response = await self._screen_completion(exchange, response)
         await self._finish(exchange, response)
         return response
 
@@ -302,7 +305,7 @@ class Gateway:
             exchange.verdicts.update(filtered=True, upstream=exc.content_filter_result)
             await self._settle(exchange)
             raise
-        response = await self.screen.completion(exchange, response)
+        response = await self._screen_completion(exchange, response)
         decoded = [decode_image(image.b64_json or "") for image in response.data]
         pictures = [(data, image_type(data) or "application/octet-stream") for data in decoded]
         exchange.completion_texts = image_texts(
@@ -371,7 +374,7 @@ class Gateway:
         )
         exchange.completion_texts = [result.text]
         try:
-            result = await self.screen.completion(exchange, result)
+            result = await self._screen_completion(exchange, result)
         finally:
             await self._settle(exchange)
         return result
@@ -397,7 +400,12 @@ class Gateway:
                 continue
             provider = protect(await self.provider(chosen.provider), chosen)
             try:
-                answer = await call(provider, chosen)
+                with self.tracing.span("gateway.upstream") as span:
+                    span.set("tutela.request_id", exchange.request_id)
+                    span.set("tutela.target", chosen.name)
+                    span.set("tutela.provider", chosen.provider)
+                    span.set("tutela.streamed", exchange.streamed)
+                    answer = await call(provider, chosen)
             except GatewayError as exc:
                 self.metrics.upstream_failures.labels(chosen.provider, exc.code).inc()
                 if not worth_another_target(exc):
@@ -468,7 +476,13 @@ class Gateway:
         try:
             await self.limits.settle(exchange)
         finally:
-            self.recorder.record(exchange)
+            with self.tracing.span("gateway.monitoring") as span:
+                span.set("tutela.request_id", exchange.request_id)
+                span.set("tutela.operation", exchange.operation)
+                span.set("tutela.deployment", exchange.deployment)
+                span.set("tutela.prompt_tokens", exchange.usage.get("prompt_tokens"))
+                span.set("tutela.completion_tokens", exchange.usage.get("completion_tokens"))
+                self.recorder.record(exchange)
             self._measure(exchange)
 
     def _measure(self, exchange: Exchange) -> None:
@@ -493,7 +507,8 @@ class Gateway:
         """Screen the prompt, its texts on the exchange; a refused prompt is recorded too (for flagging)."""
         exchange.prompt_texts = exchange.prompt_texts or request_texts(request)
         try:
-            await self.screen.prompt(exchange, request)
+            with self._filter_span(exchange, "prompt"):
+                await self.screen.prompt(exchange, request)
         except GatewayError as exc:
             if exc.code == "content_filter":
                 exchange.verdicts.setdefault("filtered", True)
@@ -501,6 +516,17 @@ class Gateway:
                 self.usage.count(exchange, model="", filtered=True)
             self.recorder.record(exchange)
             raise
+
+    async def _screen_completion(self, exchange: Exchange, answer: T) -> T:
+        """Screen a whole answer (a streamed one is screened window by window in `screen.stream`)."""
+        with self._filter_span(exchange, "completion"):
+            return await self.screen.completion(exchange, answer)
+
+    def _filter_span(self, exchange: Exchange, direction: str) -> AbstractContextManager[Span]:
+        return self.tracing.span(
+            "gateway.filter",
+            **{"tutela.request_id": exchange.request_id, "tutela.filter.direction": direction},
+        )
 
     @staticmethod
     def _capture(exchange: Exchange, response: Any) -> None:
