@@ -43,7 +43,8 @@ from tutela.gateway.monitoring.texts import (
     response_texts,
     usage_of,
 )
-from tutela.gateway.pii.provider import protect
+from tutela.gateway.pii.profiles import PiiProfiles
+from tutela.gateway.pii.provider import PseudonymisingProvider, wanted
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.routing import TARGET_HEADER, CircuitBreaker, order, worth_another_target
@@ -96,6 +97,7 @@ class Gateway:
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self.grounding = Grounding(runtime, self.screen)  # "on your data": data_sources on chat
+        self.pii = PiiProfiles(runtime)  # what pseudonymisation looks for, per organization
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -398,7 +400,9 @@ class Gateway:
                 continue  # a target deleted since it was named
             if capability is not None and not getattr(self.registry.get(chosen.provider), capability):
                 continue
-            provider = protect(await self.provider(chosen.provider), chosen)
+            provider = await self.provider(chosen.provider)
+            if wanted(chosen):
+                provider = PseudonymisingProvider(provider, await self.pii.detectors(caller.org_id))
             try:
                 with self.tracing.span("gateway.upstream") as span:
                     span.set("tutela.request_id", exchange.request_id)
