@@ -67,6 +67,7 @@ def test_look_alikes_are_left_alone(value: str) -> None:
 def test_a_dutch_bsn_needs_the_word_naming_it() -> None:
     assert bsn_is_valid("111222333") and not bsn_is_valid("111222334")
     assert _ids("BSN: 111222333 en burgerservicenummer 1112.22.333") == ["111222333", "1112.22.333"]
+    assert _ids("Het BSN is 111222333.") == ["111222333"]
     assert _ids("order 111222333 shipped") == []
 
 

@@ -63,6 +63,8 @@ class NameListUnavailable(RuntimeError):
 
 def _key(word: str) -> str:
     """Upper case without accents (José → JOSE), as the census lists spell names."""
+    if word.isascii():
+        return word.upper()
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)).upper()
 
 

@@ -44,7 +44,8 @@ _NIR = re.compile(
     r"(?![\w-]|[.,]\d)"
 )
 _BSN = re.compile(
-    r"(?i:\b(?:bsn|burgerservicenummer|sofinummer|sofi-nummer)\b)[\s:.#-]{0,4}(?:nr\.?|nummer)?[\s:.#-]{0,4}"
+    r"(?i:\b(?:bsn|burgerservicenummer|sofinummer|sofi-nummer)\b(?:[\s:.#-]{0,4}(?:nr\.?|nummer|number|is))?)"
+    r"[\s:.#-]{0,4}"
     r"(\d{4}\.?\d{2}\.?\d{3}|\d{9})(?![\w-]|[.,]\d)"
 )
 _STEUER_ID = re.compile(r"(?<![\w.,-])([1-9]\d) ?(\d{3}) ?(\d{3}) ?(\d{3})(?![\w-]|[.,]\d)")
