@@ -273,3 +273,21 @@ def test_names_and_national_ids_leave_as_placeholders_and_come_back(wired: Wired
         assert value not in wired.sent()
     # The same person written in capitals shares the placeholder, and comes back as first written.
     assert answer == f"echo: {PEOPLE}".replace(COLLEAGUE.upper(), COLLEAGUE)
+
+
+def test_an_organization_s_directory_covers_its_own_requests_only(wired: Wired) -> None:
+    other = wired.platform.gateway_org(
+        f"Pii other {uuid.uuid4().hex[:6]}", wired.upstream, deployment="theirs",
+        extra_options={"pii": "pseudonymise"},
+    )  # fmt: skip
+    stranger = "Zebulon Quartermaine"  # in no name list: only the other organization's directory knows him
+    with wired.platform.runtime.region_session(other.org_id) as db:
+        users.create(
+            db, org_id=other.org_id, email="zeb@example.org", display_name=stranger,
+            password="correct horse battery", min_password_length=8,
+        )  # fmt: skip
+    said = [{"role": "user", "content": f"Thank {stranger} for the session."}]
+    wired.platform.openai(other.key).chat.completions.create(model="theirs", messages=said)  # type: ignore[arg-type]
+    assert wired.upstream.requests[-1].json["messages"][0]["content"] == "Thank <PERSON_1> for the session."
+    wired.openai().chat.completions.create(model="private", messages=said)  # type: ignore[arg-type]
+    assert wired.upstream.requests[-1].json["messages"][0]["content"] == f"Thank {stranger} for the session."
