@@ -68,5 +68,6 @@ def test_altered_name_lists_are_refused(tmp_path: Path, monkeypatch: pytest.Monk
         f.write(b"MALLORY        0.001  0.001  88800\n")
     monkeypatch.setattr(names, "_list_dir", lambda: tmp_path)
     monkeypatch.setattr(names, "_lists", None)
-    with pytest.raises(names.NameListUnavailable, match="does not match its SHA-256"):
+    with pytest.raises(names.NameListUnavailable, match="does not match its SHA-256") as refused:
         names.name_lists()
+    assert refused.value.status_code == 503 and "reinstall Tutela" in refused.value.message

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from tutela.gateway.pii.detectors import Finding, Kind
+from tutela.gateway.wire.exceptions import ModelUnavailableError
 
 Detector = Callable[[str], Iterator[Finding]]
 
@@ -57,8 +58,9 @@ _lock = threading.Lock()
 _lists: tuple[frozenset[str], frozenset[str]] | None = None
 
 
-class NameListUnavailable(RuntimeError):
-    """The shipped name lists are missing or altered."""
+class NameListUnavailable(ModelUnavailableError):
+    """The shipped name lists are missing or altered: a pseudonymising deployment answers 503 until repaired
+    (a request is never sent with the names left in)."""
 
 
 def _key(word: str) -> str:
@@ -71,7 +73,9 @@ def _key(word: str) -> str:
 def _list_dir() -> Path:
     spec = importlib.util.find_spec("names")
     if spec is None or not spec.submodule_search_locations:
-        raise NameListUnavailable("the 'names' package with the census name lists is not installed")
+        raise NameListUnavailable(
+            "the person name lists are not installed (the 'names' package); reinstall Tutela"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -85,7 +89,11 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
             for file, expected in _LISTS.items():
                 data = (directory / file).read_bytes()
                 if hashlib.sha256(data).hexdigest() != expected:
-                    raise NameListUnavailable(f"{directory / file} does not match its SHA-256; refusing it")
+                    raise NameListUnavailable(
+                        f"the person name list {directory / file} does not match its SHA-256 "
+                        "(integrity check); "
+                        "reinstall Tutela"
+                    )
                 words[file] = {line.split(" ", 1)[0] for line in data.decode("ascii").splitlines() if line}
             given = (words["dist.male.first"] | words["dist.female.first"]) - _NOT_GIVEN
             _lists = frozenset(given), frozenset(words["dist.all.last"])
