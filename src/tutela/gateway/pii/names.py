@@ -8,13 +8,15 @@ Two detectors of kind ``PERSON``:
 - ``person_names``: a capitalised given name followed by a capitalised surname (an initial may sit between,
   a second surname may follow), where the given name is on the US Census 1990 list of given names and the
   surname on its list of surnames; or a title (Mr, Mrs, Ms, Dr, Prof…) followed by one or two capitalised
-  words. The lists (5,494 given names, 88,799 surnames; census data in the public domain) ship in the
-  ``names`` package (MIT), are checked against their SHA-256 when first loaded, and nothing is downloaded.
+  words. The lists (5,123 given names once ordinary English words such as Will or May are left out,
+  88,799 surnames; census data in the public domain) ship in the ``names`` package (MIT), are checked
+  against their SHA-256 when first loaded, and nothing is downloaded.
 
 Why a list and not the bundled spaCy model's entity recogniser: on a 1,000-character request it took
-~140 ms on the reference machine, seventy times the gateway's whole overhead target; the lists take tens of
-microseconds. The lists are English-centric (Hispanic names are well covered, many European given names
-are not); the directory covers the organization's own people whatever their origin.
+~140 ms on the reference machine, seventy times the gateway's whole overhead target; the lists take a few
+hundred microseconds on a busy machine (benchmarks/bench_pii.py). The lists are English-centric (Hispanic
+names are well covered, many European given names are not); the directory covers the organization's own
+people whatever their origin.
 """
 
 from __future__ import annotations
