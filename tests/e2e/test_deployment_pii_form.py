@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, ORG_SLUG, Site
+from tests.e2e.conftest import ADMIN, LEARNER, ORG_SLUG, Site
 from tests.e2e.helpers import assert_accessible, shot, sign_in
 from tests.e2e.test_forms import _signed_in, _token
+from tests.support.platform import PASSWORD
 
 
 def test_the_resource_page_switches_pseudonymisation_per_deployment(site: Site) -> None:
@@ -31,6 +33,7 @@ def test_the_resource_page_switches_pseudonymisation_per_deployment(site: Site) 
             1
         )
         assert "Personal data in requests to outside" in page
+        assert "Stays on this server" in page  # the built-in model's row has no switch
         token = _token(client, path)
         action = f"{path}/deployments/{deployment_id}/pii"
         saved = client.post(action, data={"pii": "pseudonymise", "csrf_token": token})
@@ -42,6 +45,18 @@ def test_the_resource_page_switches_pseudonymisation_per_deployment(site: Site) 
         assert wrong.status_code == 400
         assert "hoose whether personal data is sent as written or replaced" in wrong.text
         assert client.post(action, data={"pii": "off", "csrf_token": token}).status_code == 303
+        unknown = f"{path}/deployments/00000000-0000-0000-0000-000000000000/pii"
+        assert client.post(unknown, data={"pii": "off", "csrf_token": token}).status_code == 404
+    with httpx.Client(base_url=site.base_url, timeout=30) as learner:
+        form = {
+            "organization": ORG_SLUG,
+            "email": LEARNER,
+            "password": PASSWORD,
+            "csrf_token": _token(learner),
+        }
+        assert learner.post("/login", data=form).status_code == 303
+        refused = learner.post(action, data={"pii": "pseudonymise", "csrf_token": _token(learner, "/")})
+        assert refused.status_code == 403
     with site.platform.client(site.admin_token) as api:
         rows = api.get(f"/api/ai/resources/{resource_id}/deployments").json()
         assert next(r for r in rows if r["id"] == deployment_id)["options"]["pii"] == "off"
