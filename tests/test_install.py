@@ -129,6 +129,7 @@ def test_doctor_reports_every_component(tmp_path: Path) -> None:
         "safety classifier",
         "NLP models",
         "speech model",
+        "person name lists",
         "directory database",
         "region local: database",
         "region local: key store",
@@ -139,6 +140,7 @@ def test_doctor_reports_every_component(tmp_path: Path) -> None:
     assert " ok " in lines["embedding model"] and "SHA-256" in lines["embedding model"]
     assert re.search(r"NLP models\s+(ok|absent)", lines["NLP models"])
     assert " ok " in lines["speech model"] and "SHA-256" in lines["speech model"]
+    assert " ok " in lines["person name lists"] and "SHA-256" in lines["person name lists"]
 
 
 @pytest.mark.parametrize(("kind", "reason"), [("missing", "cannot read"), ("damaged", "integrity check")])

@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         RequestContextMiddleware,
         limits=limits,
         metrics=runtime.metrics,
+        tracing=runtime.tracing,
         secure=settings.auth.secure_cookies,
     )
     return app

@@ -125,6 +125,19 @@ class ServerSettings(BaseModel):
     max_json_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # GET /metrics answers only `Authorization: Bearer <this>`; unset, /metrics is not served (404).
     metrics_token: SecretStr | None = None
+    # OpenTelemetry traces (ids and timings, never content) to this OTLP/HTTP collector URL, e.g.
+    # "http://127.0.0.1:4318/v1/traces"; unset, tracing is off and costs nothing.
+    otlp_traces_endpoint: str | None = None
+
+    @field_validator("otlp_traces_endpoint")
+    @classmethod
+    def _collector_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "otlp_traces_endpoint must be the collector's http:// or https:// URL "
+                "(OTLP over HTTP, e.g. http://127.0.0.1:4318/v1/traces)"
+            )
+        return value or None
 
 
 class GatewaySettings(BaseModel):

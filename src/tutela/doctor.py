@@ -56,6 +56,16 @@ def _english_parser() -> str:
     return f"spaCy English parser, every file matches its SHA-256 ({directory})"
 
 
+def _name_lists() -> str:
+    from tutela.gateway.pii import names
+
+    given, surnames = names.name_lists()
+    return (
+        f"census name lists for PII pseudonymisation ({len(given):,} given names, {len(surnames):,} "
+        "surnames), every file matches its SHA-256"
+    )
+
+
 def _speech_model() -> str:
     from tutela.gateway.providers.whisper import model
 
@@ -98,6 +108,7 @@ def report(runtime: Runtime) -> list[Component]:
         _check("safety classifier", _classifier),
         _check("NLP models", _english_parser),
         _check("speech model", _speech_model),
+        _check("person name lists", _name_lists),
         _check("directory database", _database(runtime.directory)),
     ]
     for name, region in runtime.regions.items():

@@ -13,6 +13,9 @@ and verdict directions; never an organization, a key, a user or any content.
     tutela_gateway_upstream_failures_total{provider,code} upstream failures, fallen back from or not
     tutela_gateway_errors_total{status,code}              OpenAI-shaped errors, upstream failures included
     tutela_monitoring_records_*                           the abuse-monitoring queue (monitoring/recorder.py)
+    tutela_job_duration_seconds{job,outcome}              background job runs (histogram; storage/jobs.py)
+    tutela_job_failures_total{job,kind}                   failed job runs by error code or exception class
+    tutela_jobs_queued, tutela_jobs_scheduled             the job queue's depth, read at scrape time
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -58,6 +62,20 @@ class Metrics:
         )
         self.errors = Counter(
             "tutela_gateway_errors", "OpenAI-shaped error answers.", ["status", "code"], registry=r
+        )
+
+        self.job_seconds = Histogram(
+            "tutela_job_duration_seconds",
+            "Seconds a background job ran, by job and outcome (ok, failed).",
+            ["job", "outcome"],
+            buckets=_JOB_BUCKETS,
+            registry=r,
+        )
+        self.job_failures = Counter(
+            "tutela_job_failures",
+            "Background job runs that failed, by job and kind.",
+            ["job", "kind"],
+            registry=r,
         )
 
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:

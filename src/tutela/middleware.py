@@ -16,6 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tutela.metrics import Metrics
+from tutela.tracing import NULL_SPAN, Span, Tracing
 
 log = logging.getLogger("tutela.access")
 
@@ -62,16 +63,32 @@ class RequestContextMiddleware:
     """Adds `x-request-id`, the gateway time header and the security headers to every response (HSTS too
     when `secure` says the site is served over HTTPS), and enforces the body limits."""
 
-    def __init__(self, app: ASGIApp, *, limits: BodyLimits, metrics: Metrics, secure: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limits: BodyLimits,
+        metrics: Metrics,
+        tracing: Tracing | None = None,
+        secure: bool = False,
+    ) -> None:
         self.app = app
         self.limits = limits
         self.metrics = metrics
+        self.tracing = tracing or Tracing()
         self.security = (*SECURITY_HEADERS, HSTS) if secure else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self.tracing.enabled:
+            await self._handle(scope, receive, send, NULL_SPAN)
+            return
+        with self.tracing.span("http.request", **{"http.request.method": scope.get("method")}) as span:
+            await self._handle(scope, receive, send, span)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, span: Span) -> None:
         started = time.perf_counter()
         request_id = f"req_{uuid.uuid4().hex}"
         scope.setdefault("state", {})["request_id"] = request_id
@@ -80,7 +97,7 @@ class RequestContextMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(send, request_id, limit)
-            self._done(scope, request_id, 413, declared, 0, started)
+            self._done(scope, request_id, 413, declared, 0, started, span)
             return
 
         async def counting_receive() -> Message:
@@ -114,12 +131,19 @@ class RequestContextMiddleware:
             log.exception("%s unhandled error", request_id)
             await _internal_error(stamping_send, request_id)
         finally:
-            self._done(scope, request_id, state["status"], state["received"], state["sent"], started)
+            self._done(scope, request_id, state["status"], state["received"], state["sent"], started, span)
 
     def _done(
-        self, scope: Scope, request_id: str, status: int, received: int, sent: int, started: float
+        self,
+        scope: Scope,
+        request_id: str,
+        status: int,
+        received: int,
+        sent: int,
+        started: float,
+        span: Span,
     ) -> None:
-        """Log the answer (no content) and count it in the metrics."""
+        """Log the answer (no content), count it in the metrics and finish its span."""
         seconds = time.perf_counter() - started
         route = getattr(scope.get("route"), "path", None) or "unmatched"  # the template, never ids
         log.info(
@@ -133,6 +157,11 @@ class RequestContextMiddleware:
             seconds * 1000,
         )
         self.metrics.observe_http(str(scope.get("method")), route, status, seconds)
+        span.set("http.route", route)
+        span.set("http.response.status_code", status)
+        span.set("tutela.request_id", request_id)
+        if status >= 500 or status == 0:
+            span.fail(str(status))
 
 
 def _secure(headers: list[tuple[bytes, bytes]], security: tuple[tuple[bytes, bytes], ...]) -> None:

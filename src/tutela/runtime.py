@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tutela.storage.blobs import BlobStore
     from tutela.storage.crypto.keymanagers import KeyManager
     from tutela.storage.jobs import Jobs
+    from tutela.tracing import Tracing
 
 
 class Region:
@@ -118,6 +119,13 @@ class Runtime:
         return Metrics()
 
     @cached_property
+    def tracing(self) -> Tracing:
+        """This process's OpenTelemetry traces: disabled (and nothing imported) unless an endpoint is set."""
+        from tutela.tracing import open_tracing
+
+        return open_tracing(self.settings.server.otlp_traces_endpoint)
+
+    @cached_property
     def throttle(self) -> AuthThrottle:
         """Throttling of failed authentications, over the failure store of the jobs backend."""
         from tutela.core.auth.throttle import AuthThrottle
@@ -181,6 +189,8 @@ class Runtime:
             self._on_close.pop()()
         if "throttle" in self.__dict__:
             self.throttle.close()
+        if "tracing" in self.__dict__:
+            self.tracing.close()
         self._dispose()
 
     def _dispose(self) -> None:

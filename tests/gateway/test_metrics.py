@@ -10,15 +10,31 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+from huey.exceptions import TaskException
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import running_platform
 from tutela.gateway.limits import service as limits
 from tutela.gateway.limits.schemas import LimitValues
+from tutela.runtime import Runtime
+from tutela.storage.jobs import job, report_failure
 
 TOKEN = "metrics-token-0123456789"
 SECRET_WORDS = "Zanzibar-quartz-parable"
+
+
+@job
+def breaks(runtime: Runtime) -> None:
+    """A job that raises."""
+    raise ValueError(f"no good {SECRET_WORDS}")
+
+
+@job
+def refuses(runtime: Runtime) -> str:
+    """A job that handles its own failure and says so, as the generation job does."""
+    report_failure("content_filter")
+    return "refused"
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -52,6 +68,10 @@ def scraped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
             client.chat.completions.create(model="no-such-model", messages=hello)  # type: ignore[arg-type]
         with pytest.raises(openai.RateLimitError):
             client.chat.completions.create(model="tutor", messages=hello)  # type: ignore[arg-type]
+        jobs = platform.runtime.jobs
+        assert jobs.enqueue(refuses).get() == "refused"
+        with pytest.raises(TaskException):
+            jobs.enqueue(breaks).get()
         with platform.client() as http:
             response = http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
             assert response.status_code == 200, response.text
@@ -79,6 +99,18 @@ def test_metrics_parse_and_count_what_happened(scraped: tuple[str, str, httpx.Cl
     assert samples[("tutela_gateway_errors_total", (("code", "model_not_found"), ("status", "404")))] == 1
     assert ("tutela_monitoring_records_queued", ()) in samples
     assert ("tutela_monitoring_records_dropped_total", ()) in samples
+
+
+def test_metrics_time_jobs_and_count_their_failures_by_kind(scraped: tuple[str, str, httpx.Client]) -> None:
+    samples = _samples(scraped[0])
+    broke, refused = f"{breaks.__module__}.breaks", f"{refuses.__module__}.refuses"
+    assert samples[("tutela_job_failures_total", (("job", broke), ("kind", "ValueError")))] == 1
+    assert samples[("tutela_job_failures_total", (("job", refused), ("kind", "content_filter")))] == 1
+    assert samples[("tutela_job_duration_seconds_count", (("job", broke), ("outcome", "failed")))] == 1
+    bucket = (("job", broke), ("le", "+Inf"), ("outcome", "failed"))
+    assert samples[("tutela_job_duration_seconds_bucket", bucket)] == 1
+    assert samples[("tutela_jobs_queued", ())] == 0  # run at once (the immediate backend), none waiting
+    assert ("tutela_jobs_scheduled", ()) in samples
 
 
 def test_metrics_hold_no_tenant_and_no_content(scraped: tuple[str, str, httpx.Client]) -> None:

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from tutela.errors import NotFound
@@ -43,7 +44,8 @@ from tutela.gateway.monitoring.texts import (
     response_texts,
     usage_of,
 )
-from tutela.gateway.pii.provider import protect
+from tutela.gateway.pii.profiles import PiiProfiles
+from tutela.gateway.pii.provider import PseudonymisingProvider, wanted
 from tutela.gateway.providers.base import DeploymentConfig, Provider, start_stream
 from tutela.gateway.providers.registry import ProviderRegistry, default_registry
 from tutela.gateway.routing import TARGET_HEADER, CircuitBreaker, order, worth_another_target
@@ -62,6 +64,7 @@ from tutela.gateway.wire.exceptions import (
 )
 from tutela.gateway.wire.images import ImageRequest, ImageResponse, decode_image, image_type
 from tutela.runtime import Runtime
+from tutela.tracing import Span
 
 T = TypeVar("T")
 IMAGE_LINK_PATH = "/v1/images/generated/"
@@ -89,12 +92,14 @@ class Gateway:
         # The seams of rate limits, content safety and abuse monitoring (see exchange.py).
         self.limits: Limits = Limiter(runtime)  # nothing counted for callers without limits
         self.metrics = runtime.metrics
+        self.tracing = runtime.tracing  # spans of ids and timings, never content (tracing.py)
         self.breaker = CircuitBreaker()  # per target, this process
         self.usage = meter_for(runtime)  # daily aggregates, written in the background
         self.screen: Screen = ContentScreen(runtime)  # content safety: tutela.gateway.safety
         self.recorder: Recorder = recorder_for(runtime)  # abuse monitoring, off the request path
         self.grounding = Grounding(runtime, self.screen)  # "on your data": data_sources on chat
         self.fine_tuning = FineTuning(runtime, self.registry)  # jobs trained by the customer's upstream
+        self.pii = PiiProfiles(runtime)  # what pseudonymisation looks for, per organization
         self._providers: dict[str, Provider] = {}
         self._provider_lock = asyncio.Lock()
         self._deployments: dict[tuple[str, str, str], tuple[DeploymentConfig, float]] = {}
@@ -174,7 +179,7 @@ class Gateway:
         else:
             asked = request if grounded is None else grounded.request
             answer = await self._routed(exchange, config, lambda p, c: p.chat_response(asked, deployment=c))
-        response = await self.screen.completion(exchange, answer)
+        response = await self._screen_completion(exchange, answer)
         if grounded is not None:
             grounded.annotate(response)
         await self._finish(exchange, response)
@@ -227,7 +232,7 @@ class Gateway:
             lambda p, c: p.completion_response(request, deployment=c),
             capability="supports_completions",
         )
-        response = await self.screen.completion(exchange, response)
+        response = await self._screen_completion(exchange, response)
         await self._finish(exchange, response)
         return response
 
@@ -305,7 +310,7 @@ class Gateway:
             exchange.verdicts.update(filtered=True, upstream=exc.content_filter_result)
             await self._settle(exchange)
             raise
-        response = await self.screen.completion(exchange, response)
+        response = await self._screen_completion(exchange, response)
         decoded = [decode_image(image.b64_json or "") for image in response.data]
         pictures = [(data, image_type(data) or "application/octet-stream") for data in decoded]
         exchange.completion_texts = image_texts(
@@ -374,7 +379,7 @@ class Gateway:
         )
         exchange.completion_texts = [result.text]
         try:
-            result = await self.screen.completion(exchange, result)
+            result = await self._screen_completion(exchange, result)
         finally:
             await self._settle(exchange)
         return result
@@ -398,9 +403,16 @@ class Gateway:
                 continue  # a target deleted since it was named
             if capability is not None and not getattr(self.registry.get(chosen.provider), capability):
                 continue
-            provider = protect(await self.provider(chosen.provider), chosen)
+            provider = await self.provider(chosen.provider)
+            if wanted(chosen):
+                provider = PseudonymisingProvider(provider, await self.pii.detectors(caller.org_id))
             try:
-                answer = await call(provider, chosen)
+                with self.tracing.span("gateway.upstream") as span:
+                    span.set("tutela.request_id", exchange.request_id)
+                    span.set("tutela.target", chosen.name)
+                    span.set("tutela.provider", chosen.provider)
+                    span.set("tutela.streamed", exchange.streamed)
+                    answer = await call(provider, chosen)
             except GatewayError as exc:
                 self.metrics.upstream_failures.labels(chosen.provider, exc.code).inc()
                 if not worth_another_target(exc):
@@ -471,7 +483,13 @@ class Gateway:
         try:
             await self.limits.settle(exchange)
         finally:
-            self.recorder.record(exchange)
+            with self.tracing.span("gateway.monitoring") as span:
+                span.set("tutela.request_id", exchange.request_id)
+                span.set("tutela.operation", exchange.operation)
+                span.set("tutela.deployment", exchange.deployment)
+                span.set("tutela.prompt_tokens", exchange.usage.get("prompt_tokens"))
+                span.set("tutela.completion_tokens", exchange.usage.get("completion_tokens"))
+                self.recorder.record(exchange)
             self._measure(exchange)
 
     def _measure(self, exchange: Exchange) -> None:
@@ -496,7 +514,8 @@ class Gateway:
         """Screen the prompt, its texts on the exchange; a refused prompt is recorded too (for flagging)."""
         exchange.prompt_texts = exchange.prompt_texts or request_texts(request)
         try:
-            await self.screen.prompt(exchange, request)
+            with self._filter_span(exchange, "prompt"):
+                await self.screen.prompt(exchange, request)
         except GatewayError as exc:
             if exc.code == "content_filter":
                 exchange.verdicts.setdefault("filtered", True)
@@ -504,6 +523,17 @@ class Gateway:
                 self.usage.count(exchange, model="", filtered=True)
             self.recorder.record(exchange)
             raise
+
+    async def _screen_completion(self, exchange: Exchange, answer: T) -> T:
+        """Screen a whole answer (a streamed one is screened window by window in `screen.stream`)."""
+        with self._filter_span(exchange, "completion"):
+            return await self.screen.completion(exchange, answer)
+
+    def _filter_span(self, exchange: Exchange, direction: str) -> AbstractContextManager[Span]:
+        return self.tracing.span(
+            "gateway.filter",
+            **{"tutela.request_id": exchange.request_id, "tutela.filter.direction": direction},
+        )
 
     @staticmethod
     def _capture(exchange: Exchange, response: Any) -> None:

@@ -7,19 +7,27 @@ settings at start-up (`Jobs(runtime)`), never at import, so one code base serves
 A worker killed mid-job takes its dequeued message with it. Jobs that must survive that keep a lease in their
 own row, and register a `@recovery` function: every process that runs jobs calls each one every
 `jobs.reap_seconds` (`Reaper`), to retry or fail the jobs whose lease ran out.
+
+Every run is timed into `tutela_job_duration_seconds{job,outcome}` and traced as a `job` span; a job that
+raises, or that handles its own failure and says so with `report_failure(kind)`, counts in
+`tutela_job_failures_total{job,kind}`. The queue's depth is read at scrape time (`tutela_jobs_queued`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Result
 from huey.consumer import Consumer
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from tutela.config import Settings
@@ -31,6 +39,8 @@ JobFunction = Callable[..., Any]
 _REGISTRY: dict[str, JobFunction] = {}
 RecoveryFunction = Callable[["Runtime"], int]
 _RECOVERIES: dict[str, RecoveryFunction] = {}
+# The failure kind a running job reported about itself (see `report_failure`).
+_FAILURE: contextvars.ContextVar[str | None] = contextvars.ContextVar("tutela_job_failure", default=None)
 
 
 def job(fn: JobFunction) -> JobFunction:
@@ -43,6 +53,14 @@ def recovery(fn: RecoveryFunction) -> RecoveryFunction:
     """Register `fn(runtime) -> jobs recovered`, called periodically by every process that runs jobs."""
     _RECOVERIES[f"{fn.__module__}.{fn.__qualname__}"] = fn
     return fn
+
+
+def report_failure(kind: str) -> None:
+    """Say that the running job failed, for a job that handles its own errors rather than raising.
+
+    `kind` is a short error code (``content_filter``, ``internal_error``), never a message: it is a label.
+    """
+    _FAILURE.set(kind)
 
 
 def job_name(fn: JobFunction) -> str:
@@ -82,12 +100,33 @@ class Jobs:
         load_all()  # register every job before binding, so any worker can run any job
         for name, fn in _REGISTRY.items():
             self._tasks[name] = self.huey.task(name=name)(self._bind(fn))
+        runtime.metrics.register(QueueMetrics(self.huey))
 
     def _bind(self, fn: JobFunction) -> JobFunction:
         runtime = self.runtime
+        name = job_name(fn).removeprefix("tutela.")
 
         def run(**kwargs: Any) -> Any:
-            return fn(runtime, **kwargs)
+            metrics = runtime.metrics
+            started = time.perf_counter()
+            with runtime.tracing.span("job", **{"tutela.job": name}) as span:
+                context = contextvars.copy_context()  # a fresh failure slot, inside the job's span
+                try:
+                    result = context.run(fn, runtime, **kwargs)
+                except Exception as exc:
+                    kind = type(exc).__name__
+                    span.fail(kind)
+                    metrics.job_failures.labels(name, kind).inc()
+                    metrics.job_seconds.labels(name, "failed").observe(time.perf_counter() - started)
+                    raise
+                reported = context.run(_FAILURE.get)
+                if reported is not None:
+                    span.fail(reported)
+                    metrics.job_failures.labels(name, reported).inc()
+                metrics.job_seconds.labels(name, "ok" if reported is None else "failed").observe(
+                    time.perf_counter() - started
+                )
+                return result
 
         run.__name__ = fn.__name__
         return run
@@ -118,6 +157,25 @@ class Jobs:
             check_worker_health=True,
         )
         return consumer
+
+
+class QueueMetrics(Collector):
+    """The queue's depth, read at scrape time (left out when the queue's store cannot be reached)."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Jobs waiting on the queue, and scheduled for later."""
+        try:
+            pending, scheduled = self.huey.pending_count(), self.huey.scheduled_count()
+        except Exception:  # a Redis or database outage must not break the scrape
+            log.warning("job queue depth unavailable", exc_info=True)
+            return
+        yield GaugeMetricFamily("tutela_jobs_queued", "Background jobs waiting to run.", value=pending)
+        yield GaugeMetricFamily(
+            "tutela_jobs_scheduled", "Background jobs scheduled to run later (retries).", value=scheduled
+        )
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import Platform, running_platform
+from tutela.core.users import service as users
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.monitoring.recorder import recorder_for
 from tutela.gateway.providers.registry import default_registry
@@ -24,6 +25,10 @@ API_VERSION = "2024-10-21"
 EMAIL, PHONE, IBAN = "ada.lovelace@example.org", "+44 20 7946 0958", "GB82 WEST 1234 5698 7654 32"
 PROMPT = f"Write to {EMAIL} or call {PHONE}; refund to {IBAN}. Confirm {EMAIL}."
 SENT = "Write to <EMAIL_1> or call <PHONE_1>; refund to <IBAN_1>. Confirm <EMAIL_1>."
+# A colleague of the organization (its directory), a name the shipped lists know, and national ids of the
+# region (a `local` region checks every format): a Spanish DNI and a US Social Security number.
+COLLEAGUE, LISTED, DNI, SSN = "Grete Vandersloot", "Mary Johnson", "12345678Z", "123-45-6789"
+PEOPLE = f"{COLLEAGUE} (DNI {DNI}) wrote to {LISTED} about SSN {SSN}; {COLLEAGUE.upper()} signed."
 
 
 @dataclass
@@ -101,6 +106,10 @@ def wired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wired]:
                 api_key=upstream.api_key,
             )
             _, raw = resources.create_key(db, org_id=org_id, resource_id=resource_id)
+            users.create(
+                db, org_id=org_id, email="grete@example.org", display_name=COLLEAGUE,
+                password="correct horse battery", min_password_length=8,
+            )  # fmt: skip
         yield Wired(platform, upstream, data_dir, raw, token, resource_id, org_id)
 
 
@@ -243,3 +252,42 @@ def test_tool_call_arguments_come_back_restored(wired: Wired, stream: bool) -> N
         arguments = calls[0].function.arguments  # type: ignore[union-attr]
     assert json.loads(arguments) == {"q": PROMPT}
     assert wired.upstream.requests[-1].json["messages"][1]["content"] == SENT
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_names_and_national_ids_leave_as_placeholders_and_come_back(wired: Wired, stream: bool) -> None:
+    wired.upstream.fragment = 3  # placeholders such as <NATIONAL_ID_1> arrive in pieces
+    asked = [{"role": "user", "content": PEOPLE}]
+    client = wired.openai()
+    if stream:
+        chunks = client.chat.completions.create(model="private", messages=asked, stream=True)  # type: ignore[arg-type]
+        answer = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    else:
+        reply = client.chat.completions.create(model="private", messages=asked)  # type: ignore[arg-type]
+        answer = reply.choices[0].message.content or ""
+    sent = wired.upstream.requests[-1].json["messages"][0]["content"]
+    assert sent == (
+        "<PERSON_1> (DNI <NATIONAL_ID_1>) wrote to <PERSON_2> about SSN <NATIONAL_ID_2>; <PERSON_1> signed."
+    )
+    for value in ("Grete", "Vandersloot", "VANDERSLOOT", "Johnson", "12345678", "6789"):
+        assert value not in wired.sent()
+    # The same person written in capitals shares the placeholder, and comes back as first written.
+    assert answer == f"echo: {PEOPLE}".replace(COLLEAGUE.upper(), COLLEAGUE)
+
+
+def test_an_organization_s_directory_covers_its_own_requests_only(wired: Wired) -> None:
+    other = wired.platform.gateway_org(
+        f"Pii other {uuid.uuid4().hex[:6]}", wired.upstream, deployment="theirs",
+        extra_options={"pii": "pseudonymise"},
+    )  # fmt: skip
+    stranger = "Zebulon Quartermaine"  # in no name list: only the other organization's directory knows him
+    with wired.platform.runtime.region_session(other.org_id) as db:
+        users.create(
+            db, org_id=other.org_id, email="zeb@example.org", display_name=stranger,
+            password="correct horse battery", min_password_length=8,
+        )  # fmt: skip
+    said = [{"role": "user", "content": f"Thank {stranger} for the session."}]
+    wired.platform.openai(other.key).chat.completions.create(model="theirs", messages=said)  # type: ignore[arg-type]
+    assert wired.upstream.requests[-1].json["messages"][0]["content"] == "Thank <PERSON_1> for the session."
+    wired.openai().chat.completions.create(model="private", messages=said)  # type: ignore[arg-type]
+    assert wired.upstream.requests[-1].json["messages"][0]["content"] == f"Thank {stranger} for the session."

@@ -22,7 +22,7 @@ from tutela.errors import NotFound, TutelaError
 from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 from tutela.storage.db import utcnow
-from tutela.storage.jobs import job, recovery
+from tutela.storage.jobs import job, recovery, report_failure
 from tutela.storage.tenancy import get_owned
 
 log = logging.getLogger("tutela.authoring.jobs")
@@ -45,10 +45,13 @@ def generate_job(runtime: Runtime, *, org_id: str, job_id: str) -> str | None:
         return _generate(runtime, lease)
     except leases.LeaseLost:
         log.warning("generation job %s: taken over after its lease ran out; this attempt stops", job_id)
+        report_failure("lease_lost")
     except TutelaError as exc:
+        report_failure(exc.code)
         _fail(lease, code=exc.code, message=exc.message)
     except Exception:
         log.exception("generation job %s failed", job_id)
+        report_failure("internal_error")
         _fail(
             lease,
             code="internal_error",

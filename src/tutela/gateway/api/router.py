@@ -72,7 +72,11 @@ def authenticated(request: Request, *, azure: bool = False) -> tuple[Caller, Gat
         guard.refuse_if_blocked(address)  # the one throttle check a good key pays: a dictionary lookup
         key = _presented_key(request)
         try:
-            who = gateway.access.authenticate(key)
+            with gateway.tracing.span("gateway.access") as span:
+                who = gateway.access.authenticate(key)
+                span.set("tutela.org_id", who.org_id)
+                span.set("tutela.resource_id", who.resource_id)
+                span.set("tutela.key_id", who.key_id)
         except AuthenticationError:
             guard.failed(address)  # only failures reach the shared store
             raise

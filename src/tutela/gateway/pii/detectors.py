@@ -1,4 +1,5 @@
-"""Finding personal data in text: e-mail addresses, phone numbers, IBANs and payment card numbers.
+"""Finding personal data in text: e-mail addresses, phone numbers, IBANs and payment card numbers here;
+national id numbers (national_ids.py) and person names (names.py) are detectors of the same shape.
 
 Each detector is a pattern plus a check that keeps look-alikes out: IBANs must pass ISO 7064 mod-97, card
 numbers the Luhn checksum, and phone numbers need a leading ``+``/``00``, a national trunk ``0`` or the North
@@ -20,6 +21,8 @@ class Kind(StrEnum):
     PHONE = "PHONE"
     IBAN = "IBAN"
     CARD = "CARD"
+    NATIONAL_ID = "NATIONAL_ID"
+    PERSON = "PERSON"
 
 
 @dataclass(frozen=True)
@@ -108,18 +111,27 @@ def _phones(text: str) -> Iterator[Finding]:
                 yield Finding(m.start(), m.end(), Kind.PHONE)
 
 
-# Order is priority where findings overlap: checksummed kinds first, phone numbers last.
-DETECTORS: tuple[Callable[[str], Iterator[Finding]], ...] = (_emails, _ibans, _cards, _phones)
+Detector = Callable[[str], Iterator[Finding]]
+# Order is priority where findings overlap: checksummed kinds first, phone numbers last. `profile` puts
+# national ids between IBANs and cards, and person names after phone numbers.
+DETECTORS: tuple[Detector, ...] = (_emails, _ibans, _cards, _phones)
 
 
-def find(text: str) -> list[Finding]:
+def profile(
+    national_ids: tuple[Detector, ...] = (), names: tuple[Detector, ...] = ()
+) -> tuple[Detector, ...]:
+    """The detectors in priority order, with a region's national ids and the name detectors."""
+    return (_emails, _ibans, *national_ids, _cards, _phones, *names)
+
+
+def find(text: str, detectors: tuple[Detector, ...] = DETECTORS) -> list[Finding]:
     """Non-overlapping findings in text order; where two overlap, the earlier detector wins.
 
     Text shaped like an IBAN that fails its checksum is nobody's card or phone number either.
     """
     taken: list[tuple[int, int]] = [m.span() for m in _IBAN.finditer(text)]
     found: list[Finding] = []
-    for detector in DETECTORS:
+    for detector in detectors:
         for finding in detector(text):
             if finding.kind is Kind.IBAN or all(finding.end <= s or finding.start >= e for s, e in taken):
                 taken.append((finding.start, finding.end))

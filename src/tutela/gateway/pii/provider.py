@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Literal
 
 from tutela.gateway.pii import rewrite
+from tutela.gateway.pii.detectors import DETECTORS, Detector
 from tutela.gateway.pii.pseudonyms import Pseudonyms
 from tutela.gateway.providers.base import DeploymentConfig, Provider
 from tutela.gateway.wire.audio import Transcription, TranscriptionRequest
@@ -30,19 +31,20 @@ class PseudonymisingProvider(Provider):
 
     name = "pii"
 
-    def __init__(self, inner: Provider) -> None:
+    def __init__(self, inner: Provider, detectors: tuple[Detector, ...] = DETECTORS) -> None:
         self.inner = inner
+        self.detectors = detectors  # the organization's: its region's national ids, its people's names
 
     async def chat(self, request: ChatRequest, *, deployment: DeploymentConfig) -> AsyncIterator[ChatChunk]:
         """Stream the inner provider's answer to the pseudonymised request, restored."""
-        pseudonyms = Pseudonyms()
+        pseudonyms = Pseudonyms(self.detectors)
         outgoing = rewrite.chat_request(request, pseudonyms)
         async for chunk in rewrite.chat_stream(self.inner.chat(outgoing, deployment=deployment), pseudonyms):
             yield chunk
 
     async def chat_response(self, request: ChatRequest, *, deployment: DeploymentConfig) -> ChatResponse:
         """The inner provider's whole answer to the pseudonymised request, restored."""
-        pseudonyms = Pseudonyms()
+        pseudonyms = Pseudonyms(self.detectors)
         outgoing = rewrite.chat_request(request, pseudonyms)
         return rewrite.chat_response(
             await self.inner.chat_response(outgoing, deployment=deployment), pseudonyms
@@ -52,7 +54,7 @@ class PseudonymisingProvider(Provider):
         self, request: CompletionRequest, *, deployment: DeploymentConfig
     ) -> AsyncIterator[CompletionChunk]:
         """Stream a legacy completion of the pseudonymised prompt, restored."""
-        pseudonyms = Pseudonyms()
+        pseudonyms = Pseudonyms(self.detectors)
         outgoing = rewrite.completion_request(request, pseudonyms)
         chunks = self.inner.complete(outgoing, deployment=deployment)
         async for chunk in rewrite.completion_stream(chunks, pseudonyms):
@@ -62,7 +64,7 @@ class PseudonymisingProvider(Provider):
         self, request: CompletionRequest, *, deployment: DeploymentConfig
     ) -> CompletionResponse:
         """A whole legacy completion of the pseudonymised prompt, restored."""
-        pseudonyms = Pseudonyms()
+        pseudonyms = Pseudonyms(self.detectors)
         outgoing = rewrite.completion_request(request, pseudonyms)
         response = await self.inner.completion_response(outgoing, deployment=deployment)
         return rewrite.completion_response(response, pseudonyms)
@@ -83,8 +85,6 @@ class PseudonymisingProvider(Provider):
         return await self.inner.transcribe(request, deployment=deployment)
 
 
-def protect(provider: Provider, deployment: DeploymentConfig) -> Provider:
-    """The provider to call for this deployment: wrapped when its options say ``pii: pseudonymise``."""
-    if deployment.options.get("pii") == "pseudonymise":
-        return PseudonymisingProvider(provider)
-    return provider
+def wanted(deployment: DeploymentConfig) -> bool:
+    """Whether the deployment's options say ``pii: pseudonymise``."""
+    return deployment.options.get("pii") == "pseudonymise"

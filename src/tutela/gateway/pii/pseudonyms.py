@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
-from tutela.gateway.pii.detectors import Kind, find
+from tutela.gateway.pii.detectors import DETECTORS, Detector, Kind, find
 
 PLACEHOLDER = re.compile(r"<(" + "|".join(k.value for k in Kind) + r")_(\d{1,6})>")
 # The longest text a placeholder can span (``<EMAIL_999999>``): how much a stream ever holds back.
-MAX_PLACEHOLDER = max(len(k.value) for k in Kind) + 9
+_LONGEST = max(len(k.value) for k in Kind)
+MAX_PLACEHOLDER = _LONGEST + 9
 # A text end that may be the start of a placeholder the next chunk completes.
-_PARTIAL = re.compile(r"<(?:[A-Z]{0,5}|(?:" + "|".join(k.value for k in Kind) + r")_\d{0,6})$")
+_PARTIAL = re.compile(rf"<(?:[A-Z_]{{0,{_LONGEST}}}|(?:{'|'.join(k.value for k in Kind)})_\d{{0,6}})$")
 
 
 def _key(kind: Kind, value: str) -> str:
@@ -23,13 +24,18 @@ def _key(kind: Kind, value: str) -> str:
         return value.lower()
     if kind is Kind.IBAN:
         return value.replace(" ", "")
+    if kind is Kind.PERSON:
+        return " ".join(value.split()).casefold()
+    if kind is Kind.NATIONAL_ID:
+        return "".join(c for c in value if c.isalnum()).upper()
     return "".join(c for c in value if c.isdigit() or c == "+")
 
 
 class Pseudonyms:
     """Placeholders out, values back, for one request (in memory only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, detectors: tuple[Detector, ...] = DETECTORS) -> None:
+        self._detectors = detectors
         self._placeholders: dict[tuple[Kind, str], str] = {}
         self._values: dict[str, str] = {}
         self._counts: dict[Kind, int] = {}
@@ -39,7 +45,7 @@ class Pseudonyms:
 
     def pseudonymise(self, text: str) -> str:
         """``text`` with every detected value replaced by its placeholder."""
-        findings = find(text)
+        findings = find(text, self._detectors)
         if not findings:
             return text
         parts, last = [], 0

@@ -14,8 +14,9 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
-from tutela.errors import NotFound, PermissionDenied, TutelaError
+from tutela.errors import InvalidInput, NotFound, PermissionDenied, TutelaError
 from tutela.gateway.deployments import service as deployments
+from tutela.gateway.pii import service as pii
 from tutela.gateway.providers.registry import default_registry
 from tutela.gateway.resources import service as resources
 from tutela.runtime import Runtime
@@ -29,7 +30,10 @@ NOTICES = {
     "resource-created": "The AI resource was created.",
     "key-revoked": "The API key was revoked; it stops working at once.",
     "deployment-created": "The deployment was created.",
+    "pii-on": "Personal data is now replaced with placeholders before requests leave for this deployment.",
+    "pii-off": "Requests to this deployment now leave with personal data as written.",
 }
+PII_CHOICES = (("off", "Sent as written"), ("pseudonymise", "Replaced with placeholders"))
 DEPLOYMENT_FIELDS = ("name", "provider", "model", "base_url", "api_key_env", "api_version")
 
 
@@ -117,6 +121,7 @@ def _resource_page(
         "keys": keys,
         "deployments": rows,
         "providers": [(name, name) for name in default_registry().names()],
+        "pii_choices": PII_CHOICES,
         "new_key": None,
         "key_errors": {},
         "key_values": {},
@@ -240,3 +245,40 @@ def create_deployment(
         # This form answers 422 for every refusal, a service error of another status included.
         return _resource_page(request, runtime, page, resource_id, extra=extra, status_code=422)
     return RedirectResponse(f"/admin/resources/{resource_id}?notice=deployment-created", status_code=303)
+
+
+@router.post("/admin/resources/{resource_id}/deployments/{deployment_id}/pii")
+def set_deployment_pii(
+    resource_id: str,
+    deployment_id: str,
+    request: Request,
+    form: Form,
+    page: UserPageDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """Turn PII pseudonymisation on or off (as PUT /api/ai/resources/{id}/deployments/{d}/pii)."""
+    _require(runtime, page)
+    mode = text(form, "pii")
+    if mode not in dict(PII_CHOICES):
+        raise InvalidInput("choose whether personal data is sent as written or replaced", param="pii")
+    org_id = page.principal.org_id
+    with runtime.region_session(org_id) as db:
+        row = pii.set_mode(
+            db,
+            registry=default_registry(),
+            org_id=org_id,
+            resource_id=resource_id,
+            deployment_id=deployment_id,
+            mode="pseudonymise" if mode == "pseudonymise" else "off",
+        )
+        organizations.record(
+            runtime,
+            db,
+            org_id=org_id,
+            actor=page.principal.actor,
+            action="ai.deployment_pii_changed",
+            target=f"deployment:{row.id}",
+            details={"pii": mode},
+        )
+    notice = "pii-on" if mode == "pseudonymise" else "pii-off"
+    return RedirectResponse(f"/admin/resources/{resource_id}?notice={notice}", status_code=303)
