@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from tutela.authoring import exports
 from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, ModuleLesson, Question
+from tutela.authoring.modules import parts_router as parts_api
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules import settings as authoring_settings
@@ -500,7 +501,7 @@ def regenerate_chapter(
     """Write one chapter again (as POST /api/modules/{id}/chapters/{i}/regenerate)."""
 
     def action(db: Session, who: modules.Viewer) -> str:
-        modules_api.regenerate_chapter(module_id, chapter, RegenerateRequest(), page.principal, db, runtime)
+        parts_api.regenerate_chapter(module_id, chapter, RegenerateRequest(), page.principal, db, runtime)
         return "regenerated"
 
     return act(request, runtime, page, module_id, key=f"chapter-{chapter}", action=action)
@@ -513,7 +514,7 @@ def regenerate_question(
     """Write one question again (as POST /api/modules/{id}/questions/{i}/regenerate)."""
 
     def action(db: Session, who: modules.Viewer) -> str:
-        modules_api.regenerate_question(module_id, index, RegenerateRequest(), page.principal, db, runtime)
+        parts_api.regenerate_question(module_id, index, RegenerateRequest(), page.principal, db, runtime)
         return "regenerated"
 
     return act(request, runtime, page, module_id, key=f"question-{index}", action=action)
