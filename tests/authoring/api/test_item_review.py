@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from tests.authoring.api.support import INJECTION, TRACEMONKEY, generate, new_org, ok
 from tests.support.platform import Platform
+from tutela.authoring.covers.models import ModuleCover
 
 
 def _decide(client: Any, module_id: str, where: str, decision: str | None) -> dict[str, Any]:
@@ -107,6 +108,17 @@ def test_accept_reject_regenerate_in_place_and_publish_without_the_rejected(plat
             ("question:0", "rejected"),
         }
 
+        # Lesson covers (rows only) on the first three lessons, numbered across chapters from 1: the rejected
+        # second lesson's cover goes with it, the third lesson's becomes the second's.
+        with region.db.session() as db:
+            for number, marker in ((1, "first"), (2, "rejected"), (3, "third")):
+                db.add(
+                    ModuleCover(
+                        org_id=org.org_id, module_id=module_id, lesson=number, cover_type=f"image/{marker}"
+                    )
+                )
+            db.commit()
+
         # Publishing leaves the rejected lesson and question out for good, and says how many.
         ok(author.post(f"/api/modules/{module_id}/state", json={"state": "in_review"}))
         publish = {"state": "published", "group_ids": [org.sales_id], "override_reason": "Read by hand."}
@@ -119,6 +131,12 @@ def test_accept_reject_regenerate_in_place_and_publish_without_the_rejected(plat
         assert content["questions"][0]["stem"] not in [q["stem"] for q in final["questions"]]
         entries = ok(admin.get("/api/audit", params={"action": "module.state_changed"}))
         assert any(e["details"].get("left_out") == 2 for e in entries), entries
+        with region.db.session() as db:
+            covers = db.execute(
+                text("SELECT lesson, cover_type FROM authoring_module_covers WHERE module_id = :m"),
+                {"m": module_id},
+            ).all()
+        assert sorted((r.lesson, r.cover_type) for r in covers) == [(1, "image/first"), (2, "image/third")]
         # The kept decisions moved with their items: the accepted lesson is still accepted.
         assert "rejected" not in _decisions(ok(admin.get(f"/api/modules/{module_id}/items"))).values()
 
