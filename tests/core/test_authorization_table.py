@@ -207,6 +207,19 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/modules/{module_id}/questions/{question_index}"): (REVIEWERS, _QUESTION),
     ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/regenerate"): (REVIEWERS, {}),
     ("POST", "/api/modules/{module_id}/questions/{question_index}/regenerate"): (REVIEWERS, {}),
+    ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/lessons/{lesson_index}/regenerate"): (
+        REVIEWERS,
+        {},
+    ),
+    ("GET", "/api/modules/{module_id}/items"): (REVIEWERS, None),
+    ("PUT", "/api/modules/{module_id}/chapters/{chapter_index}/lessons/{lesson_index}/decision"): (
+        REVIEWERS,
+        {"decision": "accepted"},
+    ),
+    ("PUT", "/api/modules/{module_id}/questions/{question_index}/decision"): (
+        REVIEWERS,
+        {"decision": "rejected"},
+    ),
     ("GET", "/api/modules/{module_id}/checks"): (REVIEWERS, None),
     ("GET", "/api/modules/{module_id}/cover"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/cover/proposal"): (REVIEWERS, {"prompt": "x", "deployment": "x"}),
@@ -296,7 +309,13 @@ def _org(platform: Platform, label: str) -> tuple[str, str]:
 def world(platform: Platform) -> Iterator[World]:
     slug, admin_token = _org(platform, "A")
     tokens: dict[str, str | None] = {ANONYMOUS: None, ADMIN: admin_token, STAFF: _staff(platform)}
-    ids: dict[str, str] = {"version": "1", "chapter_index": "0", "question_index": "0", "lesson": "1"}
+    ids: dict[str, str] = {
+        "version": "1",
+        "chapter_index": "0",
+        "question_index": "0",
+        "lesson_index": "0",
+        "lesson": "1",
+    }
     with platform.client(admin_token) as admin:
         ids["group_id"] = ok(admin.post("/api/groups", json={"name": "Team"}), 201)["id"]
         for role in (LEARNER, AUTHOR, COACH, "subject"):

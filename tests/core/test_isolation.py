@@ -346,6 +346,23 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
     ("POST", "/api/modules/{module_id}/questions/{question_index}/regenerate"): lambda a, b: [
         ({"module_id": b.authoring["module_id"], "question_index": "0"}, {}),
     ],
+    ("POST", "/api/modules/{module_id}/chapters/{chapter_index}/lessons/{lesson_index}/regenerate"): (
+        lambda a, b: [
+            ({"module_id": b.authoring["module_id"], "chapter_index": "0", "lesson_index": "0"}, {})
+        ]
+    ),
+    ("GET", "/api/modules/{module_id}/items"): lambda a, b: [({"module_id": b.authoring["module_id"]}, None)],
+    ("PUT", "/api/modules/{module_id}/chapters/{chapter_index}/lessons/{lesson_index}/decision"): (
+        lambda a, b: [
+            (
+                {"module_id": b.authoring["module_id"], "chapter_index": "0", "lesson_index": "0"},
+                {"decision": "accepted"},
+            )
+        ]
+    ),
+    ("PUT", "/api/modules/{module_id}/questions/{question_index}/decision"): lambda a, b: [
+        ({"module_id": b.authoring["module_id"], "question_index": "0"}, {"decision": "rejected"}),
+    ],
     ("GET", "/api/prompts/{template_id}"): lambda a, b: [({"template_id": b.authoring["template_id"]}, None)],
     ("POST", "/api/prompts/{template_id}/versions"): lambda a, b: [
         ({"template_id": b.authoring["template_id"]}, {"instructions": "stolen"}),
@@ -621,6 +638,7 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         **a.authoring,
         "chapter_index": "0",
         "question_index": "0",
+        "lesson_index": "0",
         "version": "1",
         # content safety: no blocklist or rule in the fixture; any id of a's is as good as a missing one
         "blocklist_id": a.deployment_id,

@@ -197,6 +197,23 @@ def exported(runtime: Runtime, db: Session, *, module: Module, lessons: int) -> 
     return found
 
 
+def renumber_lessons(runtime: Runtime, db: Session, *, module: Module, moved: dict[int, int | None]) -> None:
+    """Follow lessons that moved (lesson n is now lesson moved[n]) or were left out (None: its cover and
+    proposal are destroyed)."""
+    for lesson, cover in sorted(covers_of(db, module=module).items()):
+        if lesson == 0 or lesson not in moved:
+            continue
+        target = moved[lesson]
+        if target is None:
+            for object_id in (cover.cover_object_id, cover.proposal_object_id):
+                _drop(runtime, db, module.org_id, object_id)
+            db.delete(cover)
+        else:
+            cover.lesson = target
+        # One row at a time: a lesson only ever moves down to a number already freed.
+        db.flush()
+
+
 def delete_covers(runtime: Runtime, db: Session, *, module: Module) -> None:
     """Destroy the covers and proposals of the module and its lessons (when the module is deleted)."""
     for cover in covers_of(db, module=module).values():

@@ -45,3 +45,9 @@ class ReadingBusy(Unavailable):
     """Every parse slot is taken and the line of waiting uploads is full: try again after Retry-After."""
 
     code = "busy"
+
+
+class NothingLeft(Conflict):
+    """Every lesson of the module was rejected: there is nothing to publish."""
+
+    code = "nothing_left"

@@ -22,8 +22,8 @@ from tutela.authoring import exports
 from tutela.authoring.covers import service as covers
 from tutela.authoring.exports.text import slug
 from tutela.authoring.generation.markdown import render_markdown
-from tutela.authoring.modules import service
-from tutela.authoring.modules.exceptions import SourceUnavailable
+from tutela.authoring.modules import items, service
+from tutela.authoring.modules.exceptions import NothingLeft, SourceUnavailable
 from tutela.authoring.modules.models import Module
 from tutela.errors import NotFound
 from tutela.runtime import Runtime
@@ -59,15 +59,19 @@ def _modules(db: Session, *, org_id: str) -> list[Module]:
 def lms_zip(
     runtime: Runtime, db: Session, *, org_id: str, format_name: str
 ) -> tuple[bytes, exports.BulkReport]:
-    """Every module of the organization in one LMS format, each at its own pass mark, with the report."""
+    """Every module of the organization in one LMS format, each at its own pass mark and without its rejected
+    items, with the report."""
     exports.find_format(format_name)  # an unknown format is refused before any content is read
-    items = [
-        exports.Exportable(
-            content=service.read_content(runtime, db, module=module), pass_mark=module.pass_mark
-        )
-        for module in _modules(db, org_id=org_id)
-    ]
-    return exports.export_bulk(items, format_name=format_name)
+    found = []
+    for module in _modules(db, org_id=org_id):
+        try:
+            content = items.for_export(
+                db, module=module, content=service.read_content(runtime, db, module=module)
+            )
+        except NothingLeft:
+            continue  # every lesson rejected: nothing to teach
+        found.append(exports.Exportable(content=content, pass_mark=module.pass_mark))
+    return exports.export_bulk(found, format_name=format_name)
 
 
 def export_zip(runtime: Runtime, db: Session, *, org_id: str) -> bytes:

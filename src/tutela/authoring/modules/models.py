@@ -165,3 +165,20 @@ class AuthoringJob(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ItemDecision(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A reviewer's decision on one lesson or question of a module: accepted or rejected (no row: undecided).
+
+    `item` names the place, not the text ("lesson:0:1", "question:3"), so no content sits in the row; a
+    decision is forgotten when that item's content changes (see items.py)."""
+
+    __tablename__ = "authoring_item_decisions"
+    __table_args__ = (UniqueConstraint("module_id", "item", name="uq_authoring_item_decisions_item"),)
+
+    module_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), index=True
+    )
+    item: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(16))  # accepted | rejected
+    decided_by: Mapped[str] = mapped_column(String(ID_LENGTH))

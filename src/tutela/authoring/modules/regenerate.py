@@ -1,8 +1,9 @@
-"""Regenerating one chapter or one question of a module, through the gateway like a full generation.
+"""Regenerating one chapter, one lesson or one question of a module, through the gateway like a full
+generation.
 
 A chapter is rewritten from the source sections its lessons came from (by lesson title, else by the pages
-its lessons cite); a question from the section holding the page it cites, keeping only a question that is
-not already in the module.
+its lessons cite), a lesson from its own section found the same way; a question from the section holding
+the page it cites, keeping only a question that is not already in the module.
 """
 
 from __future__ import annotations
@@ -138,15 +139,45 @@ async def regenerate_chapter(
             for s in sections
         )
     )
-    written = [
-        ModuleLesson(
-            title=lesson.title,
-            content="\n\n".join(p.content for p in lesson.paragraphs),
-            citations=list({(c.page, c.quote): c for p in lesson.paragraphs for c in p.citations}.values()),
-        )
-        for lesson in lessons
-    ]
-    return ModuleChapter(title=chapter.title, lessons=written)
+    return ModuleChapter(title=chapter.title, lessons=[_module_lesson(lesson) for lesson in lessons])
+
+
+def _module_lesson(lesson: Lesson) -> ModuleLesson:
+    return ModuleLesson(
+        title=lesson.title,
+        content="\n\n".join(p.content for p in lesson.paragraphs),
+        citations=list({(c.page, c.quote): c for p in lesson.paragraphs for c in p.citations}.values()),
+    )
+
+
+async def regenerate_lesson(
+    gateway: Gateway,
+    caller: Caller,
+    *,
+    module: Module,
+    index: int,
+    lesson: int,
+    document: ExtractedDocument,
+    deployment: str,
+    instructions: str,
+) -> ModuleLesson:
+    """A new version of lesson `lesson` of chapter `index`, written from the source section it came from."""
+    chapter = module.chapters[index]
+    alone = ModuleChapter(title=chapter.title, lessons=[chapter.lessons[lesson]])
+    sections = _sections_for_chapter(alone, _lesson_sections(document))
+    if not sections:
+        raise NothingToTeach("the source section of this lesson could not be found")
+    written = await _ask(
+        gateway,
+        caller,
+        document=document,
+        deployment=deployment,
+        instructions=instructions,
+        name="lesson",
+        model=Lesson,
+        passages=_tagged(sections[0]),
+    )
+    return _module_lesson(written)
 
 
 async def regenerate_question(

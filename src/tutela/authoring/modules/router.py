@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Response, UploadFile, status
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from tutela.authoring import exports
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.generation.schemas import ModuleChapter, Question
-from tutela.authoring.modules import export, regenerate, service, settings
+from tutela.authoring.modules import export, items, service, settings
 from tutela.authoring.modules.jobs import generate_job
 from tutela.authoring.modules.models import AuthoringJob, Module, SourceDocument
 from tutela.authoring.modules.schemas import (
@@ -23,29 +22,26 @@ from tutela.authoring.modules.schemas import (
     ModulePatch,
     ModuleRead,
     ModuleSummary,
-    RegenerateRequest,
     ReportRead,
     State,
 )
-from tutela.authoring.prompts import service as prompts
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.auth.principal import UserPrincipal
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound
-from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 
 documents_router = APIRouter(prefix="/api/documents", tags=["authoring"])
 router = APIRouter(prefix="/api/modules", tags=["authoring"])
 
 
-def _viewer(db: Session, principal: UserPrincipal) -> service.Viewer:
+def viewer_of(db: Session, principal: UserPrincipal) -> service.Viewer:
     return service.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
 
 
-def _audit(
+def audit(
     runtime: Runtime, db: Session, principal: UserPrincipal, action: str, target: str, **details: Any
 ) -> None:
     organizations.record(
@@ -177,21 +173,21 @@ def upload_document(
         password=password or None,
         max_bytes=limit,
     )
-    _audit(runtime, db, principal, "document.uploaded", f"document:{doc.id}", pages=doc.page_count)
+    audit(runtime, db, principal, "document.uploaded", f"document:{doc.id}", pages=doc.page_count)
     return _document_read(doc)
 
 
 @documents_router.get("", response_model=list[DocumentRead])
 def list_documents(principal: CurrentUser, db: RegionDB) -> list[DocumentRead]:
     """The caller's uploads (all uploads for admins)."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     return [_document_read(d) for d in service.list_documents(db, org_id=principal.org_id, who=who)]
 
 
 @documents_router.get("/{document_id}", response_model=DocumentRead)
 def read_document(document_id: str, principal: CurrentUser, db: RegionDB) -> DocumentRead:
     """One upload (its uploader or an admin)."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     return _document_read(service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id))
 
 
@@ -200,22 +196,22 @@ def download_document(
     document_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> Response:
     """The uploaded PDF, for those L5 names: its uploader and those who see a module made from it."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     doc = service.get_document(db, org_id=principal.org_id, document_id=document_id)
     if not service.pdf_visible(db, who=who, doc=doc):
         raise NotFound(f"document {document_id!r} not found")
     data = service.read_pdf(runtime, db, doc=doc)
-    _audit(runtime, db, principal, "document.downloaded", f"document:{doc.id}", bytes=len(data))
+    audit(runtime, db, principal, "document.downloaded", f"document:{doc.id}", bytes=len(data))
     return pdf_response(doc, data)
 
 
 @documents_router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_document(document_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
     """Delete an upload no module uses: its file and extraction are deleted and their keys destroyed."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     doc = service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id)
     service.delete_document(runtime, db, doc=doc)
-    _audit(runtime, db, principal, "document.deleted", f"document:{document_id}")
+    audit(runtime, db, principal, "document.deleted", f"document:{document_id}")
 
 
 # --- modules ----------------------------------------------------------------------------------------
@@ -230,7 +226,7 @@ def generate(
     background: BackgroundTasks,
 ) -> JobRead:
     """Start generating a draft module from an uploaded document; follow `GET /api/modules/jobs/{job_id}`."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     job = service.start_generation(
         db,
         org_id=principal.org_id,
@@ -241,7 +237,7 @@ def generate(
         deployment=body.deployment,
         instructions=body.instructions,
     )
-    _audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", document=body.document_id)
+    audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", document=body.document_id)
     # Enqueued once this request's transaction has committed, so the worker finds the job row.
     background.add_task(runtime.jobs.enqueue, generate_job, org_id=principal.org_id, job_id=job.id)
     return job_read(job)
@@ -250,7 +246,7 @@ def generate(
 @router.get("", response_model=list[ModuleSummary])
 def list_modules(principal: CurrentUser, db: RegionDB, state: State | None = None) -> list[ModuleSummary]:
     """The modules the caller may see: learners get the published modules of their groups."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     found = service.list_modules(db, org_id=principal.org_id, who=who, state=state)
     return [ModuleSummary.model_validate(m) for m in found]
 
@@ -284,39 +280,39 @@ def organization_export(
     target = f"org:{principal.org_id}"
     if not format_name:
         data = export.export_zip(runtime, db, org_id=principal.org_id)
-        _audit(runtime, db, principal, "modules.exported", target, bytes=len(data))
+        audit(runtime, db, principal, "modules.exported", target, bytes=len(data))
         return data, "tutela-modules.zip"
     data, report = export.lms_zip(runtime, db, org_id=principal.org_id, format_name=format_name)
     omitted = {m.file: [o.question for o in m.report.omitted] for m in report.modules}
     details = {"bytes": len(data), "format": format_name, "omitted": omitted}
-    _audit(runtime, db, principal, "modules.exported", target, **details)
+    audit(runtime, db, principal, "modules.exported", target, **details)
     return data, f"tutela-modules.{format_name}.zip"
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
 def read_job(job_id: str, principal: CurrentUser, db: RegionDB) -> JobRead:
     """A generation job's progress: status, stage, percentage, then its module or its error."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     return job_read(service.get_job(db, org_id=principal.org_id, who=who, job_id=job_id))
 
 
 @router.get("/{module_id}", response_model=ModuleRead)
 def read_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> ModuleRead:
     """One module; learners get it without the answer key."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     return module_read(runtime, db, module=module, who=who)
 
 
-def _editable(db: Session, principal: UserPrincipal, module_id: str) -> tuple[service.Viewer, Module]:
-    who = _viewer(db, principal)
+def editable_module(db: Session, principal: UserPrincipal, module_id: str) -> tuple[service.Viewer, Module]:
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
     service.require_editable(module)
     return who, module
 
 
-def _saved(
+def save_and_read(
     runtime: Runtime,
     db: Session,
     principal: UserPrincipal,
@@ -326,7 +322,7 @@ def _saved(
     what: str,
 ) -> ModuleRead:
     service.save_content(runtime, db, module=module, content=content)
-    _audit(runtime, db, principal, "module.edited", f"module:{module.id}", part=what)
+    audit(runtime, db, principal, "module.edited", f"module:{module.id}", part=what)
     return module_read(runtime, db, module=module, who=who)
 
 
@@ -335,8 +331,8 @@ def replace_content(
     module_id: str, body: ModuleContent, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> ModuleRead:
     """Replace the whole module.json (every part is editable); checks run again."""
-    who, module = _editable(db, principal, module_id)
-    return _saved(runtime, db, principal, who, module, body, "content")
+    who, module = editable_module(db, principal, module_id)
+    return save_and_read(runtime, db, principal, who, module, body, "content")
 
 
 @router.patch("/{module_id}", response_model=ModuleRead)
@@ -345,12 +341,12 @@ def patch_module(
 ) -> ModuleRead:
     """Change the title, summary, learning objectives, whether the source PDF is attached, or the quiz's
     pass mark and mode (these two at any time; past attempts keep their verdict)."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
     if body.attach_source is not None and body.attach_source != module.attach_source:
         module.attach_source = body.attach_source
-        _audit(
+        audit(
             runtime,
             db,
             principal,
@@ -362,7 +358,7 @@ def patch_module(
     if any(getattr(module, name) != value for name, value in settings.items()):
         for name, value in settings.items():
             setattr(module, name, value)
-        _audit(runtime, db, principal, "module.quiz_settings_set", f"module:{module.id}", **settings)
+        audit(runtime, db, principal, "module.quiz_settings_set", f"module:{module.id}", **settings)
     changes = body.model_dump(exclude_none=True, exclude={"attach_source", "pass_mark", "quiz_mode"})
     if not changes:
         db.flush()
@@ -370,10 +366,10 @@ def patch_module(
     service.require_editable(module)
     content = service.read_content(runtime, db, module=module)
     content = ModuleContent.model_validate(content.model_dump() | changes)
-    return _saved(runtime, db, principal, who, module, content, ",".join(sorted(changes)))
+    return save_and_read(runtime, db, principal, who, module, content, ",".join(sorted(changes)))
 
 
-def _index(items: list[Any], index: int, what: str) -> None:
+def check_index(items: list[Any], index: int, what: str) -> None:
     if not 0 <= index < len(items):
         raise NotFound(f"{what} {index} not found; the module has {len(items)}")
 
@@ -388,11 +384,11 @@ def replace_chapter(
     runtime: RuntimeDep,
 ) -> ModuleRead:
     """Replace one chapter (its title and lessons with their citations)."""
-    who, module = _editable(db, principal, module_id)
+    who, module = editable_module(db, principal, module_id)
     content = service.read_content(runtime, db, module=module)
-    _index(content.chapters, chapter_index, "chapter")
+    check_index(content.chapters, chapter_index, "chapter")
     content.chapters[chapter_index] = body
-    return _saved(runtime, db, principal, who, module, content, f"chapters[{chapter_index}]")
+    return save_and_read(runtime, db, principal, who, module, content, f"chapters[{chapter_index}]")
 
 
 @router.put("/{module_id}/questions/{question_index}", response_model=ModuleRead)
@@ -405,102 +401,26 @@ def replace_question(
     runtime: RuntimeDep,
 ) -> ModuleRead:
     """Replace one question (stem, options, answer key, explanation, citation)."""
-    who, module = _editable(db, principal, module_id)
+    who, module = editable_module(db, principal, module_id)
     content = service.read_content(runtime, db, module=module)
-    _index(content.questions, question_index, "question")
+    check_index(content.questions, question_index, "question")
     content.questions[question_index] = body
-    return _saved(runtime, db, principal, who, module, content, f"questions[{question_index}]")
-
-
-def _regenerated(
-    runtime: Runtime,
-    db: Session,
-    principal: UserPrincipal,
-    module_id: str,
-    extra: str,
-    *,
-    part: Literal["chapters", "questions"],
-    index: int,
-    permission: Permission,
-    engine: Callable[..., Awaitable[Any]],
-) -> ModuleRead:
-    """Write one chapter or question again with the module's deployment and template, and save it."""
-    service.check_generation_allowed(
-        db, org_id=principal.org_id, user_id=principal.user_id, permission=permission
-    )
-    who, module = _editable(db, principal, module_id)
-    content = service.read_content(runtime, db, module=module)
-    items = getattr(content, part)
-    _index(items, index, part.removesuffix("s"))
-    _, extraction = service.source_of(runtime, db, module=module)
-    version = None
-    if module.template_id is not None and module.template_version is not None:
-        version = prompts.version(
-            db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
-        )
-    instructions = prompts.instructions_of(version, extra)
-    caller = caller_for_org(runtime, principal.org_id, user_id=principal.user_id)
-    items[index] = regenerate.run_with_gateway(
-        runtime,
-        lambda gateway: engine(
-            gateway,
-            caller,
-            module=content,
-            index=index,
-            document=extraction,
-            deployment=module.deployment,
-            instructions=instructions,
-        ),
-    )
-    return _saved(runtime, db, principal, who, module, content, f"{part}[{index}] regenerated")
-
-
-@router.post("/{module_id}/chapters/{chapter_index}/regenerate", response_model=ModuleRead)
-def regenerate_chapter(
-    module_id: str,
-    chapter_index: int,
-    body: RegenerateRequest,
-    principal: CurrentUser,
-    db: RegionDB,
-    runtime: RuntimeDep,
-) -> ModuleRead:
-    """Write one chapter again from its source sections, with the module's deployment and template."""
-    return _regenerated(
-        runtime, db, principal, module_id, body.instructions,
-        part="chapters", index=chapter_index, permission=Permission.GENERATE_MODULES,
-        engine=regenerate.regenerate_chapter,
-    )  # fmt: skip
-
-
-@router.post("/{module_id}/questions/{question_index}/regenerate", response_model=ModuleRead)
-def regenerate_question(
-    module_id: str,
-    question_index: int,
-    body: RegenerateRequest,
-    principal: CurrentUser,
-    db: RegionDB,
-    runtime: RuntimeDep,
-) -> ModuleRead:
-    """Replace one question by a new one written from the passage it cites."""
-    return _regenerated(
-        runtime, db, principal, module_id, body.instructions,
-        part="questions", index=question_index, permission=Permission.GENERATE_QUESTIONS,
-        engine=regenerate.regenerate_question,
-    )  # fmt: skip
+    return save_and_read(runtime, db, principal, who, module, content, f"questions[{question_index}]")
 
 
 def module_export(
     runtime: Runtime, db: Session, principal: UserPrincipal, *, module_id: str, format_name: str
 ) -> exports.Export:
-    """One module in an LMS format, for those who may see its answer key; audited with what was left out."""
-    who = _viewer(db, principal)
+    """One module in an LMS format (without its rejected items), for those who may see its answer key;
+    audited with what was left out."""
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
     exports.find_format(format_name)  # an unknown format is refused before the content is read
-    content = service.read_content(runtime, db, module=module)
+    content = items.for_export(db, module=module, content=service.read_content(runtime, db, module=module))
     export = exports.export_module(content, format_name=format_name, pass_mark=module.pass_mark)
     omitted = [o.question for o in export.report.omitted]
-    _audit(
+    audit(
         runtime, db, principal, "module.exported", f"module:{module.id}", format=format_name, omitted=omitted
     )
     return export
@@ -535,7 +455,7 @@ def export_module(
 @router.get("/{module_id}/checks", response_model=ReportRead)
 def read_checks(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> ReportRead:
     """The check report: grounding, safety and conformity findings (author, reviewers, admins)."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_editor(who, module)
     row, report = service.read_report(runtime, db, module=module)
@@ -554,8 +474,8 @@ def read_checks(module_id: str, principal: CurrentUser, db: RegionDB, runtime: R
 def delete_module(module_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep) -> None:
     """Delete a module with everything derived from it; its keys are destroyed (author, reviewers, admins;
     once published, reviewers and admins only)."""
-    who = _viewer(db, principal)
+    who = viewer_of(db, principal)
     module = service.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
     service.require_deleter(who, module)
     service.delete_module(runtime, db, module=module)
-    _audit(runtime, db, principal, "module.deleted", f"module:{module_id}")
+    audit(runtime, db, principal, "module.deleted", f"module:{module_id}")

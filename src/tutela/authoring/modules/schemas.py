@@ -94,6 +94,28 @@ class RegenerateRequest(Body):
     instructions: str = Field(default="", max_length=20_000)
 
 
+class DecisionChange(Body):
+    decision: Literal["accepted", "rejected"] | None = Field(
+        description="accepted, rejected, or null to make the item undecided again"
+    )
+
+
+class ItemRead(BaseModel):
+    item: str = Field(description='"lesson:<chapter>:<lesson>" or "question:<index>", all from 0')
+    kind: Literal["lesson", "question"]
+    chapter: int | None
+    index: int
+    place: str = Field(description="the item in words, e.g. 'Chapter 1, lesson 2'")
+    decision: Literal["accepted", "rejected"] | None
+
+
+class ItemsRead(BaseModel):
+    module_id: str
+    items: list[ItemRead]
+    undecided: list[str] = Field(description="the undecided items in words; they are published as they are")
+    rejected: int = Field(description="how many items publishing and exports leave out")
+
+
 class ReportRead(BaseModel):
     module_id: str
     passed: bool

@@ -20,7 +20,7 @@ from tutela.authoring.covers import service as covers
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
 from tutela.authoring.learning.models import Progress
-from tutela.authoring.modules import settings
+from tutela.authoring.modules import items, settings
 from tutela.authoring.modules.checks import Report, run_checks
 from tutela.authoring.modules.exceptions import (
     DocumentRefused,
@@ -461,8 +461,11 @@ def save_content(
     content: ModuleContent,
     extraction: ExtractedDocument | None = None,
 ) -> Report:
-    """Store new content (a new encrypted object; the old one's key is destroyed) and re-run the checks."""
+    """Store new content (a new encrypted object; the old one's key is destroyed) and re-run the checks;
+    the decisions on items whose content changed are forgotten."""
     old = module.content_object_id
+    if old is not None:
+        items.forget_changed(db, module=module, old=read_content(runtime, db, module=module), new=content)
     module.content_object_id = _put_model(
         runtime, db, org_id=module.org_id, purpose=CONTENT_PURPOSE, value=content
     )

@@ -3,6 +3,8 @@
 - draft ⇄ in_review, archived → draft: whoever may edit the module (its author, reviewers, admins).
 - in_review → published, published → archived: the permission `content.review_publish`.
 - Publishing needs passing checks; an admin may publish anyway with a written reason, which is audited.
+- Publishing leaves the rejected lessons and questions out for good (see modules/items.py); the checks run
+  on what is left.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from tutela.authoring.covers import service as covers
+from tutela.authoring.modules import items
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.exceptions import ChecksFailed, SourceUnavailable, WrongState
 from tutela.authoring.modules.models import Module, ModuleGroup, SourceDocument
@@ -56,6 +60,9 @@ def change_state(
     if state == "published":
         if not group_ids:
             raise InvalidInput("name the groups to publish to", param="group_ids")
+        left_out = _leave_out_rejected(runtime, db, module=module)
+        if left_out:
+            details["left_out"] = left_out
         _check_or_override(db, module=module, who=who, reason=override_reason)
         set_groups(db, module=module, group_ids=group_ids)
         module.published_at = utcnow()
@@ -82,6 +89,19 @@ def change_state(
         details=details,
     )
     return module
+
+
+def _leave_out_rejected(runtime: Runtime, db: Session, *, module: Module) -> int:
+    """Drop the rejected items from the content (lesson covers follow their lessons); how many went."""
+    taken = items.decisions(db, module=module)
+    if "rejected" not in taken.values():
+        return 0
+    kept = items.without_rejected(modules.read_content(runtime, db, module=module), taken)
+    before = items.taken_by(db, module=module)
+    covers.renumber_lessons(runtime, db, module=module, moved=kept.lessons)
+    modules.save_content(runtime, db, module=module, content=kept.content)
+    items.rename(db, module=module, before=before, renamed=kept.renamed)
+    return kept.left_out
 
 
 def _check_or_override(db: Session, *, module: Module, who: modules.Viewer, reason: str | None) -> None:

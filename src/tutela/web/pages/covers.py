@@ -14,7 +14,7 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.runtime import Runtime
-from tutela.web.pages.authoring import act
+from tutela.web.pages.module_review import act
 from tutela.web.routing import Form, page_router, text
 from tutela.web.session import UserPage, UserPageDep
 
