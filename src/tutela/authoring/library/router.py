@@ -33,6 +33,7 @@ class LibraryEntryRead(Read):
 
     document_id: str
     in_library: bool
+    title: str | None = Field(description="the title citations give it, while it is in the library")
     chunks: int
     resources: list[str]
 
@@ -45,10 +46,10 @@ def _managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceD
 def _read(db: Session, org_id: str, document_id: str) -> LibraryEntryRead:
     row = library.find(db, org_id=org_id, source_id=document_id)
     if row is None:
-        return LibraryEntryRead(document_id=document_id, in_library=False, chunks=0, resources=[])
+        return LibraryEntryRead(document_id=document_id, in_library=False, title=None, chunks=0, resources=[])
     shared = library.shared_with(db, org_id=org_id, document_id=row.id)
     return LibraryEntryRead(
-        document_id=document_id, in_library=True, chunks=row.chunk_count, resources=shared
+        document_id=document_id, in_library=True, title=row.title, chunks=row.chunk_count, resources=shared
     )
 
 

@@ -19,7 +19,6 @@ from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
-from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 from tutela.storage.db import utcnow
 from tutela.storage.jobs import job, recovery
@@ -83,6 +82,8 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         params = dict(row.params)
         user_id = row.created_by
         doc = service.get_document(db, org_id=org_id, document_id=row.document_id or "")
+        several = [str(d) for d in params.get("documents", [])]
+        combined = service.sources_for(runtime, db, org_id=org_id, document_ids=several) if several else None
         extraction = service.read_extraction(runtime, db, doc=doc)
         version = None
         if params.get("template_version_id"):
@@ -93,7 +94,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         deployment = str(params["deployment"])
         with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
-    caller = caller_for_org(runtime, org_id, user_id=user_id)
+    caller = service.caller_for(runtime, org_id=org_id, user_id=user_id)
     last = [-1]
 
     def progress(stage: str, fraction: float) -> None:
@@ -109,7 +110,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
             lambda gateway: generate_module(
                 gateway=gateway,
                 caller=caller,
-                document=extraction,
+                document=combined.document if combined else extraction,
                 deployment=deployment,
                 instructions=instructions,
                 progress=progress,
@@ -118,6 +119,8 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
                 with_questions=with_questions,
             ),
         )
+    if combined is not None:
+        content = combined.cite(content)
     if not with_questions:
         left_out.append(f"No questions were written: whoever started the job lacks {QUESTIONS_PERMISSION!r}.")
     with runtime.region_session(org_id) as db:
@@ -139,6 +142,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
             template_id=template[0],
             template_version=template[1],
             job_id=job_id,
+            sources=several,
         )
         lease.finish(
             db, module_id=module.id, warnings=left_out, status="succeeded", stage="done", percent=100,

@@ -34,7 +34,6 @@ from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound
-from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 
 documents_router = APIRouter(prefix="/api/documents", tags=["authoring"])
@@ -83,6 +82,10 @@ def pdf_response(doc: SourceDocument, data: bytes) -> Response:
     )
 
 
+def _one(document_id: str | None) -> list[str]:
+    return [document_id] if document_id else []
+
+
 def job_read(job: AuthoringJob) -> JobRead:
     """A job as the progress endpoint shows it."""
     error = JobError(code=job.error_code, message=job.error_message or "") if job.error_code else None
@@ -93,6 +96,7 @@ def job_read(job: AuthoringJob) -> JobRead:
         stage=job.stage,
         percent=job.percent,
         document_id=job.document_id,
+        document_ids=[str(d) for d in job.params.get("documents", [])] or _one(job.document_id),
         module_id=job.module_id,
         error=error,
         warnings=list(job.warnings or []),
@@ -133,6 +137,9 @@ def module_read(runtime: Runtime, db: Session, *, module: Module, who: service.V
         updated_at=module.updated_at,
         published_at=module.published_at,
         document_id=module.document_id if staff else None,
+        document_ids=(service.module_source_ids(db, module=module) or _one(module.document_id))
+        if staff
+        else [],
         template_id=module.template_id,
         template_version=module.template_version,
         deployment=module.deployment,
@@ -235,13 +242,13 @@ def generate(
         db,
         org_id=principal.org_id,
         who=who,
-        document_id=body.document_id,
+        document_ids=body.sources,
         template_id=body.template_id,
         template_version=body.template_version,
         deployment=body.deployment,
         instructions=body.instructions,
     )
-    _audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", document=body.document_id)
+    _audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", documents=body.sources)
     # Enqueued once this request's transaction has committed, so the worker finds the job row.
     background.add_task(runtime.jobs.enqueue, generate_job, org_id=principal.org_id, job_id=job.id)
     return job_read(job)
@@ -433,25 +440,27 @@ def _regenerated(
     items = getattr(content, part)
     _index(items, index, part.removesuffix("s"))
     _, extraction = service.source_of(runtime, db, module=module)
+    combined = service.combined_source(runtime, db, module=module)  # several documents: written as one
     version = None
     if module.template_id is not None and module.template_version is not None:
         version = prompts.version(
             db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
         )
     instructions = prompts.instructions_of(version, extra)
-    caller = caller_for_org(runtime, principal.org_id, user_id=principal.user_id)
-    items[index] = regenerate.run_with_gateway(
+    caller = service.caller_for(runtime, org_id=principal.org_id, user_id=principal.user_id)
+    written = regenerate.run_with_gateway(
         runtime,
         lambda gateway: engine(
             gateway,
             caller,
-            module=content,
+            module=combined.uncite(content) if combined else content,
             index=index,
-            document=extraction,
+            document=combined.document if combined else extraction,
             deployment=module.deployment,
             instructions=instructions,
         ),
     )
+    items[index] = combined.cite(written) if combined else written
     return _saved(runtime, db, principal, who, module, content, f"{part}[{index}] regenerated")
 
 

@@ -9,6 +9,7 @@ the same 404 as for an id that does not exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tutela.authoring.covers import service as covers
+from tutela.authoring.generation.combined import Combined, Source, combine
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
 from tutela.authoring.learning.models import Progress
@@ -34,6 +36,7 @@ from tutela.authoring.modules.models import (
     CheckReport,
     Module,
     ModuleGroup,
+    ModuleSource,
     SourceDocument,
 )
 from tutela.authoring.prompts import service as prompts
@@ -43,6 +46,7 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.exceptions import AIDisabled
 from tutela.core.permissions.roles import Permission, Role
 from tutela.errors import Conflict, NotFound, PermissionDenied
+from tutela.gateway.access import Caller, caller_for_org
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.library import service as library
 from tutela.gateway.resources import service as resources
@@ -220,16 +224,74 @@ def list_documents(db: Session, *, org_id: str, who: Viewer) -> list[SourceDocum
     return list(db.scalars(stmt.order_by(SourceDocument.created_at.desc())))
 
 
+def _modules_from(db: Session, doc: SourceDocument) -> list[Module]:
+    """The modules written from a document, alone or among several."""
+    among = select(ModuleSource.module_id).where(
+        ModuleSource.org_id == doc.org_id, ModuleSource.document_id == doc.id
+    )
+    stmt = scoped(Module, doc.org_id).where(or_(Module.document_id == doc.id, Module.id.in_(among)))
+    return list(db.scalars(stmt))
+
+
+def _shows(db: Session, who: Viewer, module: Module, document_id: str) -> bool:
+    """Whether a module lets the viewer see one of its source documents: as its staff any of them; as a
+    learner, the PDF the author attached (the first document)."""
+    if is_staff_for(who, module) and can_see(db, who, module):
+        return True
+    return module.attach_source and module.document_id == document_id and can_see(db, who, module)
+
+
 def pdf_visible(db: Session, *, who: Viewer, doc: SourceDocument) -> bool:
     """L5: the uploader, and whoever sees a module made from it (learners only where it is attached)."""
     if doc.uploaded_by == who.user_id or who.admin:
         return True
-    for module in db.scalars(scoped(Module, doc.org_id).where(Module.document_id == doc.id)):
-        if is_staff_for(who, module) and can_see(db, who, module):
-            return True
-        if module.attach_source and can_see(db, who, module):
-            return True
-    return False
+    return any(_shows(db, who, module, doc.id) for module in _modules_from(db, doc))
+
+
+def visible_document_ids(db: Session, *, org_id: str, who: Viewer) -> set[str]:
+    """`pdf_visible` for every document of the organization at once: the ids of those the viewer sees."""
+    stmt = select(SourceDocument.id).where(SourceDocument.org_id == org_id)
+    if who.admin:
+        return set(db.scalars(stmt))
+    ids = set(db.scalars(stmt.where(SourceDocument.uploaded_by == who.user_id)))
+    for module in list_modules(db, org_id=org_id, who=who):
+        sources = [module.document_id, *module_source_ids(db, module=module)]
+        ids |= {d for d in sources if d is not None and _shows(db, who, module, d)}
+    return ids
+
+
+def caller_for(runtime: Runtime, *, org_id: str, user_id: str) -> Caller:
+    """The gateway caller for the product acting for a signed-in user: the organization's default AI
+    resource, retrieving from the library only the documents that user may see (L5)."""
+    with runtime.region_session(org_id) as db:
+        visible = visible_document_ids(db, org_id=org_id, who=viewer(db, org_id=org_id, user_id=user_id))
+    return caller_for_org(runtime, org_id, user_id=user_id, library_documents=frozenset(visible))
+
+
+def library_choices(db: Session, *, org_id: str, who: Viewer) -> list[tuple[SourceDocument, str]]:
+    """The documents of the organization's library the viewer may see (L5), with their titles."""
+    visible = visible_document_ids(db, org_id=org_id, who=who)
+    rows = [row for row in library.in_library(db, org_id=org_id) if row.source_id in visible]
+    docs = {d.id: d for d in db.scalars(scoped(SourceDocument, org_id).where(SourceDocument.id.in_(visible)))}
+    return [(docs[row.source_id], row.title) for row in rows if row.source_id in docs]
+
+
+def generation_sources(
+    db: Session, *, org_id: str, who: Viewer, document_ids: list[str]
+) -> list[SourceDocument]:
+    """The documents a module may be written from: each one the author manages, or one of the library's
+    they may see (L5). Any other id, of this organization or another, is NotFound."""
+    visible: set[str] | None = None
+    found = []
+    for document_id in dict.fromkeys(document_ids):
+        doc = get_document(db, org_id=org_id, document_id=document_id)
+        if doc.uploaded_by != who.user_id and not who.admin:
+            if visible is None:
+                visible = visible_document_ids(db, org_id=org_id, who=who)
+            if doc.id not in visible or library.find(db, org_id=org_id, source_id=doc.id) is None:
+                raise NotFound(f"document {document_id!r} not found")
+        found.append(doc)
+    return found
 
 
 def read_pdf(runtime: Runtime, db: Session, *, doc: SourceDocument) -> bytes:
@@ -255,7 +317,7 @@ def delete_pdf(runtime: Runtime, db: Session, *, doc: SourceDocument) -> None:
 
 def delete_document(runtime: Runtime, db: Session, *, doc: SourceDocument) -> None:
     """Delete a document no module uses: the PDF, the extraction, its jobs, its row."""
-    used = db.scalar(select(func.count()).select_from(Module).where(Module.document_id == doc.id))
+    used = len(_modules_from(db, doc))
     if used:
         raise Conflict(f"{used} module(s) were made from this document; delete them first")
     _delete_document(runtime, db, doc=doc)
@@ -300,26 +362,29 @@ def start_generation(
     *,
     org_id: str,
     who: Viewer,
-    document_id: str,
+    document_ids: list[str],
     template_id: str | None,
     template_version: int | None,
     deployment: str,
     instructions: str,
 ) -> AuthoringJob:
-    """Validate a generation request and record its job (the caller enqueues it after commit)."""
+    """Validate a generation request and record its job (the caller enqueues it after commit); a module
+    of several documents lists them all in the job's `documents`."""
     check_generation_allowed(db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES)
-    doc = document_for(db, org_id=org_id, who=who, document_id=document_id)
+    docs = generation_sources(db, org_id=org_id, who=who, document_ids=document_ids)
     deployment_model(db, org_id=org_id, name=deployment)
     # Questions are written only for those the matrix lets generate them; the module comes without.
     questions = permissions.allows(
         db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_QUESTIONS
     )
     params: dict[str, Any] = {"deployment": deployment, "instructions": instructions, "questions": questions}
+    if len(docs) > 1:
+        params["documents"] = [d.id for d in docs]
     if template_id is not None:
         version = prompts.version(db, org_id=org_id, template_id=template_id, number=template_version)
         params["template_version_id"] = version.id
     return create_job(
-        db, org_id=org_id, user_id=who.user_id, kind="generate", document_id=doc.id, params=params
+        db, org_id=org_id, user_id=who.user_id, kind="generate", document_id=docs[0].id, params=params
     )
 
 
@@ -383,8 +448,10 @@ def create_module(
     template_id: str | None,
     template_version: int | None,
     job_id: str | None = None,
+    sources: Sequence[str] = (),
 ) -> Module:
-    """A new draft from generated content, with its check report (`job_id`: the job that made it)."""
+    """A new draft from generated content, with its check report (`job_id`: the job that made it;
+    `sources`: the ids of its documents, when it was written from several, `doc` the first)."""
     module = Module(
         org_id=org_id,
         title=content.title[:500],
@@ -399,6 +466,9 @@ def create_module(
         job_id=job_id,
     )
     db.add(module)
+    db.flush()
+    for position, document_id in enumerate(sources):
+        db.add(ModuleSource(org_id=org_id, module_id=module.id, document_id=document_id, position=position))
     db.flush()
     save_content(runtime, db, module=module, content=content, extraction=extraction)
     return module
@@ -445,6 +515,40 @@ def source_of(runtime: Runtime, db: Session, *, module: Module) -> tuple[SourceD
     return doc, read_extraction(runtime, db, doc=doc)
 
 
+def module_source_ids(db: Session, *, module: Module) -> list[str]:
+    """The ids of a module's documents in order, when it was written from several (else empty)."""
+    stmt = (
+        select(ModuleSource.document_id)
+        .where(ModuleSource.org_id == module.org_id, ModuleSource.module_id == module.id)
+        .order_by(ModuleSource.position)
+    )
+    return list(db.scalars(stmt))
+
+
+def document_title(runtime: Runtime, db: Session, *, doc: SourceDocument) -> str:
+    """A document's title as citations name it: its library title, else its own, else its file name."""
+    entry = library.find(db, org_id=doc.org_id, source_id=doc.id)
+    if entry is not None:
+        return entry.title
+    return read_extraction(runtime, db, doc=doc).title or doc.filename
+
+
+def sources_for(runtime: Runtime, db: Session, *, org_id: str, document_ids: Sequence[str]) -> Combined:
+    """The documents (by id, in order) laid end to end as one source to write a module from."""
+    sources = []
+    for document_id in document_ids:
+        doc = get_document(db, org_id=org_id, document_id=document_id)
+        title = document_title(runtime, db, doc=doc)
+        sources.append(Source(id=doc.id, title=title, document=read_extraction(runtime, db, doc=doc)))
+    return combine(sources)
+
+
+def combined_source(runtime: Runtime, db: Session, *, module: Module) -> Combined | None:
+    """A module of several documents: its documents as one source; None for a module of one."""
+    ids = module_source_ids(db, module=module)
+    return sources_for(runtime, db, org_id=module.org_id, document_ids=ids) if ids else None
+
+
 def require_editable(module: Module) -> None:
     """Content changes only in draft or in review."""
     from tutela.authoring.modules.exceptions import WrongState
@@ -473,8 +577,19 @@ def save_content(
     _drop_object(runtime, db, org_id=module.org_id, object_id=old)
     if extraction is None:
         _, extraction = source_of(runtime, db, module=module)
+    others = {
+        document_id: read_extraction(
+            runtime, db, doc=get_document(db, org_id=module.org_id, document_id=document_id)
+        )
+        for document_id in module_source_ids(db, module=module)
+    }
     report = run_checks(
-        db, org_id=module.org_id, module=content, document=extraction, deployment=module.deployment
+        db,
+        org_id=module.org_id,
+        module=content,
+        document=extraction,
+        deployment=module.deployment,
+        others=others,
     )
     _save_report(runtime, db, module=module, report=report)
     return report

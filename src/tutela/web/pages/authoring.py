@@ -117,7 +117,7 @@ def highlight(page_text: str, quote: str) -> tuple[str, str, str] | None:
     return page_text[: found.start()], found.group(0), page_text[found.end() :]
 
 
-def _require_author_pages(page: UserPage) -> None:
+def require_author_pages(page: UserPage) -> None:
     if not (page.may(Permission.GENERATE_MODULES.value) or page.may(Permission.REVIEW_PUBLISH.value)):
         raise PermissionDenied(
             "your roles include neither 'ai.generate_modules' nor 'content.review_publish'"
@@ -134,7 +134,7 @@ def _htmx_fragment(request: Request) -> bool:
 @router.get("/author")
 def modules_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> Response:
     """The modules the author works on, by state (as GET /api/modules)."""
-    _require_author_pages(page)
+    require_author_pages(page)
     org_id = page.principal.org_id
     with runtime.region_session(org_id) as db:
         who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
@@ -155,6 +155,7 @@ def _new_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    chosen: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     org_id = page.principal.org_id
@@ -163,6 +164,10 @@ def _new_page(
             db, org_id=org_id, user_id=page.principal.user_id, permission=Permission.GENERATE_MODULES
         )
         org = organizations.get(db, org_id=org_id)
+        who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
+        library = [
+            (d.id, title, d.filename) for d, title in modules.library_choices(db, org_id=org_id, who=who)
+        ]
         templates = [
             (t.id, f"{t.name} (version {t.current_version})")
             for t in prompts.list_templates(db, org_id=org_id)
@@ -174,6 +179,8 @@ def _new_page(
         "max_mb": authoring_settings.current().max_upload_bytes // 1_000_000,
         "errors": errors or {},
         "values": values or {},
+        "library": library,
+        "chosen": chosen or [],
     }
     return render(request, "authoring/new.html", context, status_code=status_code)
 
@@ -188,8 +195,10 @@ def new_module_page(request: Request, page: UserPageDep, runtime: RuntimeDep) ->
 def upload_and_generate(
     request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep, background: BackgroundTasks
 ) -> Response:
-    """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules)."""
+    """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules), from it and the
+    library documents ticked, or from those alone."""
     values = {"template_id": text(form, "template_id"), "instructions": text(form, "instructions")}
+    chosen = [v for v in form.getlist("documents") if isinstance(v, str) and v]
     upload = form.get("file")
     password = form.get("password")
     org_id = page.principal.org_id
@@ -203,51 +212,68 @@ def upload_and_generate(
             modules.check_generation_allowed(
                 db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES
             )
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                errors["file"] = "Choose a PDF file to upload."
+            has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+            if not has_file and not chosen:
+                errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
                 raise _FormProblem
+            # With a file, the upload's id takes the place of "pending" once it is stored.
             body = GenerateRequest.model_validate(
                 {
-                    "document_id": "pending",
+                    "document_ids": ["pending", *chosen] if has_file else chosen,
                     "template_id": values["template_id"] or None,
                     "instructions": values["instructions"],
                 }
             )
-            limit = authoring_settings.current().max_upload_bytes
-            data = upload.file.read(limit + 1)
-            doc = modules.upload(
-                runtime,
-                db,
-                org_id=org_id,
-                user_id=principal.user_id,
-                filename=upload.filename,
-                data=data,
-                size=max(upload.size or 0, len(data)),
-                password=password if isinstance(password, str) and password else None,
-                max_bytes=limit,
-            )
-            organizations.record(
-                runtime,
-                db,
-                org_id=org_id,
-                actor=principal.actor,
-                action="document.uploaded",
-                target=f"document:{doc.id}",
-                details={"pages": doc.page_count},
-            )
-            job = modules_api.generate(
-                body.model_copy(update={"document_id": doc.id}), principal, db, runtime, background
-            )
+            # Documents the author may not see are refused before the file is read.
+            modules.generation_sources(db, org_id=org_id, who=who, document_ids=chosen)
+            if isinstance(upload, UploadFile) and upload.filename:
+                uploaded = _upload(runtime, db, page, upload, upload.filename, password)
+                body = body.model_copy(update={"document_ids": [uploaded, *chosen]})
+            job = modules_api.generate(body, principal, db, runtime, background)
     except _FormProblem:
         pass
     except (ValidationError, TutelaError) as exc:
         errors, status_code = refusal(exc, fields={"file", "password", "template_id"})
         if isinstance(exc, TutelaError) and "template" in exc.message:
             errors = {"template_id": sentence(exc.message)}
+        elif isinstance(exc, NotFound):  # a ticked document went away, or was never the author's to see
+            errors = {"documents": "One of the documents you chose is no longer available to you."}
     else:
         # The job is enqueued by the background task once this response is sent (as the REST router does).
         return RedirectResponse(f"/author/jobs/{job.id}", status_code=303)
-    return _new_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
+    return _new_page(
+        request, runtime, page, errors=errors, values=values, chosen=chosen, status_code=status_code
+    )
+
+
+def _upload(
+    runtime: Runtime, db: Session, page: UserPage, upload: UploadFile, filename: str, password: object
+) -> str:
+    """Store the uploaded PDF (as POST /api/documents) and return its id."""
+    principal, org_id = page.principal, page.principal.org_id
+    limit = authoring_settings.current().max_upload_bytes
+    data = upload.file.read(limit + 1)
+    doc = modules.upload(
+        runtime,
+        db,
+        org_id=org_id,
+        user_id=principal.user_id,
+        filename=filename,
+        data=data,
+        size=max(upload.size or 0, len(data)),
+        password=password if isinstance(password, str) and password else None,
+        max_bytes=limit,
+    )
+    organizations.record(
+        runtime,
+        db,
+        org_id=org_id,
+        actor=principal.actor,
+        action="document.uploaded",
+        target=f"document:{doc.id}",
+        details={"pages": doc.page_count},
+    )
+    return doc.id
 
 
 class _FormProblem(Exception):
@@ -381,13 +407,21 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
         module = modules.module_for(db, org_id=org_id, who=who, module_id=module_id)
         modules.require_editor(who, module)
         _, extraction = modules.source_of(runtime, db, module=module)
-        title = module.title
+        title, source = module.title, "the source"
+        document_id = request.query_params.get("document")
+        if document_id:  # a module of several documents: only one of its own
+            if document_id not in modules.module_source_ids(db, module=module):
+                raise NotFound("that document is not a source of this module")
+            doc = modules.get_document(db, org_id=org_id, document_id=document_id)
+            extraction = modules.read_extraction(runtime, db, doc=doc)
+            source = f"\u201c{modules.document_title(runtime, db, doc=doc)}\u201d"
     found = next((p for p in extraction.pages if p.number == number), None)
     if found is None:
         raise NotFound(f"the source document has no page {number}")
     parts = highlight(found.text, quote) if quote else None
     context = {
-        "title": f"Page {number} of the source",
+        "title": f"Page {number} of {source}",
+        "source": source,
         "module_id": module_id,
         "module_title": title,
         "number": number,
