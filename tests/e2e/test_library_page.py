@@ -114,3 +114,8 @@ def test_an_author_shares_documents_and_writes_one_module_from_two(
     expect(cited.locator(".source-panel mark")).to_be_visible()
     shot(page, "author-module-from-two-documents")
     assert_accessible(page, "review page of a module from two documents")
+
+    # The organization's library is left empty again for the other browser tests.
+    with site.platform.client(token) as api:
+        for document_id in (travel, safety):
+            api.delete(f"/api/documents/{document_id}/library").raise_for_status()

@@ -5,6 +5,7 @@ against the right document, and a document the author may not see (L5) or anothe
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import Counter
 from typing import Any
@@ -51,12 +52,16 @@ def test_a_module_from_several_library_documents_cites_each_by_name_and_page(pla
         assert refused.status_code == 404, refused.text
         assert "not found" in refused.json()["error"]["message"]
     both = author.post("/api/modules", json={"document_id": first["id"], "document_ids": [second["id"]]})
-    assert both.status_code == 422 and "either document_id" in both.text, both.text
+    assert both.status_code == 422 and "one document, or a list of them, not both" in both.text, both.text
 
     job = ok(author.post("/api/modules", json={"document_ids": [first["id"], second["id"]]}), 202)
     assert job["document_ids"] == [first["id"], second["id"]]
     done, _ = wait_for(author, job["id"], timeout=120)
     assert done["status"] == "succeeded", done
+    # Parts left out are named by the pages of their own documents, not of the documents end to end.
+    for warning in done["warnings"]:
+        if re.search(r"\bpages? \d", warning):
+            assert "\u201c" in warning, warning
     module = ok(author.get(f"/api/modules/{done['module_id']}"))
     assert module["document_ids"] == [first["id"], second["id"]]
     sources = {

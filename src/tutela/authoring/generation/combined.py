@@ -8,6 +8,7 @@ citation of the written module back into a page of the document it is on, naming
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from tutela.authoring.generation.schemas import Citation
 from tutela.authoring.ingest.document import ExtractedDocument, Heading, Page, Paragraph
 
 T = TypeVar("T")
+_PAGES = re.compile(r"\b(pages?) (\d+)(?:-(\d+))?\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,21 @@ class Combined:
     def origin(self, page: int) -> tuple[Source, int]:
         """The document and its page for a page of the combined document."""
         return self.origins[min(max(page, 1), len(self.origins)) - 1]
+
+    def name_pages(self, text: str) -> str:
+        """A note of the pipeline's ("pages 3-9", "page 4") with the pages named in their documents:
+        "pages 1-3 of “A” to page 2 of “B”", "page 4 of “A”"."""
+
+        def named(match: re.Match[str]) -> str:
+            first = int(match.group(2))
+            last = int(match.group(3) or first)
+            (a, pa), (b, pb) = self.origin(first), self.origin(last)
+            if a.id != b.id:
+                return f"page {pa} of \u201c{a.title}\u201d to page {pb} of \u201c{b.title}\u201d"
+            pages = f"page {pa}" if pa == pb else f"pages {pa}-{pb}"
+            return f"{pages} of \u201c{a.title}\u201d"
+
+        return _PAGES.sub(named, text)
 
     def cite(self, value: T) -> T:
         """The module (or chapter, or question) with every citation naming its document and that

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
+from tutela.authoring.generation.combined import Combined
 from tutela.authoring.generation.pipeline import generate_module
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.modules import leases, service
@@ -75,6 +77,17 @@ def _fail(lease: leases.Lease, *, code: str, message: str) -> None:
         )  # fmt: skip
 
 
+@contextlib.contextmanager
+def _pages_named(combined: Combined | None) -> Iterator[None]:
+    """A failure's message names the pages of the documents, not of the combined source."""
+    try:
+        yield
+    except TutelaError as exc:
+        if combined is not None:
+            exc.message = combined.name_pages(exc.message)
+        raise
+
+
 def _generate(runtime: Runtime, lease: leases.Lease) -> str:
     org_id, job_id = lease.org_id, lease.job_id
     with runtime.region_session(org_id) as db:
@@ -104,7 +117,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
             lease.renew(stage=stage, percent=percent)  # LeaseLost stops a worker that is not the owner
 
     left_out: list[str] = []
-    with lease.kept():  # a heartbeat renews the lease between progress writes
+    with lease.kept(), _pages_named(combined):  # a heartbeat renews the lease between progress writes
         content: ModuleContent = run_with_gateway(
             runtime,
             lambda gateway: generate_module(
@@ -121,6 +134,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         )
     if combined is not None:
         content = combined.cite(content)
+        left_out = [combined.name_pages(note) for note in left_out]
     if not with_questions:
         left_out.append(f"No questions were written: whoever started the job lacks {QUESTIONS_PERMISSION!r}.")
     with runtime.region_session(org_id) as db:

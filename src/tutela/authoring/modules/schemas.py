@@ -45,7 +45,7 @@ class GenerateRequest(Body):
     @model_validator(mode="after")
     def _one_way(self) -> Self:
         if (self.document_id is None) == (not self.document_ids):
-            raise ValueError("give either document_id (one document) or document_ids (one or more), not both")
+            raise ValueError("name the documents to write from: one document, or a list of them, not both")
         return self
 
     @property

@@ -214,7 +214,9 @@ def upload_and_generate(
             )
             has_file = isinstance(upload, UploadFile) and bool(upload.filename)
             if not has_file and not chosen:
-                errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
+                errors["file"] = "Choose a PDF file to upload."
+                if modules.library_choices(db, org_id=org_id, who=who):
+                    errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
                 raise _FormProblem
             # With a file, the upload's id takes the place of "pending" once it is stored.
             body = GenerateRequest.model_validate(
