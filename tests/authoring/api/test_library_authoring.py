@@ -46,6 +46,13 @@ def test_a_module_from_several_library_documents_cites_each_by_name_and_page(pla
     ok(admin.put(f"/api/documents/{admins_own['id']}/library", json={"resources": [resource]}))
     foreign = ok(upload(platform.client(other.author), FIRST), 201)
 
+    # What each may pick: the author their two documents, the admin all three, the other tenant none of them.
+    listed = ok(author.get("/api/library/documents"))
+    assert {d["document_id"] for d in listed} == {first["id"], second["id"]}
+    assert {d["title"] for d in listed} == set(titles.values())
+    assert len(ok(admin.get("/api/library/documents"))) == 3
+    assert ok(platform.client(other.author).get("/api/library/documents")) == []
+
     # Documents the author may not see: an admin's library document (L5), another tenant's, a made-up id.
     for ids in ([first["id"], admins_own["id"]], [first["id"], foreign["id"]], [first["id"], "nope"]):
         refused = author.post("/api/modules", json={"document_ids": ids})

@@ -11,7 +11,7 @@ from typing import Any
 from tests.authoring.api.support import new_org, ok, upload, wait_for
 from tests.authoring.ingest.conftest import build_text_pdf
 from tests.support.platform import PASSWORD, Platform
-from tutela.authoring.modules import service as modules
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.gateway.resources import service as resources
 from tutela.gateway.wire.parsing import parse_chat_request
@@ -51,7 +51,7 @@ def _default_resource(platform: Platform, org_id: str) -> str:
 
 def _retrieved(platform: Platform, org_id: str, user_id: str) -> set[str]:
     """The files whose passages a grounded chat, made by the product for the user, cites."""
-    caller = modules.caller_for(platform.runtime, org_id=org_id, user_id=user_id)
+    caller = library_sources.caller_for(platform.runtime, org_id=org_id, user_id=user_id)
     files: set[str] = set()
     for question in (TRAVEL, TOMATOES):
         body: dict[str, Any] = {

@@ -15,6 +15,7 @@ from typing import Any
 from tutela.authoring.generation.combined import Combined
 from tutela.authoring.generation.pipeline import generate_module
 from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import leases, service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
@@ -96,7 +97,9 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         user_id = row.created_by
         doc = service.get_document(db, org_id=org_id, document_id=row.document_id or "")
         several = [str(d) for d in params.get("documents", [])]
-        combined = service.sources_for(runtime, db, org_id=org_id, document_ids=several) if several else None
+        combined = (
+            library_sources.sources_for(runtime, db, org_id=org_id, document_ids=several) if several else None
+        )
         extraction = service.read_extraction(runtime, db, doc=doc)
         version = None
         if params.get("template_version_id"):
@@ -107,7 +110,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         deployment = str(params["deployment"])
         with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
-    caller = service.caller_for(runtime, org_id=org_id, user_id=user_id)
+    caller = library_sources.caller_for(runtime, org_id=org_id, user_id=user_id)
     last = [-1]
 
     def progress(stage: str, fraction: float) -> None:

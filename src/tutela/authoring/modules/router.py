@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tutela.authoring import exports
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.generation.schemas import ModuleChapter, Question
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import export, regenerate, service, settings
 from tutela.authoring.modules.jobs import generate_job
 from tutela.authoring.modules.models import AuthoringJob, Module, SourceDocument
@@ -440,14 +441,15 @@ def _regenerated(
     items = getattr(content, part)
     _index(items, index, part.removesuffix("s"))
     _, extraction = service.source_of(runtime, db, module=module)
-    combined = service.combined_source(runtime, db, module=module)  # several documents: written as one
+    # A module of several documents is written again from them laid end to end.
+    combined = library_sources.combined_source(runtime, db, module=module)
     version = None
     if module.template_id is not None and module.template_version is not None:
         version = prompts.version(
             db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
         )
     instructions = prompts.instructions_of(version, extra)
-    caller = service.caller_for(runtime, org_id=principal.org_id, user_id=principal.user_id)
+    caller = library_sources.caller_for(runtime, org_id=principal.org_id, user_id=principal.user_id)
     written = regenerate.run_with_gateway(
         runtime,
         lambda gateway: engine(

@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tutela.authoring.covers import service as covers
-from tutela.authoring.generation.combined import Combined, Source, combine
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
 from tutela.authoring.learning.models import Progress
@@ -46,7 +45,6 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.exceptions import AIDisabled
 from tutela.core.permissions.roles import Permission, Role
 from tutela.errors import Conflict, NotFound, PermissionDenied
-from tutela.gateway.access import Caller, caller_for_org
 from tutela.gateway.deployments import service as deployments
 from tutela.gateway.library import service as library
 from tutela.gateway.resources import service as resources
@@ -258,22 +256,6 @@ def visible_document_ids(db: Session, *, org_id: str, who: Viewer) -> set[str]:
         sources = [module.document_id, *module_source_ids(db, module=module)]
         ids |= {d for d in sources if d is not None and _shows(db, who, module, d)}
     return ids
-
-
-def caller_for(runtime: Runtime, *, org_id: str, user_id: str) -> Caller:
-    """The gateway caller for the product acting for a signed-in user: the organization's default AI
-    resource, retrieving from the library only the documents that user may see (L5)."""
-    with runtime.region_session(org_id) as db:
-        visible = visible_document_ids(db, org_id=org_id, who=viewer(db, org_id=org_id, user_id=user_id))
-    return caller_for_org(runtime, org_id, user_id=user_id, library_documents=frozenset(visible))
-
-
-def library_choices(db: Session, *, org_id: str, who: Viewer) -> list[tuple[SourceDocument, str]]:
-    """The documents of the organization's library the viewer may see (L5), with their titles."""
-    visible = visible_document_ids(db, org_id=org_id, who=who)
-    rows = [row for row in library.in_library(db, org_id=org_id) if row.source_id in visible]
-    docs = {d.id: d for d in db.scalars(scoped(SourceDocument, org_id).where(SourceDocument.id.in_(visible)))}
-    return [(docs[row.source_id], row.title) for row in rows if row.source_id in docs]
 
 
 def generation_sources(
@@ -523,30 +505,6 @@ def module_source_ids(db: Session, *, module: Module) -> list[str]:
         .order_by(ModuleSource.position)
     )
     return list(db.scalars(stmt))
-
-
-def document_title(runtime: Runtime, db: Session, *, doc: SourceDocument) -> str:
-    """A document's title as citations name it: its library title, else its own, else its file name."""
-    entry = library.find(db, org_id=doc.org_id, source_id=doc.id)
-    if entry is not None:
-        return entry.title
-    return read_extraction(runtime, db, doc=doc).title or doc.filename
-
-
-def sources_for(runtime: Runtime, db: Session, *, org_id: str, document_ids: Sequence[str]) -> Combined:
-    """The documents (by id, in order) laid end to end as one source to write a module from."""
-    sources = []
-    for document_id in document_ids:
-        doc = get_document(db, org_id=org_id, document_id=document_id)
-        title = document_title(runtime, db, doc=doc)
-        sources.append(Source(id=doc.id, title=title, document=read_extraction(runtime, db, doc=doc)))
-    return combine(sources)
-
-
-def combined_source(runtime: Runtime, db: Session, *, module: Module) -> Combined | None:
-    """A module of several documents: its documents as one source; None for a module of one."""
-    ids = module_source_ids(db, module=module)
-    return sources_for(runtime, db, org_id=module.org_id, document_ids=ids) if ids else None
 
 
 def require_editable(module: Module) -> None:

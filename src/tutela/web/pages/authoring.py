@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from tutela.authoring import exports
 from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, ModuleLesson, Question
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules import settings as authoring_settings
@@ -166,7 +167,8 @@ def _new_page(
         org = organizations.get(db, org_id=org_id)
         who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
         library = [
-            (d.id, title, d.filename) for d, title in modules.library_choices(db, org_id=org_id, who=who)
+            (d.id, title, d.filename)
+            for d, title in library_sources.library_choices(db, org_id=org_id, who=who)
         ]
         templates = [
             (t.id, f"{t.name} (version {t.current_version})")
@@ -215,7 +217,7 @@ def upload_and_generate(
             has_file = isinstance(upload, UploadFile) and bool(upload.filename)
             if not has_file and not chosen:
                 errors["file"] = "Choose a PDF file to upload."
-                if modules.library_choices(db, org_id=org_id, who=who):
+                if library_sources.library_choices(db, org_id=org_id, who=who):
                     errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
                 raise _FormProblem
             # With a file, the upload's id takes the place of "pending" once it is stored.
@@ -416,7 +418,7 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
                 raise NotFound("that document is not a source of this module")
             doc = modules.get_document(db, org_id=org_id, document_id=document_id)
             extraction = modules.read_extraction(runtime, db, doc=doc)
-            source = f"\u201c{modules.document_title(runtime, db, doc=doc)}\u201d"
+            source = f"\u201c{library_sources.document_title(runtime, db, doc=doc)}\u201d"
     found = next((p for p in extraction.pages if p.number == number), None)
     if found is None:
         raise NotFound(f"the source document has no page {number}")
