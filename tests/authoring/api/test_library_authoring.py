@@ -85,6 +85,17 @@ def test_a_module_from_several_library_documents_cites_each_by_name_and_page(pla
     report = ok(author.get(f"/api/modules/{module['id']}/checks"))
     assert report["passed"] is True and report["errors"] == 0, report["findings"]
 
+    # A chapter and a question written again still cite their documents' own pages.
+    regenerated = ok(author.post(f"/api/modules/{module['id']}/chapters/1/regenerate", json={}))
+    regenerated = ok(author.post(f"/api/modules/{module['id']}/questions/0/regenerate", json={}))
+    again = regenerated["content"]
+    fresh = [c for le in again["chapters"][1]["lessons"] for c in le["citations"]]
+    fresh.append(again["questions"][0]["citation"])
+    for citation in fresh:
+        pages = sources[citation["document_id"]].pages
+        assert quote_in_text(citation["quote"], pages[citation["page"] - 1].text), citation
+    assert regenerated["checks_passed"] is True
+
     # The review page and the Markdown export name the document with the page.
     some = next(c for c in cited if c["document_id"] == second["id"])
     html = author.get(f"/author/modules/{module['id']}").text
