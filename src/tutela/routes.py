@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from tutela.authoring.covers.router import router as covers_router
 from tutela.authoring.learning.router import router as learning_router
+from tutela.authoring.library.router import catalog_router as library_catalog_router
 from tutela.authoring.library.router import router as library_router
 from tutela.authoring.modules.parts_router import router as module_parts_router
 from tutela.authoring.modules.router import documents_router
@@ -58,6 +59,7 @@ def include_routers(app: FastAPI) -> None:
         web_router,
         documents_router,
         library_router,
+        library_catalog_router,
         modules_router,
         module_parts_router,
         covers_router,

@@ -195,6 +195,7 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/documents/{document_id}/library"): (ADMINS, None),
     ("PUT", "/api/documents/{document_id}/library"): (ADMINS, {"resources": ["{resource_id}"]}),
     ("DELETE", "/api/documents/{document_id}/library"): (ADMINS, None),
+    ("GET", "/api/library/documents"): (MEMBERS, None),  # each sees the library documents they may see
     ("POST", "/api/modules"): (ADMINS, {"document_id": "{document_id}"}),  # generators, with their upload
     ("GET", "/api/modules"): (MEMBERS, None),
     ("GET", "/api/modules/export"): (ADMINS, None),

@@ -31,6 +31,8 @@ class Caller:
     `document_filter` is set only on the product's own in-process callers (`caller_for_org`, no key): the
     level from which the organization's documents in a prompt are refused, in place of the deployment's
     prompt thresholds. A caller with an API key never carries one, so no key can loosen its filter.
+    `library_documents` too is only the product's: acting for a signed-in user, the ids of the documents
+    that user may see (L5), to which `tutela_library` retrieval keeps (none when not given).
     """
 
     org_id: str
@@ -40,6 +42,7 @@ class Caller:
     content_logging: bool
     document_filter: Level | None = None
     user_id: str = ""
+    library_documents: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,17 @@ class AccessCache:
         return entry
 
 
-def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default", user_id: str = "") -> Caller:
+def caller_for_org(
+    runtime: Runtime,
+    org_id: str,
+    *,
+    resource: str = "default",
+    user_id: str = "",
+    library_documents: frozenset[str] | None = None,
+) -> Caller:
     """An in-process caller for an organization's AI resource (authoring's own use, no API key), screening
-    the organization's documents at its authoring document filter and counting against `user_id`'s limits."""
+    the organization's documents at its authoring document filter and counting against `user_id`'s limits;
+    it retrieves from the library's `library_documents` only (the documents the user may see)."""
     from tutela.gateway.resources.service import find_resource
 
     region = runtime.region_of(org_id)
@@ -141,4 +152,5 @@ def caller_for_org(runtime: Runtime, org_id: str, *, resource: str = "default", 
             content_logging=found.content_logging,
             document_filter=cast(Level, org.authoring_document_filter),
             user_id=user_id,
+            library_documents=library_documents,
         )

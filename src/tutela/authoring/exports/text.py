@@ -13,9 +13,9 @@ def slug(text: str) -> str:
 
 
 def feedback(question: Question) -> str:
-    """The explanation followed by its source: page and exact quote."""
+    """The explanation followed by its source: (document and) page, and the exact quote."""
     source = question.citation
-    return f"{question.explanation}\n\nSource: page {source.page}: \u201c{source.quote}\u201d"
+    return f"{question.explanation}\n\nSource: {source.where}: \u201c{source.quote}\u201d"
 
 
 def one_line(text: str) -> str:

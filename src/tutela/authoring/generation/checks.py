@@ -16,6 +16,7 @@ Rules (severity):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -101,14 +102,28 @@ def unverified_citations(findings: list[Finding]) -> set[str]:
     return {f.location for f in findings if f.rule in CITATION_RULES}
 
 
-def _check_citation(location: str, citation: Citation, document: ExtractedDocument) -> list[Finding]:
+def _check_citation(
+    location: str, citation: Citation, document: ExtractedDocument, others: Mapping[str, ExtractedDocument]
+) -> list[Finding]:
+    if citation.document_id is not None:
+        named = others.get(citation.document_id)
+        if named is None:
+            return [
+                Finding(
+                    rule="page_out_of_range",
+                    severity="error",
+                    location=location,
+                    message=f"{citation.where}: that document is not one of the module's sources",
+                )
+            ]
+        document = named
     if citation.page > len(document.pages):
         return [
             Finding(
                 rule="page_out_of_range",
                 severity="error",
                 location=location,
-                message=f"page {citation.page} does not exist; the document has {len(document.pages)}",
+                message=f"{citation.where} does not exist; the document has {len(document.pages)} pages",
             )
         ]
     if not quote_in_text(citation.quote, document.pages[citation.page - 1].text):
@@ -117,7 +132,7 @@ def _check_citation(location: str, citation: Citation, document: ExtractedDocume
                 rule="quote_not_found",
                 severity="error",
                 location=location,
-                message=f"the quote is not on page {citation.page}: {_collapse(citation.quote)[:80]!r}",
+                message=f"the quote is not on {citation.where}: {_collapse(citation.quote)[:80]!r}",
             )
         ]
     return []
@@ -153,11 +168,14 @@ def question_errors(q: Question) -> list[Finding]:
     return [f for f in _check_question("question", q) if f.severity == "error"]
 
 
-def check_grounding(module: Module, document: ExtractedDocument) -> list[Finding]:
-    """Check citations, answers and duplicates of a module against the document it was written from."""
+def check_grounding(
+    module: Module, document: ExtractedDocument, others: Mapping[str, ExtractedDocument] | None = None
+) -> list[Finding]:
+    """Check citations, answers and duplicates of a module against the document it was written from
+    (`others`: the documents by id, for the citations that name one — a module of several documents)."""
     findings: list[Finding] = []
     for location, citation in citations(module):
-        findings += _check_citation(location, citation, document)
+        findings += _check_citation(location, citation, document, others or {})
     stems: dict[str, int] = {}
     for i, q in enumerate(module.questions):
         findings += _check_question(f"questions[{i}]", q)

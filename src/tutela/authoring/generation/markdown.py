@@ -1,8 +1,8 @@
 """module.md: a module as one Markdown document an author can read and review.
 
-Lesson citations become footnotes `[^n]: [p. N] "quote"`, attached to the paragraph that shares most words
-with the quote (a lesson stores its citations for the whole text, not per paragraph). Questions come with
-their answer key, explanation and page.
+Lesson citations become footnotes `[^n]: [p. N] "quote"` (`[Title, p. N]` in a module of several documents),
+attached to the paragraph that shares most words with the quote (a lesson stores its citations for the whole
+text, not per paragraph). Questions come with their answer key, explanation and page.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ def _quote(citation: Citation) -> str:
     return text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 1] + "…"
 
 
+def _where(citation: Citation) -> str:
+    return f"{citation.document}, p. {citation.page}" if citation.document else f"p. {citation.page}"
+
+
 def _text(text: str) -> str:
     # The blank is five underscores, which Markdown would read as emphasis or a rule.
     return text.replace(BLANK, _ESCAPED_BLANK)
@@ -36,7 +40,7 @@ def _lesson(lesson: ModuleLesson, notes: list[str]) -> list[str]:
     for citation in lesson.citations:
         quote = _words(citation.quote)
         best = max(range(len(paragraphs)), key=lambda i: (len(bags[i] & quote), -i))
-        notes.append(f'[^{len(notes) + 1}]: [p. {citation.page}] "{_quote(citation)}"')
+        notes.append(f'[^{len(notes) + 1}]: [{_where(citation)}] "{_quote(citation)}"')
         marks[best].append(len(notes))
     return [f"{_text(p)}{''.join(f'[^{n}]' for n in m)}" for p, m in zip(paragraphs, marks, strict=True)]
 
@@ -50,7 +54,7 @@ def _question(number: int, q: Question) -> list[str]:
 def _key(number: int, q: Question) -> list[str]:
     answers = "; ".join(_text(a) for a in q.answer)
     return [
-        f"{number}. **{answers}** — {_text(q.explanation)} [p. {q.citation.page}]",
+        f"{number}. **{answers}** — {_text(q.explanation)} [{_where(q.citation)}]",
     ]
 
 

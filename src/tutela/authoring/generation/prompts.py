@@ -138,6 +138,10 @@ def system_message(
 def response_schema(model: type[BaseModel], question_types: Sequence[str] = ()) -> dict[str, Any]:
     """The JSON schema a stage asks for; in a question set, the `type` enum narrowed to the types wanted."""
     schema = model.model_json_schema()
+    citation = schema.get("$defs", {}).get("Citation")
+    if citation is not None:  # a model cites pages; the pipeline names the document a page belongs to
+        for name in ("document_id", "document"):
+            citation["properties"].pop(name, None)
     question = schema.get("$defs", {}).get("Question")
     if question is not None and question_types:
         question["properties"]["type"]["enum"] = [t for t in QUESTION_TYPES if t in question_types]

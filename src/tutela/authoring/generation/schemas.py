@@ -9,7 +9,8 @@ Answer representation, the same for every question type: `answer` is always a li
   fillers, the first being the canonical one.
 - short_answer: `options` is empty; `answer` lists reference answers, the first being the canonical one.
 
-Pages are numbered from 1; a citation's `quote` is an exact substring of that page's text.
+Pages are numbered from 1; a citation's `quote` is an exact substring of that page's text (of the document it
+names, in a module written from several documents).
 """
 
 from __future__ import annotations
@@ -38,10 +39,21 @@ class _Strict(BaseModel):
 
 
 class Citation(_Strict):
-    """Where a statement comes from: a page (from 1) and an exact quote of that page's text."""
+    """Where a statement comes from: a page (from 1) and an exact quote of that page's text.
+
+    A module written from several documents names the document too (its id and title); the page is then
+    that document's page. A model never writes these two: the pipeline adds them (generation/combined.py).
+    """
 
     page: int = Field(ge=1)
     quote: NonEmptyStr
+    document_id: str | None = Field(default=None, max_length=100)
+    document: str | None = Field(default=None, max_length=500, description="the document's title")
+
+    @property
+    def where(self) -> str:
+        """The place in words: "page 3", or "“Title”, page 3" for a module of several documents."""
+        return f"\u201c{self.document}\u201d, page {self.page}" if self.document else f"page {self.page}"
 
 
 class SourceRange(_Strict):

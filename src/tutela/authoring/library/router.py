@@ -1,4 +1,5 @@
-"""Sharing an uploaded document with AI resources "on your data": `/api/documents/{id}/library`.
+"""Sharing an uploaded document with AI resources "on your data": `/api/documents/{id}/library`; and
+`/api/library/documents`, the library documents a signed-in person may write a module from.
 
 A shared document is indexed in the organization's library (gateway/library): API keys of the named AI
 resources may then retrieve from it with `data_sources: [{"type": "tutela_library"}]`. Only whoever
@@ -11,6 +12,7 @@ from fastapi import APIRouter, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import service
 from tutela.authoring.modules.models import SourceDocument
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
@@ -20,6 +22,7 @@ from tutela.core.schemas import Body, Read
 from tutela.gateway.library import service as library
 
 router = APIRouter(prefix="/api/documents", tags=["authoring"])
+catalog_router = APIRouter(prefix="/api/library", tags=["authoring"])
 
 
 class LibraryShareBody(Body):
@@ -33,8 +36,29 @@ class LibraryEntryRead(Read):
 
     document_id: str
     in_library: bool
+    title: str | None = Field(description="the title citations give it, while it is in the library")
     chunks: int
     resources: list[str]
+
+
+class LibraryDocumentRead(Read):
+    """A document of the library the caller may see, to write a module from (`document_ids`)."""
+
+    document_id: str
+    title: str
+    filename: str
+    page_count: int
+
+
+@catalog_router.get("/documents", response_model=list[LibraryDocumentRead])
+def list_library_documents(principal: CurrentUser, db: RegionDB) -> list[LibraryDocumentRead]:
+    """The library's documents the caller may see (L5: their uploads, everything for an admin, the sources
+    of the modules they see as author or reviewer), by title."""
+    who = service.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
+    return [
+        LibraryDocumentRead(document_id=doc.id, title=title, filename=doc.filename, page_count=doc.page_count)
+        for doc, title in library_sources.library_choices(db, org_id=principal.org_id, who=who)
+    ]
 
 
 def _managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceDocument:
@@ -45,10 +69,10 @@ def _managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceD
 def _read(db: Session, org_id: str, document_id: str) -> LibraryEntryRead:
     row = library.find(db, org_id=org_id, source_id=document_id)
     if row is None:
-        return LibraryEntryRead(document_id=document_id, in_library=False, chunks=0, resources=[])
+        return LibraryEntryRead(document_id=document_id, in_library=False, title=None, chunks=0, resources=[])
     shared = library.shared_with(db, org_id=org_id, document_id=row.id)
     return LibraryEntryRead(
-        document_id=document_id, in_library=True, chunks=row.chunk_count, resources=shared
+        document_id=document_id, in_library=True, title=row.title, chunks=row.chunk_count, resources=shared
     )
 
 

@@ -8,6 +8,7 @@ organization's content policies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel
@@ -118,10 +119,17 @@ def check_conformity(
 
 
 def run_checks(
-    db: Session, *, org_id: str, module: Module, document: ExtractedDocument, deployment: str
+    db: Session,
+    *,
+    org_id: str,
+    module: Module,
+    document: ExtractedDocument,
+    deployment: str,
+    others: Mapping[str, ExtractedDocument] | None = None,
 ) -> Report:
-    """Check a module against its source, the organization's content filter and its content policies."""
-    findings = check_grounding(module, document)
+    """Check a module against its source (`others`: its documents by id, when it has several), the
+    organization's content filter and its content policies."""
+    findings = check_grounding(module, document, others)
     grounding_errors = any(f.severity == "error" for f in findings)
     notes = [CheckNote(check="grounding", status="failed" if grounding_errors else "passed")]
     texts = texts_of(module)

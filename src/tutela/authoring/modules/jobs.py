@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
+from tutela.authoring.generation.combined import Combined
 from tutela.authoring.generation.pipeline import generate_module
 from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import leases, service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
-from tutela.gateway.access import caller_for_org
 from tutela.runtime import Runtime
 from tutela.storage.db import utcnow
 from tutela.storage.jobs import job, recovery, report_failure
@@ -79,6 +81,17 @@ def _fail(lease: leases.Lease, *, code: str, message: str) -> None:
         )  # fmt: skip
 
 
+@contextlib.contextmanager
+def _pages_named(combined: Combined | None) -> Iterator[None]:
+    """A failure's message names the pages of the documents, not of the combined source."""
+    try:
+        yield
+    except TutelaError as exc:
+        if combined is not None:
+            exc.message = combined.name_pages(exc.message)
+        raise
+
+
 def _generate(runtime: Runtime, lease: leases.Lease) -> str:
     org_id, job_id = lease.org_id, lease.job_id
     with runtime.region_session(org_id) as db:
@@ -86,6 +99,10 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         params = dict(row.params)
         user_id = row.created_by
         doc = service.get_document(db, org_id=org_id, document_id=row.document_id or "")
+        several = [str(d) for d in params.get("documents", [])]
+        combined = (
+            library_sources.sources_for(runtime, db, org_id=org_id, document_ids=several) if several else None
+        )
         extraction = service.read_extraction(runtime, db, doc=doc)
         version = None
         if params.get("template_version_id"):
@@ -96,7 +113,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
         deployment = str(params["deployment"])
         with_questions = bool(params.get("questions", True))
         model = service.deployment_model(db, org_id=org_id, name=deployment)
-    caller = caller_for_org(runtime, org_id, user_id=user_id)
+    caller = library_sources.caller_for(runtime, org_id=org_id, user_id=user_id)
     last = [-1]
 
     def progress(stage: str, fraction: float) -> None:
@@ -106,13 +123,13 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
             lease.renew(stage=stage, percent=percent)  # LeaseLost stops a worker that is not the owner
 
     left_out: list[str] = []
-    with lease.kept():  # a heartbeat renews the lease between progress writes
+    with lease.kept(), _pages_named(combined):  # a heartbeat renews the lease between progress writes
         content: ModuleContent = run_with_gateway(
             runtime,
             lambda gateway: generate_module(
                 gateway=gateway,
                 caller=caller,
-                document=extraction,
+                document=combined.document if combined else extraction,
                 deployment=deployment,
                 instructions=instructions,
                 progress=progress,
@@ -121,6 +138,9 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
                 with_questions=with_questions,
             ),
         )
+    if combined is not None:
+        content = combined.cite(content)
+        left_out = [combined.name_pages(note) for note in left_out]
     if not with_questions:
         left_out.append(f"No questions were written: whoever started the job lacks {QUESTIONS_PERMISSION!r}.")
     with runtime.region_session(org_id) as db:
@@ -142,6 +162,7 @@ def _generate(runtime: Runtime, lease: leases.Lease) -> str:
             template_id=template[0],
             template_version=template[1],
             job_id=job_id,
+            sources=several,
         )
         lease.finish(
             db, module_id=module.id, warnings=left_out, status="succeeded", stage="done", percent=100,

@@ -86,6 +86,21 @@ class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     quiz_mode: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
 
 
+class ModuleSource(RegionBase, IdMixin, TenantMixin, TimestampMixin):
+    """A document a module was written from, when it was written from several (in the author's order)."""
+
+    __tablename__ = "authoring_module_sources"
+    __table_args__ = (UniqueConstraint("module_id", "document_id"),)
+
+    module_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_modules.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("authoring_documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class ModuleGroup(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     """A group a published module is visible to."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.generation.schemas import ModuleLesson
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import items, regenerate, service
 from tutela.authoring.modules.router import (
     audit,
@@ -30,7 +31,6 @@ from tutela.authoring.prompts import service as prompts
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.auth.principal import UserPrincipal
 from tutela.core.permissions.roles import Permission
-from tutela.gateway.access import caller_for_org
 from tutela.gateway.pipeline import Gateway
 from tutela.runtime import Runtime
 
@@ -58,17 +58,22 @@ def _regenerated(
     content = service.read_content(runtime, db, module=module)
     check(content)
     _, extraction = service.source_of(runtime, db, module=module)
+    # A module of several documents is written again from them laid end to end.
+    combined = library_sources.combined_source(runtime, db, module=module)
     version = None
     if module.template_id is not None and module.template_version is not None:
         version = prompts.version(
             db, org_id=principal.org_id, template_id=module.template_id, number=module.template_version
         )
     instructions = prompts.instructions_of(version, extra)
-    caller = caller_for_org(runtime, principal.org_id, user_id=principal.user_id)
-    content = regenerate.run_with_gateway(
+    caller = library_sources.caller_for(runtime, org_id=principal.org_id, user_id=principal.user_id)
+    document = combined.document if combined else extraction
+    uncited = combined.uncite(content) if combined else content
+    written = regenerate.run_with_gateway(
         runtime,
-        lambda gateway: write(gateway, caller, content, extraction, module.deployment, instructions),
+        lambda gateway: write(gateway, caller, uncited, document, module.deployment, instructions),
     )
+    content = combined.cite(written) if combined else written
     return save_and_read(runtime, db, principal, who, module, content, f"{what} regenerated")
 
 

@@ -72,7 +72,7 @@ async def _ask(
     body = prompts.chat_body(
         model=deployment,
         schema_name=name,
-        schema=model.model_json_schema(),
+        schema=prompts.response_schema(model),
         system=prompts.system_message(name, instructions, count=count),
         passages=passages,
         title=document.title,

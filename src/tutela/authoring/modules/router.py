@@ -79,6 +79,10 @@ def pdf_response(doc: SourceDocument, data: bytes) -> Response:
     )
 
 
+def _one(document_id: str | None) -> list[str]:
+    return [document_id] if document_id else []
+
+
 def job_read(job: AuthoringJob) -> JobRead:
     """A job as the progress endpoint shows it."""
     error = JobError(code=job.error_code, message=job.error_message or "") if job.error_code else None
@@ -89,6 +93,7 @@ def job_read(job: AuthoringJob) -> JobRead:
         stage=job.stage,
         percent=job.percent,
         document_id=job.document_id,
+        document_ids=[str(d) for d in job.params.get("documents", [])] or _one(job.document_id),
         module_id=job.module_id,
         error=error,
         warnings=list(job.warnings or []),
@@ -129,6 +134,9 @@ def module_read(runtime: Runtime, db: Session, *, module: Module, who: service.V
         updated_at=module.updated_at,
         published_at=module.published_at,
         document_id=module.document_id if staff else None,
+        document_ids=(service.module_source_ids(db, module=module) or _one(module.document_id))
+        if staff
+        else [],
         template_id=module.template_id,
         template_version=module.template_version,
         deployment=module.deployment,
@@ -231,13 +239,13 @@ def generate(
         db,
         org_id=principal.org_id,
         who=who,
-        document_id=body.document_id,
+        document_ids=body.sources,
         template_id=body.template_id,
         template_version=body.template_version,
         deployment=body.deployment,
         instructions=body.instructions,
     )
-    audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", document=body.document_id)
+    audit(runtime, db, principal, "module.generation_started", f"job:{job.id}", documents=body.sources)
     # Enqueued once this request's transaction has committed, so the worker finds the job row.
     background.add_task(runtime.jobs.enqueue, generate_job, org_id=principal.org_id, job_id=job.id)
     return job_read(job)

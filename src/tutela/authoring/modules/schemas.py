@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from tutela.authoring.generation.checks import Finding
 from tutela.authoring.modules.checks import CheckNote
@@ -27,12 +27,31 @@ class DocumentRead(Read):
     created_at: datetime
 
 
+MAX_SOURCES = 10  # documents one module may be written from
+
+
 class GenerateRequest(Body):
-    document_id: str = Field(min_length=1, max_length=100)
+    document_id: str | None = Field(default=None, min_length=1, max_length=100, description="one document")
+    document_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=MAX_SOURCES,
+        description="several documents (yours, or of the organization's library that you may see), in order",
+    )
     template_id: str | None = Field(default=None, max_length=100)
     template_version: int | None = Field(default=None, ge=1, description="the current version by default")
     deployment: str = Field(default="extractive", min_length=1, max_length=100)
     instructions: str = Field(default="", max_length=20_000, description="added to the template's")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if (self.document_id is None) == (not self.document_ids):
+            raise ValueError("name the documents to write from: one document, or a list of them, not both")
+        return self
+
+    @property
+    def sources(self) -> list[str]:
+        """The documents to write the module from, in order."""
+        return [self.document_id] if self.document_id is not None else list(dict.fromkeys(self.document_ids))
 
 
 class JobError(BaseModel):
@@ -47,6 +66,7 @@ class JobRead(BaseModel):
     stage: str
     percent: int
     document_id: str | None
+    document_ids: list[str] = Field(description="every document the module is written from, in order")
     module_id: str | None
     error: JobError | None
     warnings: list[str]  # parts left out of a generated module, e.g. refused by the content filter
@@ -67,6 +87,7 @@ class ModuleSummary(Read):
 
 class ModuleRead(ModuleSummary):
     document_id: str | None
+    document_ids: list[str] = Field(description="its documents, when written from several (staff only)")
     template_id: str | None
     template_version: int | None
     deployment: str

@@ -9,6 +9,7 @@ the same 404 as for an id that does not exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,6 +35,7 @@ from tutela.authoring.modules.models import (
     CheckReport,
     Module,
     ModuleGroup,
+    ModuleSource,
     SourceDocument,
 )
 from tutela.authoring.prompts import service as prompts
@@ -220,16 +222,58 @@ def list_documents(db: Session, *, org_id: str, who: Viewer) -> list[SourceDocum
     return list(db.scalars(stmt.order_by(SourceDocument.created_at.desc())))
 
 
+def _modules_from(db: Session, doc: SourceDocument) -> list[Module]:
+    """The modules written from a document, alone or among several."""
+    among = select(ModuleSource.module_id).where(
+        ModuleSource.org_id == doc.org_id, ModuleSource.document_id == doc.id
+    )
+    stmt = scoped(Module, doc.org_id).where(or_(Module.document_id == doc.id, Module.id.in_(among)))
+    return list(db.scalars(stmt))
+
+
+def _shows(db: Session, who: Viewer, module: Module, document_id: str) -> bool:
+    """Whether a module lets the viewer see one of its source documents: as its staff any of them; as a
+    learner, the PDF the author attached (the first document)."""
+    if is_staff_for(who, module) and can_see(db, who, module):
+        return True
+    return module.attach_source and module.document_id == document_id and can_see(db, who, module)
+
+
 def pdf_visible(db: Session, *, who: Viewer, doc: SourceDocument) -> bool:
     """L5: the uploader, and whoever sees a module made from it (learners only where it is attached)."""
     if doc.uploaded_by == who.user_id or who.admin:
         return True
-    for module in db.scalars(scoped(Module, doc.org_id).where(Module.document_id == doc.id)):
-        if is_staff_for(who, module) and can_see(db, who, module):
-            return True
-        if module.attach_source and can_see(db, who, module):
-            return True
-    return False
+    return any(_shows(db, who, module, doc.id) for module in _modules_from(db, doc))
+
+
+def visible_document_ids(db: Session, *, org_id: str, who: Viewer) -> set[str]:
+    """`pdf_visible` for every document of the organization at once: the ids of those the viewer sees."""
+    stmt = select(SourceDocument.id).where(SourceDocument.org_id == org_id)
+    if who.admin:
+        return set(db.scalars(stmt))
+    ids = set(db.scalars(stmt.where(SourceDocument.uploaded_by == who.user_id)))
+    for module in list_modules(db, org_id=org_id, who=who):
+        sources = [module.document_id, *module_source_ids(db, module=module)]
+        ids |= {d for d in sources if d is not None and _shows(db, who, module, d)}
+    return ids
+
+
+def generation_sources(
+    db: Session, *, org_id: str, who: Viewer, document_ids: list[str]
+) -> list[SourceDocument]:
+    """The documents a module may be written from: each one the author manages, or one of the library's
+    they may see (L5). Any other id, of this organization or another, is NotFound."""
+    visible: set[str] | None = None
+    found = []
+    for document_id in dict.fromkeys(document_ids):
+        doc = get_document(db, org_id=org_id, document_id=document_id)
+        if doc.uploaded_by != who.user_id and not who.admin:
+            if visible is None:
+                visible = visible_document_ids(db, org_id=org_id, who=who)
+            if doc.id not in visible or library.find(db, org_id=org_id, source_id=doc.id) is None:
+                raise NotFound(f"document {document_id!r} not found")
+        found.append(doc)
+    return found
 
 
 def read_pdf(runtime: Runtime, db: Session, *, doc: SourceDocument) -> bytes:
@@ -255,7 +299,7 @@ def delete_pdf(runtime: Runtime, db: Session, *, doc: SourceDocument) -> None:
 
 def delete_document(runtime: Runtime, db: Session, *, doc: SourceDocument) -> None:
     """Delete a document no module uses: the PDF, the extraction, its jobs, its row."""
-    used = db.scalar(select(func.count()).select_from(Module).where(Module.document_id == doc.id))
+    used = len(_modules_from(db, doc))
     if used:
         raise Conflict(f"{used} module(s) were made from this document; delete them first")
     _delete_document(runtime, db, doc=doc)
@@ -300,26 +344,29 @@ def start_generation(
     *,
     org_id: str,
     who: Viewer,
-    document_id: str,
+    document_ids: list[str],
     template_id: str | None,
     template_version: int | None,
     deployment: str,
     instructions: str,
 ) -> AuthoringJob:
-    """Validate a generation request and record its job (the caller enqueues it after commit)."""
+    """Validate a generation request and record its job (the caller enqueues it after commit); a module
+    of several documents lists them all in the job's `documents`."""
     check_generation_allowed(db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES)
-    doc = document_for(db, org_id=org_id, who=who, document_id=document_id)
+    docs = generation_sources(db, org_id=org_id, who=who, document_ids=document_ids)
     deployment_model(db, org_id=org_id, name=deployment)
     # Questions are written only for those the matrix lets generate them; the module comes without.
     questions = permissions.allows(
         db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_QUESTIONS
     )
     params: dict[str, Any] = {"deployment": deployment, "instructions": instructions, "questions": questions}
+    if len(docs) > 1:
+        params["documents"] = [d.id for d in docs]
     if template_id is not None:
         version = prompts.version(db, org_id=org_id, template_id=template_id, number=template_version)
         params["template_version_id"] = version.id
     return create_job(
-        db, org_id=org_id, user_id=who.user_id, kind="generate", document_id=doc.id, params=params
+        db, org_id=org_id, user_id=who.user_id, kind="generate", document_id=docs[0].id, params=params
     )
 
 
@@ -383,8 +430,10 @@ def create_module(
     template_id: str | None,
     template_version: int | None,
     job_id: str | None = None,
+    sources: Sequence[str] = (),
 ) -> Module:
-    """A new draft from generated content, with its check report (`job_id`: the job that made it)."""
+    """A new draft from generated content, with its check report (`job_id`: the job that made it;
+    `sources`: the ids of its documents, when it was written from several, `doc` the first)."""
     module = Module(
         org_id=org_id,
         title=content.title[:500],
@@ -399,6 +448,9 @@ def create_module(
         job_id=job_id,
     )
     db.add(module)
+    db.flush()
+    for position, document_id in enumerate(sources):
+        db.add(ModuleSource(org_id=org_id, module_id=module.id, document_id=document_id, position=position))
     db.flush()
     save_content(runtime, db, module=module, content=content, extraction=extraction)
     return module
@@ -445,6 +497,16 @@ def source_of(runtime: Runtime, db: Session, *, module: Module) -> tuple[SourceD
     return doc, read_extraction(runtime, db, doc=doc)
 
 
+def module_source_ids(db: Session, *, module: Module) -> list[str]:
+    """The ids of a module's documents in order, when it was written from several (else empty)."""
+    stmt = (
+        select(ModuleSource.document_id)
+        .where(ModuleSource.org_id == module.org_id, ModuleSource.module_id == module.id)
+        .order_by(ModuleSource.position)
+    )
+    return list(db.scalars(stmt))
+
+
 def require_editable(module: Module) -> None:
     """Content changes only in draft or in review."""
     from tutela.authoring.modules.exceptions import WrongState
@@ -476,8 +538,19 @@ def save_content(
     _drop_object(runtime, db, org_id=module.org_id, object_id=old)
     if extraction is None:
         _, extraction = source_of(runtime, db, module=module)
+    others = {
+        document_id: read_extraction(
+            runtime, db, doc=get_document(db, org_id=module.org_id, document_id=document_id)
+        )
+        for document_id in module_source_ids(db, module=module)
+    }
     report = run_checks(
-        db, org_id=module.org_id, module=content, document=extraction, deployment=module.deployment
+        db,
+        org_id=module.org_id,
+        module=content,
+        document=extraction,
+        deployment=module.deployment,
+        others=others,
     )
     _save_report(runtime, db, module=module, report=report)
     return report

@@ -1,7 +1,8 @@
 """The connectors `data_sources` can name, each returning the passages it found, best first.
 
 - `tutela_library`: the organization's own index in its region (gateway/library), only the documents shared
-  with the calling AI resource.
+  with the calling AI resource; when the product itself calls for a signed-in user (no API key), only the
+  documents that user may see (`Caller.library_documents`; none when the caller names none).
 - `azure_search`: the customer's Azure AI Search index, queried at request time with the key the request
   carries (used for this call only, scrubbed from any error text); the endpoint must match the operator's
   `gateway.search_endpoints`, so no request can make the gateway call an address of its choosing.
@@ -50,8 +51,11 @@ class Found:
 def from_library(
     runtime: Runtime, exchange: Exchange, question: str, params: LibraryParameters
 ) -> list[Found]:
-    """The calling resource's library chunks for the question."""
+    """The library chunks for the question the caller may retrieve."""
     caller = exchange.caller
+    only = None
+    if not caller.key_id:  # the product itself, for a signed-in user: their L5 visibility, never more
+        only = caller.library_documents or frozenset()
     with runtime.region_session(caller.org_id) as db:
         hits = library.retrieve(
             runtime,
@@ -62,6 +66,7 @@ def from_library(
             top_n=params.top_n_documents,
             strictness=params.strictness,
             query_type=params.query_type,
+            only=only,
         )
     return [
         Found(

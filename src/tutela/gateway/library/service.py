@@ -1,14 +1,16 @@
 """Adding documents to the organization's library, sharing them with AI resources, and retrieving from them.
 
 Who sees what: an API key retrieves only from documents shared with its own AI resource; another resource
-of the same organization, or another organization, finds nothing (the same as an empty library). Sharing
+of the same organization, or another organization, finds nothing (the same as an empty library). When the
+product itself calls for a signed-in user, the caller names the documents that user may see (L5, decided
+by authoring) and retrieval keeps to those, whatever the resource shares. Sharing
 is decided by whoever manages the document (its uploader or an admin, checked by the caller of `add`).
 The index is one encrypted object per document in the organization's region; `remove` destroys its key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -105,15 +107,25 @@ def remove(runtime: Runtime, db: Session, *, org_id: str, source_id: str) -> Non
     db.flush()
 
 
-def visible_to(db: Session, *, org_id: str, resource_id: str) -> list[LibraryDocument]:
-    """The library documents an AI resource's keys may retrieve from."""
-    stmt = (
-        scoped(LibraryDocument, org_id)
-        .join(LibraryShare, LibraryShare.document_id == LibraryDocument.id)
-        .where(LibraryShare.resource_id == resource_id, LibraryDocument.index_object_id.is_not(None))
-        .order_by(LibraryDocument.created_at)
-    )
-    return list(db.scalars(stmt))
+def in_library(db: Session, *, org_id: str) -> list[LibraryDocument]:
+    """Every document of the organization's library, by title."""
+    stmt = scoped(LibraryDocument, org_id).where(LibraryDocument.index_object_id.is_not(None))
+    return list(db.scalars(stmt.order_by(LibraryDocument.title, LibraryDocument.id)))
+
+
+def visible_to(
+    db: Session, *, org_id: str, resource_id: str, only: Collection[str] | None = None
+) -> list[LibraryDocument]:
+    """The library documents an AI resource's keys may retrieve from; with `only` (the source documents a
+    signed-in user may see, when the product calls for them), those of the library instead."""
+    stmt = scoped(LibraryDocument, org_id).where(LibraryDocument.index_object_id.is_not(None))
+    if only is None:
+        stmt = stmt.join(LibraryShare, LibraryShare.document_id == LibraryDocument.id).where(
+            LibraryShare.resource_id == resource_id
+        )
+    else:
+        stmt = stmt.where(LibraryDocument.source_id.in_(sorted(only)))
+    return list(db.scalars(stmt.order_by(LibraryDocument.created_at)))
 
 
 def retrieve(
@@ -126,9 +138,10 @@ def retrieve(
     top_n: int,
     strictness: int,
     query_type: str,
+    only: Collection[str] | None = None,
 ) -> list[Retrieved]:
-    """The chunks of the resource's visible documents that best answer the question, best first."""
-    rows = visible_to(db, org_id=org_id, resource_id=resource_id)
+    """The chunks of the visible documents (`visible_to`) that best answer the question, best first."""
+    rows = visible_to(db, org_id=org_id, resource_id=resource_id, only=only)
     indexes = []
     for row in rows:
         if row.index_object_id is None:

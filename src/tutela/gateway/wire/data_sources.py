@@ -31,7 +31,8 @@ class _Strict(BaseModel):
 
 
 class LibraryParameters(_Strict):
-    """Retrieval from the organization's library: the documents shared with the calling AI resource."""
+    """Retrieval from the organization's library: the documents shared with the calling AI resource (for the
+    product calling on behalf of a signed-in user, the library documents that user may see)."""
 
     top_n_documents: Annotated[int, Field(ge=1, le=20)] = 5
     # 1 (lenient) … 5 (strict): how similar a chunk must be to the question to be used.

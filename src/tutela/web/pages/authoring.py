@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import BackgroundTasks, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules import settings as authoring_settings
@@ -23,7 +25,7 @@ from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
-from tutela.errors import PermissionDenied, TutelaError
+from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
@@ -44,7 +46,7 @@ STAGE_LABELS = {
 }
 
 
-def _require_author_pages(page: UserPage) -> None:
+def require_author_pages(page: UserPage) -> None:
     if not (page.may(Permission.GENERATE_MODULES.value) or page.may(Permission.REVIEW_PUBLISH.value)):
         raise PermissionDenied(
             "your roles include neither 'ai.generate_modules' nor 'content.review_publish'"
@@ -61,7 +63,7 @@ def _htmx_fragment(request: Request) -> bool:
 @router.get("/author")
 def modules_page(request: Request, page: UserPageDep, runtime: RuntimeDep) -> Response:
     """The modules the author works on, by state (as GET /api/modules)."""
-    _require_author_pages(page)
+    require_author_pages(page)
     org_id = page.principal.org_id
     with runtime.region_session(org_id) as db:
         who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
@@ -82,6 +84,7 @@ def _new_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    chosen: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     org_id = page.principal.org_id
@@ -90,6 +93,11 @@ def _new_page(
             db, org_id=org_id, user_id=page.principal.user_id, permission=Permission.GENERATE_MODULES
         )
         org = organizations.get(db, org_id=org_id)
+        who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
+        library = [
+            (d.id, title, d.filename)
+            for d, title in library_sources.library_choices(db, org_id=org_id, who=who)
+        ]
         templates = [
             (t.id, f"{t.name} (version {t.current_version})")
             for t in prompts.list_templates(db, org_id=org_id)
@@ -101,6 +109,8 @@ def _new_page(
         "max_mb": authoring_settings.current().max_upload_bytes // 1_000_000,
         "errors": errors or {},
         "values": values or {},
+        "library": library,
+        "chosen": chosen or [],
     }
     return render(request, "authoring/new.html", context, status_code=status_code)
 
@@ -115,8 +125,10 @@ def new_module_page(request: Request, page: UserPageDep, runtime: RuntimeDep) ->
 def upload_and_generate(
     request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep, background: BackgroundTasks
 ) -> Response:
-    """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules)."""
+    """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules), from it and the
+    library documents ticked, or from those alone."""
     values = {"template_id": text(form, "template_id"), "instructions": text(form, "instructions")}
+    chosen = [v for v in form.getlist("documents") if isinstance(v, str) and v]
     upload = form.get("file")
     password = form.get("password")
     org_id = page.principal.org_id
@@ -130,51 +142,70 @@ def upload_and_generate(
             modules.check_generation_allowed(
                 db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES
             )
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+            if not has_file and not chosen:
                 errors["file"] = "Choose a PDF file to upload."
+                if library_sources.library_choices(db, org_id=org_id, who=who):
+                    errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
                 raise _FormProblem
+            # With a file, the upload's id takes the place of "pending" once it is stored.
             body = GenerateRequest.model_validate(
                 {
-                    "document_id": "pending",
+                    "document_ids": ["pending", *chosen] if has_file else chosen,
                     "template_id": values["template_id"] or None,
                     "instructions": values["instructions"],
                 }
             )
-            limit = authoring_settings.current().max_upload_bytes
-            data = upload.file.read(limit + 1)
-            doc = modules.upload(
-                runtime,
-                db,
-                org_id=org_id,
-                user_id=principal.user_id,
-                filename=upload.filename,
-                data=data,
-                size=max(upload.size or 0, len(data)),
-                password=password if isinstance(password, str) and password else None,
-                max_bytes=limit,
-            )
-            organizations.record(
-                runtime,
-                db,
-                org_id=org_id,
-                actor=principal.actor,
-                action="document.uploaded",
-                target=f"document:{doc.id}",
-                details={"pages": doc.page_count},
-            )
-            job = modules_api.generate(
-                body.model_copy(update={"document_id": doc.id}), principal, db, runtime, background
-            )
+            # Documents the author may not see are refused before the file is read.
+            modules.generation_sources(db, org_id=org_id, who=who, document_ids=chosen)
+            if isinstance(upload, UploadFile) and upload.filename:
+                uploaded = _upload(runtime, db, page, upload, upload.filename, password)
+                body = body.model_copy(update={"document_ids": [uploaded, *chosen]})
+            job = modules_api.generate(body, principal, db, runtime, background)
     except _FormProblem:
         pass
     except (ValidationError, TutelaError) as exc:
         errors, status_code = refusal(exc, fields={"file", "password", "template_id"})
         if isinstance(exc, TutelaError) and "template" in exc.message:
             errors = {"template_id": sentence(exc.message)}
+        elif isinstance(exc, NotFound):  # a ticked document went away, or was never the author's to see
+            errors = {"documents": "One of the documents you chose is no longer available to you."}
     else:
         # The job is enqueued by the background task once this response is sent (as the REST router does).
         return RedirectResponse(f"/author/jobs/{job.id}", status_code=303)
-    return _new_page(request, runtime, page, errors=errors, values=values, status_code=status_code)
+    return _new_page(
+        request, runtime, page, errors=errors, values=values, chosen=chosen, status_code=status_code
+    )
+
+
+def _upload(
+    runtime: Runtime, db: Session, page: UserPage, upload: UploadFile, filename: str, password: object
+) -> str:
+    """Store the uploaded PDF (as POST /api/documents) and return its id."""
+    principal, org_id = page.principal, page.principal.org_id
+    limit = authoring_settings.current().max_upload_bytes
+    data = upload.file.read(limit + 1)
+    doc = modules.upload(
+        runtime,
+        db,
+        org_id=org_id,
+        user_id=principal.user_id,
+        filename=filename,
+        data=data,
+        size=max(upload.size or 0, len(data)),
+        password=password if isinstance(password, str) and password else None,
+        max_bytes=limit,
+    )
+    organizations.record(
+        runtime,
+        db,
+        org_id=org_id,
+        actor=principal.actor,
+        action="document.uploaded",
+        target=f"document:{doc.id}",
+        details={"pages": doc.page_count},
+    )
+    return doc.id
 
 
 class _FormProblem(Exception):

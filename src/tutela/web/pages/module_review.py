@@ -23,6 +23,7 @@ from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, Citation
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.ingest import ExtractedDocument
+from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import items
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
@@ -151,12 +152,41 @@ def citations(content: ModuleContent) -> dict[str, tuple[str, Citation]]:
     return found
 
 
+def cited_document(
+    runtime: Runtime,
+    db: Session,
+    *,
+    module: Module,
+    document_id: str | None,
+    default: ExtractedDocument | None,
+) -> tuple[ExtractedDocument | None, str]:
+    """The document a citation points to and its name in words: one of the module's own documents (a
+    module of several), else the module's source."""
+    if not document_id:
+        return default, "the source"
+    if document_id not in modules.module_source_ids(db, module=module):
+        raise NotFound("that document is not a source of this module")
+    doc = modules.get_document(db, org_id=module.org_id, document_id=document_id)
+    try:
+        extraction = modules.read_extraction(runtime, db, doc=doc)
+    except (NotFound, SourceUnavailable):
+        return None, "the source"
+    return extraction, f"\u201c{library_sources.document_title(runtime, db, doc=doc)}\u201d"
+
+
 def source_view(
-    extraction: ExtractedDocument | None, *, number: int, quote: str, label: str = "", key: str = ""
+    extraction: ExtractedDocument | None,
+    *,
+    number: int,
+    quote: str,
+    label: str = "",
+    key: str = "",
+    document: str = "the source",
 ) -> dict[str, Any]:
     """What the source panel shows: one page of the source with the quote highlighted where it is found."""
     found = None if extraction is None else next((p for p in extraction.pages if p.number == number), None)
     return {
+        "document": document,
         "number": number,
         "quote": quote,
         "label": label,
@@ -221,11 +251,14 @@ def review_view(
         if chosen not in cites:
             chosen = next((k for k in cites if part_of(k.split(".")[0]) == part), next(iter(cites), ""))
         label, cit = cites[chosen] if chosen else ("", None)
-        source = (
-            source_view(extraction, number=cit.page, quote=cit.quote, label=label, key=chosen)
-            if cit is not None
-            else None
-        )
+        source = None
+        if cit is not None:
+            cited, name = cited_document(
+                runtime, db, module=module, document_id=cit.document_id, default=extraction
+            )
+            source = source_view(
+                cited, number=cit.page, quote=cit.quote, label=label, key=chosen, document=name
+            )
         group_rows = groups.list_groups(db, org_id=org_id) if who.reviewer else []
         transitions = [
             (state, label)
@@ -315,16 +348,19 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
         who = modules.viewer(db, org_id=org_id, user_id=page.principal.user_id)
         module = modules.module_for(db, org_id=org_id, who=who, module_id=module_id)
         modules.require_editor(who, module)
-        _, extraction = modules.source_of(runtime, db, module=module)
+        _, own = modules.source_of(runtime, db, module=module)
+        extraction, name = cited_document(
+            runtime, db, module=module, document_id=request.query_params.get("document"), default=own
+        )
         title = module.title
-    if not any(p.number == number for p in extraction.pages):
+    if extraction is None or not any(p.number == number for p in extraction.pages):
         raise NotFound(f"the source document has no page {number}")
     label = request.query_params.get("label", "")[:80]
     context = {
-        "title": f"Page {number} of the source",
+        "title": f"Page {number} of {name}",
         "module_id": module_id,
         "module_title": title,
-        "source": source_view(extraction, number=number, quote=quote, label=label),
+        "source": source_view(extraction, number=number, quote=quote, label=label, document=name),
     }
     fragment = bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
     return render(request, "authoring/_source.html" if fragment else "authoring/source.html", context)

@@ -156,7 +156,8 @@
       field.appendChild(el("p", right ? "Correct" : "Not correct", right ? "correct" : "wrong"));
       field.appendChild(el("p", "Answer: " + q.answer.join("; ")));
       field.appendChild(el("p", q.explanation));
-      field.appendChild(el("p", "Source: page " + q.citation.page + ": \u201c" + q.citation.quote + "\u201d", "source"));
+      var where = (q.citation.document ? "\u201c" + q.citation.document + "\u201d, page " : "page ") + q.citation.page;
+      field.appendChild(el("p", "Source: " + where + ": \u201c" + q.citation.quote + "\u201d", "source"));
       main.appendChild(field);
     });
     button("Finish", function () {
