@@ -1,7 +1,7 @@
 """module sources: the documents a module was written from, when several
 
 Revision ID: 4b7d1e0c9a21
-Revises: 30313c0fd967
+Revises: 4d8e1c2b9a70
 Create Date: 2026-12-07 01:45:00.000000
 """
 
@@ -16,7 +16,7 @@ import tutela.storage.db
 
 
 revision: str = '4b7d1e0c9a21'
-down_revision: str | Sequence[str] | None = '30313c0fd967'
+down_revision: str | Sequence[str] | None = '4d8e1c2b9a70'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
