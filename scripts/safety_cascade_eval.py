@@ -141,13 +141,16 @@ def section(before: dict, after: dict) -> str:
         f"[{cascade.ESCALATE_FROM:.2f}, {cascade.ESCALATE_TO:.2f}) (low, medium, high at 0.25, 0.5, 0.75) "
         "is re-scored by the int8 encoder and its heads on the text's "
         f"{cascade.ENCODED_WINDOWS} most suspicious sentence windows (<= {cascade.SENTENCE_CHARS} "
-        "characters each), and takes the encoder's score (`src/tutela/gateway/safety/cascade.py`). "
-        "Below the band the n-gram verdict stands, so the encoder never raises text the n-gram model "
-        "finds ordinary; at or above it a clear hit stays a hit.",
+        "characters each), and takes two thirds of the n-gram band score plus one third of the encoder's, "
+        "kept below high (`src/tutela/gateway/safety/cascade.py`). Below the band the n-gram verdict "
+        "stands, so the encoder never raises text the n-gram model finds ordinary; at or above it a clear "
+        "hit stays a hit. The encoder is all-MiniLM-L6-v2 rounded to int8 at load (see 'Encoder stage').",
         "",
         f"Held-out rows of both stages ({before['any'][1]} unsafe, {before['any'][2]} safe for any-unsafe; "
         "the n-gram model's test split minus every text the encoder heads were fitted or calibrated on), "
-        "scored through `classify` as the gateway calls it:",
+        "scored through `classify` as the gateway calls it. The rows held out from both stages are few "
+        "for sexual and self-harm (positives in brackets), so those two AUPRC figures say little; the "
+        "encoder's own held-out split and XSTest are the better guides there:",
         "",
         "| metric | n-gram model alone (before) | cascade (shipped) |",
         "|---|---|---|",
@@ -181,6 +184,10 @@ def section(before: dict, after: dict) -> str:
     for kind, (n, b) in before["by_kind"].items():
         lines.append(f"| {kind} | {n} | {b:.2%} | {after['by_kind'][kind][1]:.2%} |")
     lines += [
+        "",
+        "What the cascade buys: fewer false alarms on ordinary and exaggerated-safety prompts at the same "
+        "ranking quality (any-unsafe AUPRC); what it costs: some harmful prompts the n-gram model rated "
+        "medium drop to low when the encoder disagrees (XSTest unsafe and SimpleSafetyTests rows above).",
         "",
         "Latency (p50/p99 on one core, 1,000-character prompts) and book pages: `benchmarks/bench_safety.py` "
         "and `benchmarks/bench_safety_pages.py`; the README quotes the runs.",

@@ -32,6 +32,7 @@ ESCALATE_FROM = 0.45
 ESCALATE_TO = BAND_POINTS[2]
 SENTENCE_CHARS = 200  # sentences are packed into encoder windows up to this length
 ENCODED_WINDOWS = 2  # encoder windows per escalated text at most
+_BELOW_HIGH = float(np.nextafter(BAND_POINTS[2], 0.0))
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 Floats = npt.NDArray[np.float64]
@@ -67,8 +68,10 @@ def gateway_scores(heads: Floats) -> dict[str, float]:
 
 
 def combine(ngram_band: float, encoder_band: float) -> float:
-    """The escalated category's band score: both stages vote equally."""
-    return 0.5 * (ngram_band + encoder_band)
+    """The escalated category's band score: the n-gram model weighs twice the encoder, and the result
+    stays below high (high is the n-gram model's own sure verdict; the encoder rated some ordinary sad or
+    stressed prompts self-harm high)."""
+    return min((2.0 * ngram_band + encoder_band) / 3.0, _BELOW_HIGH)
 
 
 def to_raw(band: float, knots: tuple[list[float], list[float]]) -> float:
