@@ -1,4 +1,4 @@
-"""The gateway's cascade: the n-gram model decides what it is sure of, the encoder the rest.
+"""The gateway's cascade: the n-gram model decides what it is sure of; on the rest the encoder has a say.
 
 Every text is scored by the n-gram model (`classifier.py`). A harm category whose n-gram score lands in
 the uncertain band, `ESCALATE_FROM` <= band score < `ESCALATE_TO` on the shared band scale (low, medium,
