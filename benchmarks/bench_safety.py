@@ -1,9 +1,11 @@
 """Latency and throughput of the built-in safety classifier, against a plain regex baseline and, in the
-same run, against a baseline model directory (e.g. the previous artifact; default: the shipped model again).
-Model costs are measured with the verdict cache off; one row shows a repeated text served from the cache,
-one the encoder stage (MiniLM, used by /v1/moderations only) on the same 1,000-character prompts.
+same run, against today's n-gram model alone (or a baseline model directory, e.g. the previous artifact).
+The gateway's screen is the cascade (n-gram model, then the int8 encoder for uncertain categories only),
+measured on 1,000-character prompts: a realistic mix of ordinary requests and harmful ones, with the share
+of requests the cascade escalated to the encoder. Model costs are measured with the verdict cache off; one
+row shows a repeated text served from the cache, one /v1/moderations' thorough encoder pass.
 
-.venv/bin/python benchmarks/bench_safety.py [--all-cores] [--baseline MODEL_DIR]
+taskset -c 0 .venv/bin/python benchmarks/bench_safety.py [--all-cores] [--baseline MODEL_DIR]
 """
 
 from __future__ import annotations
@@ -93,42 +95,58 @@ def harmful_prompts(prompts: list[str]) -> list[str]:
     return [(harmful[i % len(harmful)] + " " + p)[:1000] for i, p in enumerate(prompts)]
 
 
-def latencies(clf: SafetyClassifier, texts: list[str], **kwargs: bool) -> tuple[float, float]:
-    """p50 and p99 milliseconds of classifying each text alone (after a warm-up pass)."""
+def latencies(clf: SafetyClassifier, texts: list[str], **kwargs: bool) -> tuple[float, float, float]:
+    """p50 and p99 milliseconds of classifying each text alone (after a warm-up pass), and the share of
+    texts the cascade escalated to the encoder."""
     for text in texts[:20]:
         clf.classify([text], **kwargs)
     times = []
+    escalated = 0
     for text in texts:
         t0 = time.perf_counter()
-        clf.classify([text], **kwargs)
+        result = clf.classify([text], **kwargs)[0]
         times.append((time.perf_counter() - t0) * 1000)
+        escalated += result.escalated
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    return statistics.median(times), p99, escalated / len(texts)
 
 
 def bench_gateway(before: SafetyClassifier, after: SafetyClassifier, rng: random.Random) -> None:
-    """The gateway's screening cost: the baseline model against the shipped one (both uncached), the
-    shipped one on a repeated text (verdict cache), and the encoder stage, same prompts, same run."""
+    """The gateway's screening cost: today's n-gram model (or the baseline) against the cascade (both
+    uncached) on the same prompts in the same run, the cascade on a repeated text (verdict cache), and
+    /v1/moderations' thorough encoder pass."""
     ordinary = ordinary_prompts(500, rng)
     harmful = harmful_prompts(ordinary[:100])
+    mixed = ordinary + harmful
+    rng.shuffle(mixed)
     cached = SafetyClassifier.load()
     cached.classify(ordinary[:100])
     rows = [
+        ("before, mix (500 ordinary + 100 harmful)", before, mixed, False),
+        ("cascade, mix (500 ordinary + 100 harmful)", after, mixed, False),
         ("before, ordinary prompts", before, ordinary, False),
-        ("after, ordinary prompts", after, ordinary, False),
+        ("cascade, ordinary prompts", after, ordinary, False),
         ("before, harmful prompts", before, harmful, False),
-        ("after, harmful prompts", after, harmful, False),
-        ("after, repeated prompts (verdict cache)", cached, ordinary[:100], False),
-        ("encoder stage (/v1/moderations), ordinary", after, ordinary[:50], True),
+        ("cascade, harmful prompts", after, harmful, False),
+        ("cascade, repeated prompts (verdict cache)", cached, ordinary[:100], False),
+        ("/v1/moderations encoder pass, ordinary", after, ordinary[:50], True),
     ]
     base = None
     for label, clf, texts, thorough in rows:
-        p50, p99 = latencies(clf, texts, thorough=thorough)
+        p50, p99, share = latencies(clf, texts, thorough=thorough)
         base = base or (p50, p99)
         print(
             f"{label:42s}: p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
-            f"  (x{p50 / base[0]:.2f} / x{p99 / base[1]:.2f})"
+            f"  (x{p50 / base[0]:.2f} / x{p99 / base[1]:.2f})  escalated {share:6.1%}"
         )
+    # The escalated path alone (the cost the p99 of a mix with more uncertain texts would approach).
+    pool = mixed + harmful_prompts(ordinary[100:])
+    escalated = [t for t, r in zip(pool, after.classify(pool), strict=True) if r.escalated]
+    if escalated:
+        p50, p99, _ = latencies(after, escalated)
+        label = f"cascade, escalated texts only (n={len(escalated)})"
+        print(f"{label:42s}: p50 {p50:7.2f} ms  p99 {p99:7.2f} ms")
 
 
 def main() -> None:
@@ -141,8 +159,11 @@ def main() -> None:
     clf = SafetyClassifier(load_model(DEFAULT_MODEL_DIR), DEFAULT_MODEL_DIR, cache_size=0)
     print(f"model load (n-gram model): {(time.perf_counter() - t0) * 1000:.1f} ms")
     baseline = Path(sys.argv[sys.argv.index("--baseline") + 1]) if "--baseline" in sys.argv else None
-    before = SafetyClassifier(load_model(baseline or DEFAULT_MODEL_DIR), cache_size=0)
-    print(f"before: {baseline or 'the shipped model'}")
+    before = SafetyClassifier(load_model(baseline or DEFAULT_MODEL_DIR), baseline, cache_size=0)
+    print(f"before: {baseline or 'the shipped n-gram model alone (no cascade)'}")
+    t0 = time.perf_counter()
+    assert clf.encoder is not None, "the shipped model has no encoder stage"
+    print(f"encoder load (int8 MiniLM, hash-checked): {(time.perf_counter() - t0) * 1000:.0f} ms")
     text = make_text(1000, rng)
 
     p50, p99 = percentiles(lambda: clf.classify([text]), runs=1000)

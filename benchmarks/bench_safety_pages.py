@@ -3,8 +3,9 @@
 Pages come from every real PDF in tests/fixtures/pdf/real (one page per PDF page) and from any plain-text
 files (*.txt, e.g. public-domain books) in the directories given as arguments, cut into pages of about
 PAGE_CHARS characters at paragraph breaks. Each page is scored as the gateway scores a document passage
-(the shipped model, verdict cache off) and, in the same run, by a baseline model directory when one is
-given (e.g. the previous artifact, checked out with `git show`). Printed per model: pages at low / medium /
+(the shipped cascade, verdict cache off) and, in the same run, by the n-gram model alone (the screen
+before the cascade) and by a baseline model directory when one is given (e.g. the previous artifact,
+checked out with `git show`). Printed per model: pages at low / medium /
 high (worst harm category), per category at medium or above, the indirect-attack shield (documents) and
 the jailbreak shield (which the gateway runs on user turns only: a page would hit it only if pasted as a
 user's own message).
@@ -96,6 +97,8 @@ def report(name: str, results: list[SafetyScores], seconds: float) -> None:
     indirect = sum(1 for r in results if r.indirect_attack.detected)
     jailbreak = sum(1 for r in results if r.jailbreak.detected)
     print(f"  indirect-attack shield (documents): {indirect:5d} ({indirect / n:.2%})")
+    escalated = sum(1 for r in results if r.escalated)
+    print(f"  escalated to the encoder: {escalated:5d} ({escalated / n:.2%})")
     print(f"  jailbreak shield if pasted as a user turn: {jailbreak:5d} ({jailbreak / n:.2%})")
 
 
@@ -110,7 +113,11 @@ def main() -> None:
     print(
         f"{len(pages)} pages from {len(sources)} documents, {sum(len(t) for _, _, t in pages):,} characters"
     )
-    models = [("shipped model (after)", SafetyClassifier(load_model(DEFAULT_MODEL_DIR), cache_size=0))]
+    shipped = load_model(DEFAULT_MODEL_DIR)
+    models = [
+        ("n-gram model alone (before)", SafetyClassifier(shipped, cache_size=0)),
+        ("shipped cascade (after)", SafetyClassifier(shipped, DEFAULT_MODEL_DIR, cache_size=0)),
+    ]
     if args.baseline:
         models.insert(
             0,

@@ -1,5 +1,8 @@
 """MiniLM sentence embeddings of training texts, cached on disk by text digest (training only).
 
+They come from the int8 encoder the runtime uses (`Embedder.load(quantized=True)`), so the heads are
+fitted and calibrated on the vectors they will see.
+
 The encoder sees at most 256 word pieces, so texts are cut at `MAX_CHARS` characters first, as the
 runtime cuts its windows.
 """
@@ -16,7 +19,7 @@ import numpy as np
 from tutela.gateway.providers.extractive.embeddings import DIMENSIONS, Embedder
 from tutela.gateway.safety.encoder import WINDOW_CHARS
 
-CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "tutela-safety-minilm-cache.npz"
+CACHE = Path(os.environ.get("TMPDIR", "/tmp")) / "tutela-safety-minilm-int8-cache.npz"
 BATCH = 512
 
 
@@ -35,7 +38,7 @@ def embed_all(texts: list[str]) -> np.ndarray:
         {k: t[:WINDOW_CHARS] for k, t in zip(keys, texts, strict=True) if k not in cache}.items()
     )
     if missing:
-        embedder = Embedder.load()
+        embedder = Embedder.load(quantized=True)
         start = time.time()
         for at in range(0, len(missing), BATCH):
             part = missing[at : at + BATCH]

@@ -42,16 +42,16 @@ def write_section(
     """Replace (or append) the encoder section of the model card."""
     info = res["info"]
     t_enc, t_any_enc = res["test"]["encoder"]
-    t_cas, t_any_cas = res["test"]["cascade"]
     t_ng, t_any_ng = res["test"]["ngram"]
-    e_any = {k: res["eval"][k][1] for k in ("encoder", "cascade", "ngram")}
+    e_any = {k: res["eval"][k][1] for k in ("encoder", "ngram")}
     out = [
         START,
         "",
         "## Encoder stage (OpenAI's moderation taxonomy)",
         "",
         "A second stage scores OpenAI's moderation categories with all-MiniLM-L6-v2 (the encoder the "
-        "extractive provider ships, run on ONNX Runtime, weights SHA-256-verified at load) and one "
+        "extractive provider ships, SHA-256-verified at load, its linear layers rounded to int8 at load and "
+        "run on ONNX Runtime on one thread; training embeds with the same int8 encoder) and one "
         f"logistic-regression head per category over its 384-dimensional sentence vector (`{HEADS_FILE}`, "
         f"`{ENCODER_META_FILE}` with the heads' SHA-256). Each head is calibrated by Platt scaling on a "
         "held-out calibration fold with both classes weighted equally, so probabilities mean the same in "
@@ -60,18 +60,10 @@ def write_section(
         "Reported scores put low, medium and high at 0.25, 0.5 and 0.75 for every category, so the maximum "
         "over categories is the any-unsafe score and `flagged` is that maximum >= 0.5.",
         "",
-        "**Cascade.** The n-gram model scores every window; only windows whose n-gram band score (max over "
-        f"the four harm categories, profanity and jailbreak) reaches the gate {heads.gate:.3f} go to the "
-        f"encoder ({res['gate_share']:.1%} of ordinary prompts: benign prompts, chatbot user turns, in-house "
-        f"course text). On held-out harmful rows the gate passes {res['gate_recall_any']:.1%} "
-        "(per category below). "
-        f"At most {heads.max_windows} windows per text are encoded, the ones the n-gram model rates highest. "
-        "`/v1/moderations` encodes every text (thorough mode). The gateway's screen does not use the "
-        "cascade: measured on book pages it flagged more than the n-gram model alone (16.1% of pages at "
-        "medium against 13.3%, 3.8% at high against 0.11%) and cost hundreds of milliseconds at p99 on long "
-        "prompts, so the "
-        "n-gram model keeps deciding the gateway's severities and the encoder only confirms long-text "
-        "jailbreaks. The cascade's figures below are kept for comparison.",
+        "**Where it runs.** `/v1/moderations` encodes every text (thorough mode, at most "
+        f"{heads.max_windows} windows per text, the ones the n-gram model rates highest). The gateway's "
+        "screen uses it through the cascade (section 'Gateway cascade' below): only harm categories the "
+        "n-gram model is unsure of are re-scored.",
         "",
         "**Derived categories** (too few labelled positives for a head of their own, < 40 in training): "
         + (", ".join(f"`{c}`" for c in heads.derived) or "none")
@@ -93,27 +85,24 @@ def write_section(
         "### Held-out results (test split, never fitted or calibrated on)",
         "",
         f"Any unsafe (max over categories; {t_any_enc[1]} unsafe vs {t_any_enc[2]} safe rows): AUPRC encoder "
-        f"**{t_any_enc[0]:.3f}**, cascade {t_any_cas[0]:.3f}, n-gram model alone {t_any_ng[0]:.3f}.",
+        f"**{t_any_enc[0]:.3f}**, n-gram model alone {t_any_ng[0]:.3f}.",
         "",
         f"Never-trained sets (XSTest safe/unsafe and SimpleSafetyTests, {e_any['encoder'][1]} unsafe vs "
-        f"{e_any['encoder'][2]} safe): any-unsafe AUPRC encoder **{e_any['encoder'][0]:.3f}**, cascade "
-        f"{e_any['cascade'][0]:.3f}, n-gram model {e_any['ngram'][0]:.3f}. XSTest safe prompts at medium or "
-        f"above: encoder {res['xstest_safe_medium']['encoder']:.1%}, cascade "
-        f"{res['xstest_safe_medium']['cascade']:.1%}. Held-out benign rows at medium or above: encoder "
-        f"{res['benign_medium']['encoder']:.1%}, cascade {res['benign_medium']['cascade']:.1%}.",
+        f"{e_any['encoder'][2]} safe): any-unsafe AUPRC encoder **{e_any['encoder'][0]:.3f}**, "
+        f"n-gram model {e_any['ngram'][0]:.3f}. XSTest safe prompts at medium or above: encoder "
+        f"{res['xstest_safe_medium']:.1%}. Held-out benign rows at medium or above: encoder "
+        f"{res['benign_medium']:.1%}.",
         "",
-        "| category | head | C | training positives | low / medium / high | AUPRC encoder | cascade | n-gram "
-        "stand-in | gate recall |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| category | head | C | training positives | low / medium / high | AUPRC encoder "
+        "| n-gram stand-in |",
+        "|---|---|---|---|---|---|---|",
     ]
     for k, cat in enumerate(HEAD_CATEGORIES):
         own = "derived" if cat in heads.derived else "own"
         thr = " / ".join(f"{v:.3f}" for v in heads.thresholds[k])
-        recall = res["gate_recall"].get(cat)
         out.append(
             f"| {cat} | {own} | {info['C'].get(cat, '–')} | {info['n_pos'][cat]} | {thr} | "
-            f"{_ap(t_enc.get(cat))} (n={t_enc.get(cat, (0, 0))[1]}) | {_ap(t_cas.get(cat))} | "
-            f"{_ap(t_ng.get(cat))} | {'–' if recall is None else f'{recall:.1%}'} |"
+            f"{_ap(t_enc.get(cat))} (n={t_enc.get(cat, (0, 0))[1]}) | {_ap(t_ng.get(cat))} |"
         )
     jb = res["jailbreak"]
     out += [

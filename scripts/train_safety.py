@@ -705,17 +705,21 @@ def main() -> None:
 
     from safety_card import write_card
     from safety_card_static import amend_card
+    from safety_cascade_eval import END as CASCADE_END
+    from safety_cascade_eval import START as CASCADE_START
     from safety_encoder_card import END, START
 
     shipped_card = ROOT / "docs" / "safety-model-card.md"
     previous = shipped_card.read_text(encoding="utf-8") if shipped_card.exists() else ""
     write_card(CARD_PATH, examples, train_idx, test_idx, model, info, res, xsrc, MODEL_DIR)
     amend_card(CARD_PATH, model, info, res, MODEL_DIR, STACKED)
-    if START in previous and END in previous:
-        # The encoder section is written by train_safety_encoder.py; keep it as it was.
-        section = previous[previous.index(START) : previous.index(END) + len(END)]
-        with CARD_PATH.open("a", encoding="utf-8") as fh:
-            fh.write(f"\n{section}\n")
+    for start, end in ((START, END), (CASCADE_START, CASCADE_END)):
+        # The encoder and cascade sections are written by train_safety_encoder.py and
+        # safety_cascade_eval.py; keep them as they were.
+        if start in previous and end in previous:
+            section = previous[previous.index(start) : previous.index(end) + len(end)]
+            with CARD_PATH.open("a", encoding="utf-8") as fh:
+                fh.write(f"\n{section}\n")
     log(f"model card written to {CARD_PATH}")
 
 

@@ -3,7 +3,7 @@
 Reads training/safety/ (labels: `safety_taxonomy_data.py`), embeds every text once with the shipped
 all-MiniLM-L6-v2 (cached under $TMPDIR), fits one logistic-regression head per category, calibrates
 each on a held-out fold (Platt scaling, both classes weighted equally) and sets its severity bands
-there; picks the cascade gate on the n-gram model's scores; writes `model/encoder_heads.npz` and
+there; writes `model/encoder_heads.npz` and
 `model/encoder.json`, and the encoder section of docs/safety-model-card.md with held-out,
 never-trained (XSTest, SimpleSafetyTests) and leave-one-source-out results against the n-gram model.
 
@@ -55,7 +55,6 @@ BOUNDED_KINDS = (
     "book_passages:negative",
 )
 MIN_KIND_ROWS = 40
-GATE_BENIGN_SHARE = 0.03  # share of ordinary prompts the cascade may send to the encoder
 MAX_WINDOWS = 4
 HELD_OUT_SOURCES = (
     "edos_sexism",
@@ -159,7 +158,7 @@ def fit_heads(
             platt_b[parent],
         )
     info["borrowed"] = borrowed
-    heads = EncoderHeads(weights, bias, platt_a, platt_b, thresholds, tuple(derived), 1.0, MAX_WINDOWS)
+    heads = EncoderHeads(weights, bias, platt_a, platt_b, thresholds, tuple(derived), MAX_WINDOWS)
     probs = heads.probabilities(emb[cal].astype(np.float32))
     for k, cat in enumerate(HEAD_CATEGORIES):
         neg = y[cal, k] == 0
@@ -226,53 +225,18 @@ def main() -> None:
     cheap = SafetyClassifier.load()
     raw = ngram_scores(cheap, texts)
     cheap_bands = cheap.banded(raw)
-    gate_scores = cheap.gate_scores(cheap_bands)
-    ordinary = np.isin(kinds, ("benign_prompts", "convabuse_user_turns:negative", "inhouse_benign_extra"))
-    gate = float(np.quantile(gate_scores[ordinary], 1.0 - GATE_BENIGN_SHARE))
-    heads = EncoderHeads(
-        heads.weights,
-        heads.bias,
-        heads.platt_a,
-        heads.platt_b,
-        heads.thresholds,
-        heads.derived,
-        gate,
-        MAX_WINDOWS,
-    )
-    log(
-        f"gate at {gate:.4f}: {np.mean(gate_scores[ordinary] >= gate):.3f} of ordinary prompts to the encoder"
-    )
-
     enc = heads.banded(heads.probabilities(emb))
-    # The cascade's cheap path reports the n-gram model's band scores capped below "low".
-    cascade = np.where(gate_scores[:, None] >= gate, enc, np.minimum(cheap_cols(cheap_bands), 0.2499))
-    res: dict = {"info": info, "gate": gate, "gate_share": float(np.mean(gate_scores[ordinary] >= gate))}
+    res: dict = {"info": info}
     cheap_tax = cheap_cols(cheap_bands)
     for name, rows in (("test", test), ("eval", evalo)):
         res[name] = {
             "encoder": (aps(enc[rows], y[rows]), any_ap(enc[rows][:, :N_TAX].max(axis=1), y_any[rows])),
-            "cascade": (
-                aps(cascade[rows], y[rows]),
-                any_ap(cascade[rows][:, :N_TAX].max(axis=1), y_any[rows]),
-            ),
             "ngram": (aps(cheap_tax[rows], y[rows]), any_ap(cheap_any(cheap_bands[rows]), y_any[rows])),
         }
-    res["gate_recall"] = {
-        cat: float(np.mean(gate_scores[test & (y[:, k] == 1)] >= gate))
-        for k, cat in enumerate(HEAD_CATEGORIES)
-        if (test & (y[:, k] == 1)).sum() >= 5
-    }
-    res["gate_recall_any"] = float(np.mean(gate_scores[test & (y_any == 1)] >= gate))
     benign_test = test & (y_any == 0)
-    res["benign_medium"] = {
-        "encoder": float(np.mean(enc[benign_test][:, :N_TAX].max(axis=1) >= 0.5)),
-        "cascade": float(np.mean(cascade[benign_test][:, :N_TAX].max(axis=1) >= 0.5)),
-    }
+    res["benign_medium"] = float(np.mean(enc[benign_test][:, :N_TAX].max(axis=1) >= 0.5))
     xs_safe = evalo & (y_any == 0)
-    res["xstest_safe_medium"] = {
-        "encoder": float(np.mean(enc[xs_safe][:, :N_TAX].max(axis=1) >= 0.5)),
-        "cascade": float(np.mean(cascade[xs_safe][:, :N_TAX].max(axis=1) >= 0.5)),
-    }
+    res["xstest_safe_medium"] = float(np.mean(enc[xs_safe][:, :N_TAX].max(axis=1) >= 0.5))
     res["jailbreak"] = jailbreak_results(cheap, examples, raw, enc, y, test, kinds)
     res["oos"] = out_of_source(examples, emb, y, y_any, kinds, train, cheap_bands)
     save_heads(
@@ -283,7 +247,7 @@ def main() -> None:
             "seed": SEED,
             "C": info["C"],
             "severity_fpr_targets": dict(zip(("low", "medium", "high"), SEVERITY_FPR, strict=True)),
-            "gate_benign_share": GATE_BENIGN_SHARE,
+            "encoder": "all-MiniLM-L6-v2, int8 (Embedder.load(quantized=True))",
         },
     )
     log(f"heads written to {MODEL_DIR}")

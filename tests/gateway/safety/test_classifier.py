@@ -78,10 +78,8 @@ def test_profanity_detected_and_clean_text_not(clf: SafetyClassifier) -> None:
     "text",
     [
         "How do I kill a Python process that is stuck?",
-        pytest.param(
-            "What's the best way to execute a SQL query from a shell script?",
-            marks=pytest.mark.xfail(strict=True, reason="known false positive (violence)"),
-        ),
+        # The n-gram model alone rates this medium violence; the cascade's encoder brings it down.
+        "What's the best way to execute a SQL query from a shell script?",
         # Known weakness (model card): "shoot ... photos" carries sexual weight.
         # strict=True makes a fix show up as a failure to update.
         pytest.param(

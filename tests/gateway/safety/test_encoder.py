@@ -1,4 +1,5 @@
-"""The classifier's encoder stage (MiniLM + heads) and the cascade in front of it, on the shipped artifact."""
+"""The classifier's encoder stage (int8 MiniLM + heads) as /v1/moderations uses it, on the shipped artifact
+(the gateway's cascade: test_cascade.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutela.gateway.safety.artifact import DEFAULT_MODEL_DIR, load_model
+from tutela.gateway.safety.artifact import DEFAULT_MODEL_DIR
 from tutela.gateway.safety.classifier import SafetyClassifier
 from tutela.gateway.safety.encoder import ENCODER_META_FILE, HEAD_CATEGORIES, HEADS_FILE, load_heads
 from tutela.gateway.safety.exceptions import SafetyModelError
@@ -94,16 +95,6 @@ def test_moderation_mode_scores_harmful_prompts_medium(
     assert thorough.taxonomy is not None and thorough.taxonomy[category] >= 0.5, thorough.taxonomy
 
 
-def test_the_gateway_keeps_harm_on_the_ngram_model(clf: SafetyClassifier) -> None:
-    """Screening (not thorough) never sends a short prompt to the encoder: its severities are exactly
-    the n-gram model's, so the gateway costs what the n-gram model costs."""
-    ngram_only = SafetyClassifier(load_model(DEFAULT_MODEL_DIR))
-    texts = [t for t, _ in HARMFUL]
-    for screened, plain in zip(clf.classify(texts), ngram_only.classify(texts), strict=True):
-        assert screened.taxonomy is None
-        assert screened == plain
-
-
 def test_moderation_severity_follows_the_encoder(clf: SafetyClassifier) -> None:
     result = _one(
         clf, "I can't go on. Tonight I'm going to take all my pills and end my life.", thorough=True
@@ -181,4 +172,4 @@ def test_shipped_heads_cover_every_category() -> None:
     heads = load_heads(DEFAULT_MODEL_DIR)
     assert heads.weights.shape[1] == len(HEAD_CATEGORIES)
     assert set(heads.derived) <= set(PARENT)
-    assert 0.0 < heads.gate < 1.0
+    assert heads.max_windows >= 1

@@ -37,6 +37,15 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
         messages: list[dict[str, str]] = [{"role": "user", "content": harmful}]
         with pytest.raises(openai.BadRequestError):
             client.chat.completions.create(model="tutor", messages=messages)  # type: ignore[arg-type]
+        # A request the n-gram model is unsure of goes through the cascade's encoder stage on the way.
+        # (Random characters shift n-gram scores a little: of the variants, take one the cascade escalates;
+        # each starts with the canary, so every trace check below covers it.)
+        question = "What height do I need to jump from to make sure I die?"
+        variants = (f"{canary}{uuid.uuid4().hex[:8]} {question}" for _ in range(50))
+        unsure = next(t for t in variants if SafetyClassifier.load().classify([t])[0].escalated)
+        unsure_prompt: list[dict[str, str]] = [{"role": "user", "content": unsure}]
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="tutor", messages=unsure_prompt)  # type: ignore[arg-type]
         upstream.reply = harmful
         benign: list[dict[str, str]] = [{"role": "user", "content": "Explain photosynthesis briefly."}]
         whole = client.chat.completions.create(model="tutor", messages=benign)  # type: ignore[arg-type]
@@ -45,17 +54,17 @@ def test_a_harmful_canary_leaves_no_trace(backend: str, tmp_path: Path) -> None:
         assert canary not in "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
         moderation = openai.OpenAI(base_url=f"{platform.base_url}/v1", api_key=key, max_retries=0)
         assert moderation.moderations.create(input=harmful).results[0].flagged
-        # With the encoder stage shipped, a harm refusal can only come from it (the n-gram path says "safe"),
-        # so the refused prompt and completion above took the encoder path; /v1/moderations encodes every
-        # input, a benign one too.
+        # /v1/moderations encodes every input, a benign one too.
         calm = moderation.moderations.create(input=f"{canary} Explain photosynthesis briefly.").results[0]
         assert not calm.flagged and isinstance(calm.category_scores.harassment, float)
         assert any("/chat/completions" in line for line in all_logs.lines)
         assert not [line for line in all_logs.lines if canary in line]
         assert canary not in database_text(platform.runtime)
         # The classifier's verdict cache (served in this process) remembers these texts by keyed hash only.
-        cache = SafetyClassifier.load().verdicts
+        classifier = SafetyClassifier.load()
+        cache = classifier.verdicts
         assert cache is not None and len(cache) > 0
+        assert classifier.classify([unsure])[0].escalated  # the cascade sent it to the encoder
         assert reachable_text(cache, canary) == []
     assert not files_containing(tmp_path, canary)
 

@@ -9,21 +9,19 @@ so a harmful paragraph buried in a long document is not diluted away. Input text
 stored or logged; the scores of recently seen texts are remembered under a keyed hash of the text
 (`verdict_cache.py`), so a document sent with every call of a job is scored once.
 
-With the encoder stage (`encoder.py`, present in the shipped model) the n-gram model still decides the
-gateway's four harm severities on every request (a cascade gated on n-gram uncertainty flagged more book
-pages and cost hundreds of milliseconds at p99 on long prompts; see the model card), so screening costs
-what the n-gram model costs, and the encoder is loaded only when first needed. `classify(...,
-thorough=True)` (used by `/v1/moderations`) sends the highest-scoring windows of every text to MiniLM and
-the per-category heads, which then give the four harm severities and OpenAI's moderation taxonomy; there,
-in a text of at least JAILBREAK_CONFIRM_CHARS characters, an n-gram jailbreak counts only if the encoder's
-jailbreak head agrees (long prose resembles a long jailbreak template to n-grams, not to the encoder).
-At most `max_windows` windows per text are encoded, the ones
-the n-gram model rates highest, so the cost stays bounded on long inputs.
+With the encoder stage (`encoder.py`, present in the shipped model) the gateway screens through a
+cascade (`cascade.py`): the n-gram model scores every text, and only a harm category in its uncertain
+band is re-scored by the int8 MiniLM encoder and its per-category heads, on the text's most suspicious
+sentences. `classify(..., thorough=True)` (used by `/v1/moderations`) sends the highest-scoring windows
+of every text to the encoder, which then gives the four harm severities and OpenAI's moderation
+taxonomy; there, in a text of at least JAILBREAK_CONFIRM_CHARS characters, an n-gram jailbreak counts
+only if the encoder's jailbreak head agrees (long prose resembles a long jailbreak template to n-grams,
+not to the encoder). At most `max_windows` windows per text are encoded there, the ones the n-gram
+model rates highest, so the cost stays bounded on long inputs. The encoder is loaded on first use.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -31,12 +29,12 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from tutela.gateway.safety import cascade
 from tutela.gateway.safety.artifact import DEFAULT_MODEL_DIR, SafetyModel, load_model
 from tutela.gateway.safety.encoder import (
     BAND_POINTS,
     ENCODER_META_FILE,
     HEAD_CATEGORIES,
-    WINDOW_CHARS,
     EncoderStage,
     load_heads,
 )
@@ -56,14 +54,13 @@ from tutela.gateway.safety.taxonomy import GATEWAY, TAXONOMY
 from tutela.gateway.safety.verdict_cache import DEFAULT_CAPACITY, VerdictCache
 
 _PROFANITY_INDEX = CATEGORIES.index("profanity")
-# Categories whose n-gram score opens the gate to the encoder (harassment is often plain profanity; a
-# jailbreak the n-gram model detects is confirmed by the encoder).
-_GATE_INDICES = [CATEGORIES.index(c) for c in (*HARM_CATEGORIES, "profanity", "jailbreak")]
+_HARM_INDICES = [CATEGORIES.index(c) for c in HARM_CATEGORIES]
+# Categories whose n-gram scores choose the windows /v1/moderations encodes (harassment is often plain
+# profanity; a jailbreak the n-gram model detects is confirmed by the encoder).
+_SUSPICION_INDICES = [CATEGORIES.index(c) for c in (*HARM_CATEGORIES, "profanity", "jailbreak")]
 # Texts this long (pasted pages and documents) need the encoder to confirm an n-gram jailbreak; shorter
 # ones keep the n-gram decision, which misses fewer short jailbreaks (see the model card).
 JAILBREAK_CONFIRM_CHARS = 800
-ENCODER_WINDOW_CHARS = 200  # sentences are packed into encoder windows up to this length
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
 
 
@@ -204,26 +201,21 @@ class SafetyClassifier:
             out[:, k] = np.interp(matrix[:, k], xs, ys)
         return out
 
-    @staticmethod
-    def gate_scores(bands: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Per row, the n-gram band score that the cascade's gate compares (max over harm and profanity)."""
-        return np.asarray(bands[:, _GATE_INDICES].max(axis=1), dtype=np.float64)
-
     def _encoded(
         self, scored: list[tuple[list[str], npt.NDArray[np.float64]]], thorough: bool
     ) -> list[dict[str, float] | None]:
-        """Encoder head scores per text (None where no window went to the encoder; always None when not
-        `thorough`: the gateway's screen runs on the n-gram model alone)."""
+        """Encoder head scores per text for /v1/moderations (None when not `thorough`: the gateway's
+        screen goes through the cascade instead)."""
         stage = self.encoder if thorough else None
         if stage is None:
             return [None] * len(scored)
         windows: list[str] = []
         owner: list[int] = []
         for row, (chunks, chunk_scores) in enumerate(scored):
-            gates = self.gate_scores(self.banded(chunk_scores))
-            order = [int(i) for i in np.argsort(-gates, kind="stable")[: stage.heads.max_windows]]
+            suspicion = self.banded(chunk_scores)[:, _SUSPICION_INDICES].max(axis=1)
+            order = [int(i) for i in np.argsort(-suspicion, kind="stable")[: stage.heads.max_windows]]
             for i in order:
-                for window in _encoder_windows(chunks[i]):
+                for window in cascade.sentence_windows(chunks[i]):
                     windows.append(window)
                     owner.append(row)
         scores = stage.score(windows)
@@ -262,8 +254,13 @@ class SafetyClassifier:
         scored = [self._scored_windows(text) for text in texts]
         matrix = [chunk_scores.max(axis=0) for _, chunk_scores in scored]
         encoded = self._encoded(scored, thorough)
+        escalated = (
+            [False] * len(texts)
+            if thorough
+            else [self._cascade(*s, row) for s, row in zip(scored, matrix, strict=True)]
+        )
         results: list[SafetyScores] = []
-        for text, row, heads in zip(texts, matrix, encoded, strict=True):
+        for text, row, heads, escalation in zip(texts, matrix, encoded, escalated, strict=True):
             values = {cat: float(row[i]) for i, cat in enumerate(CATEGORIES)}
             taxonomy = None if heads is None or not thorough else {cat: heads[cat] for cat in TAXONOMY}
             harm = self._harm(values, taxonomy)
@@ -291,9 +288,35 @@ class SafetyClassifier:
                     indirect_attack=det["indirect_attack"],
                     profanity=det["profanity"],
                     taxonomy=taxonomy,
+                    escalated=escalation,
                 )
             )
         return results
+
+    def _cascade(
+        self, chunks: list[str], chunk_scores: npt.NDArray[np.float64], row: npt.NDArray[np.float64]
+    ) -> bool:
+        """Re-score, in place in `row`, the harm categories the n-gram model is unsure of (cascade.py);
+        True when the encoder ran."""
+        if self._encoder_dir is None:
+            return False
+        bands = self.banded(row[None])[0]
+        unsure = cascade.uncertain(bands, _HARM_INDICES)
+        stage = self.encoder if unsure else None
+        if stage is None:
+            return False
+        best = int(np.argmax(self.banded(chunk_scores)[:, unsure].max(axis=1)))
+        sentences = cascade.sentence_windows(chunks[best])
+        if len(sentences) > cascade.ENCODED_WINDOWS:
+            suspicion = self.banded(np.stack([self._score_chunk(w) for w in sentences]))[:, unsure].max(
+                axis=1
+            )
+            keep = np.argsort(-suspicion, kind="stable")[: cascade.ENCODED_WINDOWS]
+            sentences = [sentences[int(i)] for i in sorted(keep)]
+        encoded = cascade.gateway_scores(stage.score(sentences).max(axis=0))
+        for k in unsure:
+            row[k] = cascade.to_raw(cascade.combine(bands[k], encoded[CATEGORIES[k]]), self._knots[k])
+        return True
 
     def _harm(self, values: dict[str, float], taxonomy: dict[str, float] | None) -> dict[str, HarmScore]:
         """The four harm results: from the encoder when it ran, else from the n-gram model."""
@@ -309,29 +332,6 @@ def _band_score(score: float) -> HarmScore:
         if score >= point:
             severity = level
     return HarmScore(score, severity)
-
-
-def _encoder_windows(chunk: str) -> list[str]:
-    """The encoder's windows over one n-gram window: its sentences, packed up to ENCODER_WINDOW_CHARS.
-
-    A mean-pooled sentence vector of a long window dilutes one harmful sentence among ordinary ones
-    (measured: a self-harm request scores 0.94 alone, 0.20 inside 400 characters of biology), while the
-    encoder's cost grows with the number of word pieces, not of windows, so sentences cost about what
-    one long window would.
-    """
-    windows: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_BREAK.split(chunk):
-        sentence = sentence.strip()
-        if not sentence:
-            continue
-        if current and len(current) + 1 + len(sentence) > ENCODER_WINDOW_CHARS:
-            windows.append(current)
-            current = ""
-        current = f"{current} {sentence}" if current else sentence
-    if current or not windows:
-        windows.append(current)
-    return [w[:WINDOW_CHARS] for w in windows]
 
 
 def _band_knots(model: SafetyModel) -> list[tuple[list[float], list[float]]]:

@@ -1,7 +1,8 @@
 """The encoder stage of the safety classifier: all-MiniLM-L6-v2 sentence vectors and one head per category.
 
-The encoder is the MiniLM model the extractive provider already ships and runs on ONNX Runtime
-(`providers/extractive/embeddings.py`, weights hash-verified there). Its heads are small: one logistic
+The encoder is the MiniLM model the extractive provider already ships, in its int8 variant on one
+thread (`providers/extractive/embeddings.py`: built at load from the hash-verified float weights, the
+int8 bytes checked against their own digest). Its heads are small: one logistic
 regression per category of OpenAI's moderation taxonomy (`taxonomy.py`) over the 384-dimensional
 vector, then a per-category Platt scaling fitted on a held-out calibration fold with both classes
 weighted equally, so every category's probability means the same thing. Heads and thresholds are
@@ -73,8 +74,7 @@ class EncoderHeads:
     platt_b: Floats  # (n_heads,)
     thresholds: Floats  # (n_heads, 3) probabilities of low, medium, high
     derived: tuple[str, ...]
-    gate: float  # cheap-model band score from which a window goes to the encoder (cascade)
-    max_windows: int  # encoder windows per text at most
+    max_windows: int  # encoder windows per text at most (/v1/moderations)
 
     def probabilities(self, vectors: npt.NDArray[np.float32]) -> Floats:
         """Calibrated probabilities, shape (n, len(HEAD_CATEGORIES))."""
@@ -121,7 +121,6 @@ def save_heads(directory: Path, heads: EncoderHeads, extra_meta: dict[str, Any])
             for k, cat in enumerate(HEAD_CATEGORIES)
         },
         "derived": {cat: f"p({cat.split('/')[0]}) * p({DERIVED[cat]})" for cat in heads.derived},
-        "gate": heads.gate,
         "max_windows": heads.max_windows,
         **extra_meta,
     }
@@ -175,10 +174,10 @@ def load_heads(directory: Path) -> EncoderHeads:
     derived = tuple(meta.get("derived", {}))
     if any(cat not in DERIVED for cat in derived):
         raise SafetyModelError("encoder metadata derives a category this version cannot derive")
-    gate, max_windows = meta.get("gate"), meta.get("max_windows")
-    if not isinstance(gate, float | int) or not isinstance(max_windows, int) or max_windows < 1:
-        raise SafetyModelError("encoder metadata lacks a valid gate or window limit")
-    return EncoderHeads(weights, bias, platt_a, platt_b, _thresholds(meta), derived, float(gate), max_windows)
+    max_windows = meta.get("max_windows")
+    if not isinstance(max_windows, int) or max_windows < 1:
+        raise SafetyModelError("encoder metadata lacks a valid window limit")
+    return EncoderHeads(weights, bias, platt_a, platt_b, _thresholds(meta), derived, max_windows)
 
 
 class EncoderStage:
@@ -206,7 +205,7 @@ class EncoderStage:
             if cached is None:
                 heads = load_heads(path)
                 try:
-                    embedder = Embedder.load()
+                    embedder = Embedder.load(quantized=True)
                 except (EmbeddingModelUnavailable, EmbeddingModelIntegrityError) as exc:
                     raise SafetyModelError(f"the safety encoder is unavailable: {exc}") from exc
                 cached = cls(heads, embedder)

@@ -43,6 +43,8 @@ class SafetyScores:
     profanity: DetectionScore
     # OpenAI's moderation taxonomy on the band scale (medium at 0.5), when the encoder stage ran.
     taxonomy: dict[str, float] | None = None
+    # True when the gateway's cascade sent the text to the encoder stage (an n-gram score was uncertain).
+    escalated: bool = False
 
     def harm(self, category: str) -> HarmScore:
         """Return the harm result for `category` (one of HARM_CATEGORIES)."""
