@@ -21,12 +21,14 @@ from tutela.web.pages import (
     home,
     learning,
     monitoring,
+    notifications,
     organization,
     people,
     platform,
     prompts,
     quiz,
     review,
+    reviewers,
     safety,
 )
 from tutela.web.routing import page_router
@@ -74,5 +76,7 @@ for module_router in (
     completion.router,
     learning.router,
     quiz.router,
+    notifications.router,
+    reviewers.router,
 ):
     router.include_router(module_router)

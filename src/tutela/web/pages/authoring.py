@@ -33,6 +33,7 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import InvalidInput, NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
+from tutela.web.pages.reviewers import reviewers_panel
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
@@ -53,7 +54,9 @@ STAGE_LABELS = {
 NOTICES = {
     "edited": "Your change was saved and the checks ran again.",
     "regenerated": "The part was written again and the checks ran again.",
-    "state-in_review": "The module was submitted for review.",
+    "state-in_review": "The module was submitted for review; the reviewers were told.",
+    "reviewers": "The reviewers were saved; anyone newly asked to review a module in review was told.",
+    "sent-back": "The module is a draft again; its author was told, with your comment.",
     "state-draft": "The module is a draft again.",
     "state-published": "The module is published to the groups you chose.",
     "state-archived": "The module was archived.",
@@ -345,6 +348,7 @@ def _review_page(
             "lesson_covers": covers_api.lesson_cover_states(runtime, db, page.principal, module_id),
             "true_false": TRUE_FALSE_OPTIONS,
             "exports": exports.coverage(content, pass_mark=module.pass_mark),
+            "reviewers": reviewers_panel(db, module=module, who=who),
             "notice": NOTICES.get(request.query_params.get("notice", ""), ""),
             "errors": errors or {},
             "values": values or {},
