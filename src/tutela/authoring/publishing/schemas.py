@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from tutela.core.schemas import Body
 
 
 class Person(BaseModel):
@@ -19,9 +21,7 @@ class Reviewers(BaseModel):
     candidates: list[Person]
 
 
-class ReviewersSet(BaseModel):
+class ReviewersSet(Body):
     """The people to ask to review the module (replaces the list)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     user_ids: list[str] = Field(max_length=20)
