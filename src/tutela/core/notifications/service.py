@@ -45,32 +45,38 @@ def notify(
 
 
 def _send_after_commit(runtime: Runtime, db: Session, *, org_id: str) -> None:
-    def enqueue(_session: Session) -> None:
-        from tutela.core.notifications.jobs import deliver_emails
+    """One delivery run per organization once the unit of work commits, however many notifications it made."""
+    waiting: set[str] = db.info.setdefault("notification_emails", set())
+    if not waiting:
 
-        try:
-            runtime.jobs.enqueue(deliver_emails, org_id=org_id)
-        except Exception:  # the rows stay queued: the next delivery run sends them
-            log.exception("could not queue notification e-mails for organization %s", org_id)
+        def enqueue(session: Session) -> None:
+            from tutela.core.notifications.jobs import deliver_emails
 
-    event.listen(db, "after_commit", enqueue, once=True)
+            for org in sorted(session.info.pop("notification_emails", set())):
+                try:
+                    runtime.jobs.enqueue(deliver_emails, org_id=org)
+                except Exception:  # the rows stay queued: the next delivery run sends them
+                    log.exception("could not queue notification e-mails for organization %s", org)
+
+        event.listen(db, "after_commit", enqueue, once=True)
+    waiting.add(org_id)
 
 
 def list_for(db: Session, *, org_id: str, user_id: str) -> tuple[int, list[Notification]]:
     """The person's unread count and newest notifications."""
     mine = scoped(Notification, org_id).where(Notification.user_id == user_id)
-    unread = db.scalar(
+    items = list(db.scalars(mine.order_by(Notification.created_at.desc(), Notification.id).limit(LIMIT)))
+    return unread_count(db, org_id=org_id, user_id=user_id), items
+
+
+def unread_count(db: Session, *, org_id: str, user_id: str) -> int:
+    """How many of the person's notifications are unread (the number by "Notifications" in the header)."""
+    count = db.scalar(
         select(func.count())
         .select_from(Notification)
         .where(Notification.org_id == org_id, Notification.user_id == user_id, Notification.read_at.is_(None))
     )
-    items = list(db.scalars(mine.order_by(Notification.created_at.desc(), Notification.id).limit(LIMIT)))
-    return int(unread or 0), items
-
-
-def unread_count(db: Session, *, org_id: str, user_id: str) -> int:
-    """How many of the person's notifications are unread (the number on the bell)."""
-    return list_for(db, org_id=org_id, user_id=user_id)[0]
+    return int(count or 0)
 
 
 def mark_read(db: Session, *, org_id: str, user_id: str, notification_id: str) -> Notification:
