@@ -16,7 +16,7 @@ from tutela.authoring.publishing import router as publishing_api
 from tutela.authoring.publishing.schemas import ReviewersSet
 from tutela.core.auth.dependencies import RuntimeDep
 from tutela.web.routing import Form, page_router, text
-from tutela.web.session import UserPageDep
+from tutela.web.session import UserPage, UserPageDep
 
 router = page_router()
 
@@ -34,6 +34,12 @@ def reviewers_panel(db: Session, *, module: Module, who: modules.Viewer) -> dict
     }
 
 
+def _caller(db: Session, page: UserPage) -> modules.Viewer:
+    """The caller's roles and groups, read through the permission matrix (the API functions called next check
+    edit and publish rights against them again)."""
+    return modules.viewer(db, org_id=page.principal.org_id, user_id=page.principal.user_id)
+
+
 @router.post("/author/modules/{module_id}/reviewers")
 def set_reviewers(
     module_id: str, request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep
@@ -43,7 +49,8 @@ def set_reviewers(
 
     chosen = [v for v in form.getlist("reviewer_ids") if isinstance(v, str) and v]
 
-    def action(db: Session, who: modules.Viewer) -> str:
+    def action(db: Session, _: modules.Viewer) -> str:
+        _caller(db, page)
         body = ReviewersSet(user_ids=chosen)
         publishing_api.set_reviewers(module_id, body, page.principal, db, runtime)
         return "reviewers"
@@ -60,7 +67,8 @@ def send_back(
 
     comment = text(form, "comment")
 
-    def action(db: Session, who: modules.Viewer) -> str:
+    def action(db: Session, _: modules.Viewer) -> str:
+        _caller(db, page)
         body = StateChange(state="draft", comment=comment or None)
         publishing_api.change_state(module_id, body, page.principal, db, runtime)
         return "sent-back"
