@@ -168,6 +168,22 @@ class GatewaySettings(BaseModel):
     usage_retention_days: int = Field(default=400, ge=1, le=3650)
 
 
+class MailSettings(BaseModel):
+    """Notification e-mails: sent through this SMTP server when `smtp_host` is set, none otherwise."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    username: str = ""
+    password: SecretStr | None = None
+    sender: str = "Tutela <tutela@localhost>"
+    # Where people open Tutela, for the link in each e-mail (no link when unset).
+    base_url: str = ""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
 class Settings(BaseSettings):
     """The root of Tutela's configuration."""
 
@@ -184,6 +200,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     demo_password: SecretStr | None = None
 
     @classmethod

@@ -6,9 +6,11 @@ from tutela.authoring.covers import models as authoring_cover_models
 from tutela.authoring.learning import models as learning_models
 from tutela.authoring.modules import models as authoring_module_models
 from tutela.authoring.prompts import models as authoring_prompt_models
+from tutela.authoring.publishing import models as publishing_models
 from tutela.core.audit import models as audit_models
 from tutela.core.directory import models as directory_models
 from tutela.core.groups import models as group_models
+from tutela.core.notifications import models as notification_models
 from tutela.core.organizations import models as organization_models
 from tutela.core.permissions import models as permission_models
 from tutela.core.users import models as user_models
@@ -39,6 +41,8 @@ _LOADED = (
     audit_models,
     directory_models,
     group_models,
+    notification_models,
+    publishing_models,
     organization_models,
     permission_models,
     user_models,

@@ -19,6 +19,7 @@ from tutela.core.audit.router import router as audit_router
 from tutela.core.auth.router import router as auth_router
 from tutela.core.directory.router import router as platform_router
 from tutela.core.groups.router import router as groups_router
+from tutela.core.notifications.router import router as notifications_router
 from tutela.core.organizations.router import router as organization_router
 from tutela.core.users.router import router as users_router
 from tutela.errors import NotFound
@@ -46,6 +47,7 @@ def include_routers(app: FastAPI) -> None:
         organization_router,
         users_router,
         groups_router,
+        notifications_router,
         audit_router,
         resources_router,
         data_sources_router,

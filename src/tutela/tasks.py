@@ -10,6 +10,7 @@ import importlib
 
 JOB_MODULES = (
     "tutela.authoring.modules.jobs",
+    "tutela.core.notifications.jobs",
     "tutela.gateway.monitoring.jobs",
 )
 

@@ -78,6 +78,9 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("POST", "/api/auth/logout"): (MEMBERS, None),
     ("GET", "/api/me"): (MEMBERS, None),
     ("GET", "/api/me/tokens"): (MEMBERS, None),
+    ("GET", "/api/notifications"): (MEMBERS, None),
+    ("POST", "/api/notifications/read"): (MEMBERS, None),
+    ("POST", "/api/notifications/{notification_id}/read"): (MEMBERS, None),
     ("POST", "/api/me/tokens"): (MEMBERS, {"name": "x"}),
     ("DELETE", "/api/me/tokens/{token_id}"): (ADMINS, None),  # the admin's own token
     # the organization, its people and its audit log
@@ -244,6 +247,8 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("GET", "/api/modules/{module_id}/progress"): (REVIEWERS, None),
     ("POST", "/api/modules/{module_id}/progress"): (REVIEWERS, {"lesson": 0}),
     ("GET", "/api/modules/{module_id}/completion"): (REVIEWERS, None),
+    ("GET", "/api/modules/{module_id}/reviewers"): (REVIEWERS, None),
+    ("PUT", "/api/modules/{module_id}/reviewers"): (REVIEWERS, {"user_ids": []}),
     ("GET", "/api/prompts"): (GENERATORS, None),
     ("POST", "/api/prompts"): (ADMINS, {"name": "x"}),  # prompts.edit
     ("GET", "/api/prompts/{template_id}"): (GENERATORS, None),
@@ -335,6 +340,7 @@ def world(platform: Platform) -> Iterator[World]:
         ids["deployment_id"], ids["deployment"] = deployment["id"], deployment["name"]
         ids["token_id"] = ok(admin.post("/api/me/tokens", json={"name": "t"}), 201)["id"]
         ids["template_id"] = ok(admin.post("/api/prompts", json={"name": "p"}), 201)["id"]
+        ids["notification_id"] = ids["token_id"]  # any id of the right shape: nobody here has a notification
         blocklist = ok(admin.post("/api/ai/blocklists", json={"name": "b"}), 201)
         ids["blocklist_id"] = blocklist["id"]
         item = ok(

@@ -310,6 +310,8 @@ CASES: dict[tuple[str, str], CaseBuilder] = {
             ("GET", "/api/modules/{module_id}/progress", None),
             ("POST", "/api/modules/{module_id}/progress", {"lesson": 0}),
             ("GET", "/api/modules/{module_id}/completion", None),
+            ("GET", "/api/modules/{module_id}/reviewers", None),
+            ("PUT", "/api/modules/{module_id}/reviewers", {"user_ids": []}),
             ("GET", "/api/modules/{module_id}/export", None),
             ("GET", "/api/modules/{module_id}/cover", None),
             ("GET", "/api/modules/{module_id}/cover/image", None),
@@ -411,6 +413,11 @@ CASES.update(
             ),
         ],
         ("DELETE", "/api/policies/rules/{rule_id}"): lambda a, b: [({"rule_id": b.resource_id}, None)],
+        # Notifications are found by id within the caller's own (b's user id stands in here; a real one of
+        # another person and organization is in tests/authoring/api/test_reviewers_and_notifications.py).
+        ("POST", "/api/notifications/{notification_id}/read"): lambda a, b: [
+            ({"notification_id": b.user_id}, None)
+        ],
         # Rate limits are found by id within the caller's organization (b's deployment id stands in).
         ("DELETE", "/api/ai/limits/{limit_id}"): lambda a, b: [({"limit_id": b.deployment_id}, None)],
         **{
@@ -650,6 +657,7 @@ def test_malformed_ids_get_404_or_422_never_500(world: World) -> None:
         "image_id": a.key_id,  # generated images: any id, of no image
         "lesson": "1",
         "limit_id": a.deployment_id,
+        "notification_id": a.user_id,  # any id: a's admin has no notification
     }
     # Near misses of a's own ids are not a's ids either.
     near = [a.user_id.upper(), "{" + a.user_id + "}", a.group_id.replace("-", ""), "urn:uuid:" + a.group_id]

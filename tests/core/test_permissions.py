@@ -281,6 +281,7 @@ EXEMPT = {
 }
 EXEMPT_PREFIXES = (
     "/api/me/tokens",  # the caller's own tokens: every signed-in user may manage them
+    "/api/notifications",  # the caller's own notifications: marked read by their addressee only
     # Gateway inference (added after this rule was written): authorized by the API key of an AI resource,
     # not by a user's roles, and it changes no settings.
     "/v1/",

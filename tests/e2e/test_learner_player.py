@@ -165,15 +165,16 @@ def test_a_learner_reads_every_lesson_passes_the_quiz_and_completes(
         progress = ok(api.get(f"/api/modules/{module_id}/progress"))
     assert progress["completed"] is True and progress["lessons_seen"] == list(range(total))
 
-    # The admin's view: the group's completion as bars, counts only.
+    # The admin's view: the group's completion as a bar chart with the numbers in a table, counts only.
     admin = make_page()
     sign_in(admin, ORG_SLUG, ADMIN)
     admin.goto("/author/completion")
     # By the module's link: other tests of this site publish modules of the same document (and title).
     report = admin.locator("section.card").filter(has=admin.locator(f'a[href="/author/modules/{module_id}"]'))
-    expect(report.get_by_role("heading", name=GROUP)).to_be_visible()
-    expect(report.get_by_role("meter", name="Completed").first).to_have_attribute("value", "1")
-    expect(report).to_contain_text("1 of 1 (100%)")
+    expect(report.get_by_role("img", name="Share of each group's learners")).to_be_visible()
+    expect(report.locator("svg")).to_contain_text("100% completed")
+    row = report.get_by_role("table", name="Completion by group").get_by_role("row", name=GROUP)
+    expect(row.get_by_role("cell")).to_have_text(["1", "1", "1"])
     assert PLAYER not in admin.content()
     _at_both_widths(admin, "completion")
     shot(admin, "completion")

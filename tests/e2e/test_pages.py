@@ -29,6 +29,7 @@ ADMIN_SECTIONS = [  # grouped: people, AI, safety, records
     "Content filters",
     "Abuse monitoring",
     "Audit log",
+    "Learner completion",
     "Export",
 ]
 

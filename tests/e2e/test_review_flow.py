@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ADMIN, Site
-from tests.e2e.helpers import open_section, shot, sign_in
+from tests.e2e.helpers import assert_accessible, open_section, shot, sign_in
 from tests.gateway.monitoring.support import HIGH, Org, flush, new_org, record
 from tests.support.platform import PASSWORD
 from tutela.core.auth import staff as staff_service
@@ -86,7 +86,8 @@ def test_reviewer_reads_a_flagged_item_only_with_an_approved_grant_and_the_custo
     open_section(reviewer, "Flagged items")
     card = reviewer.locator(f"#flag-{flagged.flag_id}")
     expect(card).to_contain_text("High-severity content")
-    expect(card).to_contain_text(flagged.org.id)
+    expect(card).to_contain_text(flagged.org.slug)  # the organization's short name, never its id
+    expect(card).not_to_contain_text(flagged.org.id)
     assert flagged.secret not in reviewer.content(), "the queue shows metadata only"
     shot(reviewer, "platform-flags")
 
@@ -120,6 +121,19 @@ def test_reviewer_reads_a_flagged_item_only_with_an_approved_grant_and_the_custo
     shot(manager, "platform-access-requests")
     pending.get_by_role("button", name="Approve").click()
     expect(manager.get_by_role("status")).to_contain_text("The access request was approved")
+    # The list shows every request by default, approved grants too; the filter narrows it.
+    granted = manager.locator(".flag-list > li").filter(has_text=flagged.request_id)
+    expect(granted).to_contain_text("Approved")
+    expect(granted).to_contain_text(flagged.org.slug)
+    manager.get_by_role("navigation", name="Show access requests").get_by_role(
+        "link", name="Waiting for approval"
+    ).click()
+    expect(manager.locator(".flag-list > li").filter(has_text=flagged.request_id)).to_have_count(0)
+    manager.get_by_role("navigation", name="Show access requests").get_by_role(
+        "link", name="Approved"
+    ).click()
+    expect(manager.locator(".flag-list > li").filter(has_text=flagged.request_id)).to_contain_text("Approved")
+    assert_accessible(manager, "access requests, approved, at 1280 px")
 
     open_section(reviewer, "Flagged items")
     reviewer.get_by_role("link", name=re.compile(f"Read the item {flagged.request_id}")).click()

@@ -25,12 +25,14 @@ from tutela.web.pages import (
     module_edits,
     module_review,
     monitoring,
+    notifications,
     organization,
     people,
     platform,
     prompts,
     quiz,
     review,
+    reviewers,
     safety,
     usage,
 )
@@ -84,5 +86,7 @@ for module_router in (
     completion.router,
     learning.router,
     quiz.router,
+    notifications.router,
+    reviewers.router,
 ):
     router.include_router(module_router)

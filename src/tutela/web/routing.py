@@ -4,6 +4,7 @@ turning validation problems and service errors into plain sentences next to thei
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
@@ -35,6 +36,19 @@ def sign_in_url(request: Request) -> str:
     return login
 
 
+_MISSING_THING = re.compile(r"\s*([A-Za-z][A-Za-z _-]{0,40}?)\s+['\"]")
+
+
+def missing(message: str) -> str:
+    """A not-found message for people: what was not found, if the service said, and never its id."""
+    found = _MISSING_THING.match(message)
+    thing = f"This {found.group(1).lower()}" if found else "This page"
+    return (
+        f"{thing} could not be found. It may have been deleted or moved, or the link may be incomplete: "
+        "go back to where you came from, or start again from the start page."
+    )
+
+
 def error_page(request: Request, exc: TutelaError) -> Response:
     """The page for an error no form could show next to a field."""
     if isinstance(exc, AuthenticationFailed):
@@ -50,7 +64,7 @@ def error_page(request: Request, exc: TutelaError) -> Response:
         title = "Not allowed"
         message, detail = "Your roles do not give you access to this page.", message
     elif isinstance(exc, NotFound):
-        title = "Not found"
+        title, message = "Not found", missing(exc.message)
     else:
         title = "Something went wrong"
     return render(

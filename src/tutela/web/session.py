@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from tutela.core.auth import secrets
 from tutela.core.auth.dependencies import SESSION_COOKIE, RuntimeDep, current_staff, current_user
 from tutela.core.auth.principal import StaffPrincipal, UserPrincipal
+from tutela.core.notifications import service as notifications
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission, Role, StaffRole
@@ -30,6 +31,7 @@ class UserPage:
     roles: frozenset[Role]
     granted: frozenset[Permission]
     ai_enabled: bool
+    unread: int = 0  # notifications not yet read (the number by "Notifications" in the header)
 
     @property
     def is_admin(self) -> bool:
@@ -88,6 +90,7 @@ def user_page(request: Request, runtime: RuntimeDep) -> UserPage:
             roles=frozenset(roles),
             granted=granted,
             ai_enabled=org.ai_enabled,
+            unread=notifications.unread_count(db, org_id=org.id, user_id=user.id),
         )
     request.state.page = page
     return page

@@ -6,6 +6,7 @@ Only lesson numbers and dates are kept; a module whose content changes keeps the
 
 from __future__ import annotations
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tutela.authoring.generation.schemas import Module as ModuleContent
@@ -16,7 +17,7 @@ from tutela.authoring.modules.exceptions import WrongState
 from tutela.authoring.modules.models import Attempt, Module
 from tutela.core.groups import service as groups
 from tutela.errors import InvalidInput
-from tutela.storage.db import utcnow
+from tutela.storage.db import new_id, utcnow
 from tutela.storage.tenancy import scoped
 
 
@@ -32,11 +33,43 @@ def progress_of(db: Session, *, module: Module, user_id: str) -> Progress | None
 
 
 def _row(db: Session, *, module: Module, user_id: str) -> Progress:
-    progress = progress_of(db, module=module, user_id=user_id)
-    if progress is None:
-        progress = Progress(org_id=module.org_id, module_id=module.id, user_id=user_id, seen=[], current=0)
-        db.add(progress)
+    """The learner's row, created if missing and locked for this unit of work (on PostgreSQL).
+
+    Two first opens at the same moment (two tabs, a double click) both find no row: the insert skips a row
+    the other one made, so both go on with the same row instead of one failing on the unique constraint.
+    """
+    progress = _locked(db, module=module, user_id=user_id)
+    if progress is not None:
+        return progress
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    db.execute(
+        insert(Progress)
+        .values(
+            id=new_id(),
+            org_id=module.org_id,
+            module_id=module.id,
+            user_id=user_id,
+            seen=[],
+            current=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Progress.module_id, Progress.user_id])
+    )
+    progress = _locked(db, module=module, user_id=user_id)
+    assert progress is not None  # inserted just now, or by the other request that got there first
     return progress
+
+
+def _locked(db: Session, *, module: Module, user_id: str) -> Progress | None:
+    stmt = (
+        scoped(Progress, module.org_id)
+        .where(Progress.module_id == module.id, Progress.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.scalars(stmt).first()
 
 
 def _complete_if_done(progress: Progress, *, content: ModuleContent) -> None:

@@ -153,6 +153,12 @@ class StateChange(Body):
     override_reason: str | None = Field(
         default=None, max_length=2000, description="admins only: publish although checks failed"
     )
+    reviewer_ids: list[str] | None = Field(
+        default=None, max_length=20, description="when submitting: the people asked to review"
+    )
+    comment: str | None = Field(
+        default=None, max_length=2000, description="when sending back to draft: what to change"
+    )
 
 
 class AttemptCreate(Body):

@@ -14,9 +14,13 @@ from tutela.authoring.modules.schemas import (
     ModuleRead,
     StateChange,
 )
+from tutela.authoring.publishing import reviewers
 from tutela.authoring.publishing import service as publishing
+from tutela.authoring.publishing.schemas import Person, Reviewers, ReviewersSet
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.organizations import service as organizations
+from tutela.core.users.models import User
+from tutela.errors import PermissionDenied
 
 router = APIRouter(prefix="/api/modules", tags=["authoring"])
 
@@ -38,8 +42,43 @@ def change_state(
         state=body.state,
         group_ids=body.group_ids,
         override_reason=body.override_reason,
+        reviewer_ids=body.reviewer_ids,
+        comment=body.comment,
     )
     return module_read(runtime, db, module=module, who=who)
+
+
+def _people(users: list[User]) -> list[Person]:
+    return [Person(id=u.id, name=reviewers.name_of(u)) for u in users]
+
+
+@router.get("/{module_id}/reviewers", response_model=Reviewers)
+def read_reviewers(module_id: str, principal: CurrentUser, db: RegionDB) -> Reviewers:
+    """The module's assigned reviewers and the people who may be assigned (who may publish)."""
+    who = modules.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
+    module = modules.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    if not modules.is_staff_for(who, module):
+        raise PermissionDenied("only the module's author, a reviewer or an admin sees its reviewers")
+    return Reviewers(
+        assigned=_people(reviewers.assigned(db, module=module)),
+        candidates=_people(reviewers.candidates(db, org_id=principal.org_id)),
+    )
+
+
+@router.put("/{module_id}/reviewers", response_model=Reviewers)
+def set_reviewers(
+    module_id: str, body: ReviewersSet, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
+) -> Reviewers:
+    """Ask these people to review the module (replacing the list); those newly asked are notified when the
+    module is in review."""
+    who = modules.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
+    module = modules.module_for(db, org_id=principal.org_id, who=who, module_id=module_id)
+    chosen = reviewers.assign(
+        runtime, db, module=module, who=who, actor=principal.actor, user_ids=body.user_ids
+    )
+    return Reviewers(
+        assigned=_people(chosen), candidates=_people(reviewers.candidates(db, org_id=principal.org_id))
+    )
 
 
 @router.get("/{module_id}/attachment", response_class=Response)

@@ -17,6 +17,7 @@ from tutela.authoring.modules import items
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.exceptions import ChecksFailed, SourceUnavailable, WrongState
 from tutela.authoring.modules.models import Module, ModuleGroup, SourceDocument
+from tutela.authoring.publishing import reviewers
 from tutela.core.groups import service as groups
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
@@ -45,8 +46,12 @@ def change_state(
     state: str,
     group_ids: list[str] | None,
     override_reason: str | None,
+    reviewer_ids: list[str] | None = None,
+    comment: str | None = None,
 ) -> Module:
-    """Move a module along the workflow; publishing sets the groups it is visible to."""
+    """Move a module along the workflow; publishing sets the groups it is visible to. Submitting may assign
+    reviewers; the people concerned are notified (see reviewers.py)."""
+    before = module.state
     need = TRANSITIONS.get((module.state, state))
     if need is None:
         raise WrongState(f"a {module.state} module cannot become {state}")
@@ -77,8 +82,12 @@ def change_state(
                 target=f"module:{module.id}",
                 details={"reason": module.override_reason},
             )
+    if state == "in_review" and reviewer_ids is not None:
+        reviewers.assign(runtime, db, module=module, who=who, actor=actor, user_ids=reviewer_ids)
     module.state = state
     db.flush()
+    if comment and comment.strip():
+        details["comment"] = comment.strip()
     organizations.record(
         runtime,
         db,
@@ -88,6 +97,7 @@ def change_state(
         target=f"module:{module.id}",
         details=details,
     )
+    reviewers.on_state_changed(runtime, db, module=module, who=who, before=before, comment=comment)
     return module
 
 

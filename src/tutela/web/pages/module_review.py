@@ -35,6 +35,7 @@ from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
 from tutela.runtime import Runtime
 from tutela.web.pages.authoring import STATE_LABELS
+from tutela.web.pages.reviewers import reviewers_panel
 from tutela.web.routing import page_router, refusal
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
@@ -44,7 +45,9 @@ router = page_router()
 NOTICES = {
     "edited": "Your change was saved and the checks ran again.",
     "regenerated": "The part was written again and the checks ran again.",
-    "state-in_review": "The module was submitted for review.",
+    "state-in_review": "The module was submitted for review; the reviewers were told.",
+    "reviewers": "The reviewers were saved; anyone newly asked to review a module in review was told.",
+    "sent-back": "The module is a draft again; its author was told, with your comment.",
     "state-draft": "The module is a draft again.",
     "state-published": "The module is published to the groups you chose.",
     "state-archived": "The module was archived.",
@@ -273,6 +276,7 @@ def review_view(
             "notes": notes,
             "by_anchor": _by_anchor(findings),
             "decisions": {i.anchor: i.decision for i in found},
+            "reviewers": reviewers_panel(db, module=module, who=who),
             "parts": parts,
             "part_of": part_of,
             "part": part,

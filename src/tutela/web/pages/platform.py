@@ -20,6 +20,13 @@ from tutela.web.templating import render
 
 router = page_router()
 
+
+def organization_names(runtime: Runtime) -> dict[str, str]:
+    """Each organization's short name by id, from the directory (for staff pages, which never show ids)."""
+    with runtime.directory.session() as ddb:
+        return {p.id: p.slug for p in directory.list_placements(ddb)}
+
+
 ORG_FIELDS = ("name", "region", "admin_email")
 
 

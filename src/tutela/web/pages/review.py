@@ -20,6 +20,7 @@ from tutela.gateway.monitoring import review
 from tutela.gateway.monitoring import schemas as s
 from tutela.gateway.monitoring.exceptions import NoLiveGrant
 from tutela.runtime import Runtime
+from tutela.web.pages.platform import organization_names
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import StaffPage, StaffPageDep
 from tutela.web.templating import render, sentence
@@ -41,6 +42,7 @@ REASONS = {
 }
 OPT_OUT_NOTICES = {"approve": "opt-out-approved", "reject": "opt-out-rejected"}
 STATUS_LABELS = {"pending": "Waiting for approval", "approved": "Approved", "rejected": "Rejected"}
+ACCESS_FILTERS = {"all": "All", **STATUS_LABELS}  # the access-request list shows all by default
 
 
 def _notice(request: Request) -> str:
@@ -73,6 +75,7 @@ def _queue_page(
     context: dict[str, Any] = {
         "title": "Flagged items",
         "flags": flags,
+        "orgs": organization_names(runtime),
         "show": show,
         "reasons": REASONS,
         "mine": mine,
@@ -134,14 +137,15 @@ def _requests_page(
     error: str = "",
     status_code: int = 200,
 ) -> Response:
-    show = request.query_params.get("show", "pending")
-    found = review.access_requests(
-        runtime, principal=page.principal, status=None if show == "all" else "pending"
-    )
+    show = request.query_params.get("show", "all")
+    show = show if show in ACCESS_FILTERS else "all"
+    found = review.access_requests(runtime, principal=page.principal, status=None if show == "all" else show)
     context: dict[str, Any] = {
         "title": "Access requests",
         "requests": found,
         "show": show,
+        "filters": ACCESS_FILTERS,
+        "orgs": organization_names(runtime),
         "manager": page.holds(StaffRole.SAFETY_MANAGER),
         "me": page.principal.staff_id,
         "status_labels": STATUS_LABELS,
@@ -312,6 +316,7 @@ def _opt_outs_page(
     context: dict[str, Any] = {
         "title": "Opt-out requests",
         "opt_outs": found,
+        "orgs": organization_names(runtime),
         "show": show,
         "failed": failed,
         "error": error,

@@ -123,9 +123,10 @@ def _rule_values(rule: PolicyRule) -> dict[str, Any]:
     return values
 
 
-def _blank_rule() -> dict[str, Any]:
+def _blank_rule(kind: str = "forbidden_terms") -> dict[str, Any]:
+    """A new rule's starting values; the form shows only the part of its kind."""
     return {
-        "kind": "forbidden_terms",
+        "kind": kind if kind in dict(RULE_KINDS) else "forbidden_terms",
         "enabled": True,
         "case_sensitive": False,
         "position": "anywhere",
@@ -181,6 +182,7 @@ def _rule_errors(exc: ValidationError) -> dict[str, str]:
 def _rule_choices() -> dict[str, Any]:
     return {
         "rule_kinds": RULE_KINDS,
+        "kind_labels": dict(RULE_KINDS),
         "positions": POSITIONS,
         "personal_data": [(t, PERSONAL_DATA_LABELS[t]) for t in ALL_PERSONAL_DATA],
     }
@@ -208,7 +210,7 @@ def _policies_page(
         "kind_labels": dict(RULE_KINDS),
         "blocklists": blocklists,
         "notice": _notice(request),
-        "values": _blank_rule(),
+        "values": _blank_rule(request.query_params.get("kind", "")),
         "bl_errors": {},
         "bl_values": {},
     }
