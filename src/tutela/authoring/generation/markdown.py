@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from tutela.authoring.generation.schemas import BLANK, Citation, Module, ModuleLesson, Question
+from tutela.authoring.generation.timing import where
 
 _QUOTE_CHARS = 300
 _ESCAPED_BLANK = "\\_" * len(BLANK)
@@ -36,7 +37,7 @@ def _lesson(lesson: ModuleLesson, notes: list[str]) -> list[str]:
     for citation in lesson.citations:
         quote = _words(citation.quote)
         best = max(range(len(paragraphs)), key=lambda i: (len(bags[i] & quote), -i))
-        notes.append(f'[^{len(notes) + 1}]: [p. {citation.page}] "{_quote(citation)}"')
+        notes.append(f'[^{len(notes) + 1}]: [{where(citation)}] "{_quote(citation)}"')
         marks[best].append(len(notes))
     return [f"{_text(p)}{''.join(f'[^{n}]' for n in m)}" for p, m in zip(paragraphs, marks, strict=True)]
 
@@ -50,7 +51,7 @@ def _question(number: int, q: Question) -> list[str]:
 def _key(number: int, q: Question) -> list[str]:
     answers = "; ".join(_text(a) for a in q.answer)
     return [
-        f"{number}. **{answers}** — {_text(q.explanation)} [p. {q.citation.page}]",
+        f"{number}. **{answers}** — {_text(q.explanation)} [{where(q.citation)}]",
     ]
 
 

@@ -9,7 +9,9 @@ Answer representation, the same for every question type: `answer` is always a li
   fillers, the first being the canonical one.
 - short_answer: `options` is empty; `answer` lists reference answers, the first being the canonical one.
 
-Pages are numbered from 1; a citation's `quote` is an exact substring of that page's text.
+Pages are numbered from 1; a citation's `quote` is an exact substring of that page's text. A module made
+from a recording cites its transcript, whose "pages" are its segments: each citation also carries the
+segment's time span in seconds (`start`, `end`), filled in from the transcript (timing.py), never by a model.
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ class _Strict(BaseModel):
 
 
 class Citation(_Strict):
-    """Where a statement comes from: a page (from 1) and an exact quote of that page's text."""
+    """Where a statement comes from: a page (from 1) and an exact quote of that page's text; for a
+    recording, also the time span of that transcript segment."""
 
     page: int = Field(ge=1)
     quote: NonEmptyStr
+    start: float | None = Field(default=None, ge=0)
+    end: float | None = Field(default=None, ge=0)
 
 
 class SourceRange(_Strict):
