@@ -8,13 +8,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.authoring.api.recordings import lecture_pcm, transcribed, upload_recording, wav
+from tests.authoring.api.recordings import encode, lecture_pcm, transcribed, upload_recording
 from tests.authoring.api.support import (
+    INJECTION,
     assert_destroyed,
     new_org,
     object_ids_of_module,
     ok,
     raw_objects,
+    upload,
     wait_for,
 )
 from tests.support.platform import Platform
@@ -36,8 +38,6 @@ def _words(text: str) -> set[str]:
 def test_a_recording_becomes_a_module_that_cites_time_ranges(platform: Platform) -> None:
     org = new_org(platform)
     author, learner = platform.client(org.author), platform.client(org.learner)
-    from tests.authoring.api.recordings import encode
-
     data = encode(lecture_pcm(), "ipod", "aac")  # an m4a, about 40 seconds
     doc = ok(upload_recording(author, "Safety briefing.m4a", data), 201)
     assert doc["kind"] == "recording" and doc["media_type"] == "audio/mp4" and doc["has_pdf"] is True
@@ -100,16 +100,13 @@ def test_a_recording_becomes_a_module_that_cites_time_ranges(platform: Platform)
     assert author.get(f"/api/documents/{doc['id']}/recording").status_code == 404
 
 
-def test_a_wav_is_transcribed_and_a_pdf_route_refuses_the_transcript(platform: Platform) -> None:
+def test_a_pdf_has_no_transcript_and_no_recording(platform: Platform) -> None:
     org = new_org(platform)
-    author = platform.client(org.author)
-    doc = ok(upload_recording(author, "briefing.wav", wav(lecture_pcm()[: 16_000 * 12])), 201)
-    assert doc["media_type"] == "audio/wav"
-    transcript = transcribed(author, doc["id"])
-    assert transcript["status"] == "ready" and "first" in _words(transcript["segments"][0]["text"])
-    early = ok(upload_recording(author, "again.wav", wav(lecture_pcm()[: 16_000 * 3])), 201)
-    # Generating before the transcript exists is refused with what to do (or it is already there).
-    started = author.post("/api/modules", json={"document_id": early["id"]})
-    assert started.status_code in (202, 409)
-    if started.status_code == 409:
-        assert started.json()["error"]["code"] == "transcript_not_ready"
+    with platform.client(org.author) as author:
+        doc = ok(upload(author, INJECTION), 201)
+        assert doc["kind"] == "pdf" and doc["media_type"] == "application/pdf"
+        refused = author.get(f"/api/documents/{doc['id']}/transcript")
+        assert refused.status_code == 400 and refused.json()["error"]["message"] == (
+            "this document is a PDF, not a recording"
+        )
+        assert author.get(f"/api/documents/{doc['id']}/recording").status_code == 404

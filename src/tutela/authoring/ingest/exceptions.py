@@ -131,7 +131,8 @@ class UnsupportedCodec(IngestError):
 class BrokenRecording(IngestError):
     code = "broken_recording"
     default_message = (
-        "This recording is damaged or unreadable; export it again from the original application."
+        "This recording is damaged or cut short and cannot be read; export it again from the original "
+        "application, or upload the complete file."
     )
 
 
@@ -178,6 +179,7 @@ _BY_CODE: dict[str, type[IngestError]] = {
         NoSoundTrack,
         RecordingTooLong,
         UnsupportedCodec,
+        BrokenRecording,
         IngestTimeout,
         IngestMemoryExceeded,
     )

@@ -13,7 +13,7 @@ import base64
 import io
 from typing import Any
 
-from .exceptions import NoSoundTrack, NotARecording, RecordingTooLong, UnsupportedCodec
+from .exceptions import BrokenRecording, NoSoundTrack, NotARecording, RecordingTooLong, UnsupportedCodec
 
 SAMPLE_RATE = 16_000
 # FFmpeg's demuxer names for the formats authors upload, and how each is served back to a browser.
@@ -27,13 +27,26 @@ _FORMATS = {
 _PROBE_SECONDS = 1.0
 
 
+def looks_like_media(data: bytes) -> bool:
+    """Whether the file starts as one of the accepted formats does (so failing to open it means damage)."""
+    head = data[:12]
+    return (
+        (head[:4] == b"RIFF" and head[8:12] == b"WAVE")
+        or head[:3] == b"ID3"
+        or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)  # an MPEG audio frame
+        or head[:4] == b"OggS"
+        or head[:4] == b"\x1a\x45\xdf\xa3"  # Matroska / WebM
+        or head[4:8] == b"ftyp"  # MP4 / M4A
+    )
+
+
 def _open(data: bytes) -> Any:
     import av
 
     try:
         return av.open(io.BytesIO(data), mode="r", metadata_errors="ignore")
     except (av.FFmpegError, ValueError) as exc:
-        raise NotARecording() from exc
+        raise (BrokenRecording() if looks_like_media(data) else NotARecording()) from exc
 
 
 def _length(container: Any, stream: Any) -> float | None:
