@@ -26,6 +26,7 @@ from tutela.web.pages import (
     platform,
     prompts,
     quiz,
+    recordings,
     review,
     safety,
 )
@@ -69,6 +70,7 @@ for module_router in (
     monitoring.router,
     review.router,
     authoring.router,
+    recordings.router,
     covers.router,
     exports.router,
     completion.router,

@@ -65,7 +65,8 @@ class TranscriptCorrection(Body):
     segments: list[SegmentText] = Field(min_length=1, max_length=20_000)
 
 
-def _managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceDocument:
+def managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceDocument:
+    """A recording its uploader (or an admin) manages; NotFound for anyone else."""
     who = documents.viewer(db, org_id=principal.org_id, user_id=principal.user_id)
     doc = documents.document_for(db, org_id=principal.org_id, who=who, document_id=document_id)
     if doc.kind != "recording":
@@ -73,7 +74,8 @@ def _managed(db: Session, principal: UserPrincipal, document_id: str) -> SourceD
     return doc
 
 
-def _read(runtime: RuntimeDep, db: Session, doc: SourceDocument) -> TranscriptRead:
+def transcript_read(runtime: RuntimeDep, db: Session, doc: SourceDocument) -> TranscriptRead:
+    """The transcript as the API shows it, or where its transcription stands."""
     job = recordings.transcription_job(db, doc=doc)
     builtin = bool(job.params.get("builtin")) if job is not None else False
     segments: list[SegmentRead] = []
@@ -100,7 +102,7 @@ def read_transcript(
     document_id: str, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> TranscriptRead:
     """The recording's transcript with each segment's time span, or where its transcription stands."""
-    return _read(runtime, db, _managed(db, principal, document_id))
+    return transcript_read(runtime, db, managed(db, principal, document_id))
 
 
 @router.put("/{document_id}/transcript", response_model=TranscriptRead)
@@ -108,7 +110,7 @@ def correct_transcript(
     document_id: str, body: TranscriptCorrection, principal: CurrentUser, db: RegionDB, runtime: RuntimeDep
 ) -> TranscriptRead:
     """Correct the transcript's words before generating: one text per segment, the time spans are kept."""
-    doc = _managed(db, principal, document_id)
+    doc = managed(db, principal, document_id)
     recordings.correct(runtime, db, doc=doc, texts=[s.text for s in body.segments])
     organizations.record(
         runtime,
@@ -119,7 +121,7 @@ def correct_transcript(
         target=f"document:{doc.id}",
         details={"segments": len(body.segments)},
     )
-    return _read(runtime, db, doc)
+    return transcript_read(runtime, db, doc)
 
 
 def _ranged(data: bytes, header: str | None) -> tuple[bytes, int, dict[str, str]]:

@@ -1,5 +1,6 @@
-"""Authoring pages: upload a PDF and follow its generation, review a draft beside its sources, edit and
-regenerate parts, read the check report, choose groups, handle the source PDF and publish.
+"""Authoring pages: upload a PDF (or a recording, see recordings.py) and follow its generation, review a
+draft beside its sources, edit and regenerate parts, read the check report, choose groups, handle the source
+PDF and publish.
 
 Every change goes through the REST routers' own functions (`/api/documents`, `/api/modules`), so a page
 checks exactly what the API checks and writes the same audit entries.
@@ -20,12 +21,15 @@ from starlette.datastructures import UploadFile
 from tutela.authoring import exports
 from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, ModuleLesson, Question
+from tutela.authoring.ingest.audio import is_pdf
+from tutela.authoring.ingest.exceptions import clock as clock_words
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules import settings as authoring_settings
 from tutela.authoring.modules.schemas import GenerateRequest, ModulePatch, RegenerateRequest, StateChange
 from tutela.authoring.prompts import service as prompts
 from tutela.authoring.publishing import router as publishing_api
+from tutela.authoring.recordings import speech
 from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.groups import service as groups
 from tutela.core.organizations import service as organizations
@@ -33,6 +37,7 @@ from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import InvalidInput, NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
+from tutela.web.pages import recordings as recordings_page
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
@@ -163,6 +168,7 @@ def _new_page(
             db, org_id=org_id, user_id=page.principal.user_id, permission=Permission.GENERATE_MODULES
         )
         org = organizations.get(db, org_id=org_id)
+        speech_hint = speech.hint(db, org_id=org_id)
         templates = [
             (t.id, f"{t.name} (version {t.current_version})")
             for t in prompts.list_templates(db, org_id=org_id)
@@ -172,6 +178,9 @@ def _new_page(
         "ai_enabled": org.ai_enabled,
         "templates": [("", "No template: the organization's defaults"), *templates],
         "max_mb": authoring_settings.current().max_upload_bytes // 1_000_000,
+        "max_hours": clock_words(authoring_settings.current().max_recording_seconds),
+        "languages": list(speech.SPOKEN_LANGUAGES),
+        "speech_hint": speech_hint,
         "errors": errors or {},
         "values": values or {},
     }
@@ -190,6 +199,7 @@ def upload_and_generate(
 ) -> Response:
     """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules)."""
     values = {"template_id": text(form, "template_id"), "instructions": text(form, "instructions")}
+    values["language"] = text(form, "language") or "en"
     upload = form.get("file")
     password = form.get("password")
     org_id = page.principal.org_id
@@ -204,7 +214,7 @@ def upload_and_generate(
                 db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES
             )
             if not isinstance(upload, UploadFile) or not upload.filename:
-                errors["file"] = "Choose a PDF file to upload."
+                errors["file"] = "Choose a PDF file or a recording to upload."
                 raise _FormProblem
             body = GenerateRequest.model_validate(
                 {
@@ -215,6 +225,20 @@ def upload_and_generate(
             )
             limit = authoring_settings.current().max_upload_bytes
             data = upload.file.read(limit + 1)
+            if len(data) <= limit and not is_pdf(data):
+                if values["language"] not in dict(speech.SPOKEN_LANGUAGES):
+                    errors["language"] = "Choose the language spoken in the recording."
+                    raise _FormProblem
+                return recordings_page.start(
+                    runtime,
+                    db,
+                    page,
+                    filename=upload.filename,
+                    data=data,
+                    language=values["language"],
+                    values=values,
+                    background=background,
+                )
             doc = modules.upload(
                 runtime,
                 db,
@@ -241,7 +265,7 @@ def upload_and_generate(
     except _FormProblem:
         pass
     except (ValidationError, TutelaError) as exc:
-        errors, status_code = refusal(exc, fields={"file", "password", "template_id"})
+        errors, status_code = refusal(exc, fields={"file", "password", "template_id", "language"})
         if isinstance(exc, TutelaError) and "template" in exc.message:
             errors = {"template_id": sentence(exc.message)}
     else:
@@ -336,6 +360,9 @@ def _review_page(
             "is_admin": who.admin,
             "may_delete_pdf": module.created_by == who.user_id or who.admin,
             "has_pdf": doc is not None and doc.pdf_object_id is not None,
+            "recording": recordings_page.recording_of(
+                db, module_document_id=module.document_id, org_id=org_id
+            ),
             "filename": doc.filename if doc is not None else "",
             "groups": group_rows,
             "transitions": transitions,
