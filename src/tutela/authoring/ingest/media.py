@@ -57,33 +57,36 @@ def _length(container: Any, stream: Any) -> float | None:
     return None
 
 
-def _frames(container: Any, stream: Any, start: float, length: float) -> tuple[list[Any], float | None]:
-    """The resampled frames covering [start, start + length), and the time of the first one."""
+def _frames(container: Any, stream: Any, start: float, length: float) -> tuple[list[Any], float | None, bool]:
+    """The resampled frames covering [start, start + length), the time of the first one, and whether the
+    stream ended before the window did."""
     import av
 
     resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    if start > 0:
-        container.seek(int(start * 1_000_000), backward=True, any_frame=False)
     out: list[Any] = []
     first: float | None = None
     wanted = 0
-    for frame in container.decode(stream):
-        begins = float(frame.time) if frame.time is not None else None
-        if begins is not None and begins + frame.samples / max(frame.sample_rate, 1) <= start:
-            continue
-        if first is None:
-            first = begins if begins is not None else start
-            wanted = round((start + length - first) * SAMPLE_RATE)
-        out.extend(resampler.resample(frame))
-        if sum(f.samples for f in out) >= wanted:
-            return out, first
+    try:
+        if start > 0:
+            container.seek(int(start * 1_000_000), backward=True, any_frame=False)
+        for frame in container.decode(stream):
+            begins = float(frame.time) if frame.time is not None else None
+            if begins is not None and begins + frame.samples / max(frame.sample_rate, 1) <= start:
+                continue
+            if first is None:
+                first = begins if begins is not None else start
+                wanted = round((start + length - first) * SAMPLE_RATE)
+            out.extend(resampler.resample(frame))
+            if sum(f.samples for f in out) >= wanted:
+                return out, first, False
+    except av.FFmpegError:
+        return out, first, True  # damaged from here on: keep what was read before, as players do
     out.extend(resampler.resample(None))
-    return out, first
+    return out, first, True
 
 
 def probe(data: bytes, max_seconds: float) -> dict[str, Any]:
     """What the recording is, or the refusal saying why it cannot be used."""
-    import av
 
     container = _open(data)
     with container:
@@ -97,10 +100,7 @@ def probe(data: bytes, max_seconds: float) -> dict[str, Any]:
         seconds = _length(container, stream)
         if seconds is not None and seconds > max_seconds:
             raise RecordingTooLong.lasting(seconds, max_seconds)
-        try:
-            frames, _ = _frames(container, stream, 0.0, _PROBE_SECONDS)
-        except av.FFmpegError as exc:
-            raise UnsupportedCodec.named(codec) from exc
+        frames, _, _ = _frames(container, stream, 0.0, _PROBE_SECONDS)
         if not frames:
             raise UnsupportedCodec.named(codec)
         audio_type, video_type = _FORMATS[name]
@@ -119,7 +119,6 @@ def decode_window(data: bytes, start: float, length: float) -> dict[str, Any]:
 
     A file cut short decodes up to the damage, as players do; `ended` then says there is nothing after.
     """
-    import av
     import numpy as np
 
     container = _open(data)
@@ -127,14 +126,13 @@ def decode_window(data: bytes, start: float, length: float) -> dict[str, Any]:
         if not container.streams.audio:
             raise NoSoundTrack()
         stream = container.streams.audio[0]
-        try:
-            frames, first = _frames(container, stream, start, length)
-        except av.FFmpegError:
-            frames, first = [], None  # damaged from here on: what came before was already read
+        frames, first, ended = _frames(container, stream, start, length)
     if not frames or first is None:
         return {"pcm": "", "ended": True}
     pcm = np.concatenate([f.to_ndarray().reshape(-1) for f in frames]).astype("<i2")
-    skip = max(0, round((start - first) * SAMPLE_RATE))
-    wanted = round(length * SAMPLE_RATE)
-    window = pcm[skip : skip + wanted]
-    return {"pcm": base64.b64encode(window.tobytes()).decode("ascii"), "ended": len(window) < wanted}
+    # The window starts exactly at `start`: samples before it are dropped, a late first frame (an encoder's
+    # delay) is preceded by silence, so time stamps stay true to the recording.
+    gap = round((start - first) * SAMPLE_RATE)
+    pcm = pcm[gap:] if gap >= 0 else np.concatenate([np.zeros(-gap, dtype="<i2"), pcm])
+    window = pcm[: round(length * SAMPLE_RATE)]
+    return {"pcm": base64.b64encode(window.tobytes()).decode("ascii"), "ended": ended}
