@@ -364,6 +364,7 @@ def _review_page(
                 db, module_document_id=module.document_id, org_id=org_id
             ),
             "filename": doc.filename if doc is not None else "",
+            "source_word": "recording" if doc is not None and doc.kind == "recording" else "PDF",
             "groups": group_rows,
             "transitions": transitions,
             "may_generate": may_generate,
