@@ -71,7 +71,8 @@ def _speech_model() -> str:
 
     directory = model.model_dir()
     model.verified_files(directory)
-    return f"{model.MODEL_NAME} (English only), every file matches its SHA-256 ({directory})"
+    model.verified_vad()
+    return f"{model.MODEL_NAME} (English only) and its VAD, every file matches its SHA-256 ({directory})"
 
 
 def _check(name: str, probe: Callable[[], str]) -> Component:

@@ -15,6 +15,7 @@ from tutela.authoring.modules.router import documents_router
 from tutela.authoring.modules.router import router as modules_router
 from tutela.authoring.prompts.router import router as prompts_router
 from tutela.authoring.publishing.router import router as publishing_router
+from tutela.authoring.recordings.router import router as recordings_router
 from tutela.core.audit.router import router as audit_router
 from tutela.core.auth.router import router as auth_router
 from tutela.core.directory.router import router as platform_router
@@ -62,6 +63,7 @@ def include_routers(app: FastAPI) -> None:
         documents_router,
         library_router,
         library_catalog_router,
+        recordings_router,
         modules_router,
         module_parts_router,
         covers_router,

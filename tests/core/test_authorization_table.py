@@ -195,6 +195,9 @@ TABLE: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/documents/{document_id}"): (ADMINS, None),
     ("GET", "/api/documents/{document_id}/file"): (REVIEWERS, None),  # who sees a module made from it
     # the library "on your data" retrieves from: the document's uploader (here the admin) shares it
+    ("GET", "/api/documents/{document_id}/transcript"): (ADMINS, None),  # its uploader or an admin
+    ("PUT", "/api/documents/{document_id}/transcript"): (ADMINS, {"segments": [{"text": "x"}]}),
+    ("GET", "/api/documents/{document_id}/recording"): (REVIEWERS, None),  # as the file, L5
     ("GET", "/api/documents/{document_id}/library"): (ADMINS, None),
     ("PUT", "/api/documents/{document_id}/library"): (ADMINS, {"resources": ["{resource_id}"]}),
     ("DELETE", "/api/documents/{document_id}/library"): (ADMINS, None),

@@ -29,4 +29,4 @@ def test_an_author_starts_from_home(make_page: Callable[..., Page], site: Site) 
     assert_accessible(page, "author home at 375 px")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     work.get_by_role("link", name="New module").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Create a module from a PDF")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create a module from a PDF or a recording")

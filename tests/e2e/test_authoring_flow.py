@@ -37,7 +37,7 @@ def _author_generates(page: Page) -> str:
     open_section(page, "Authoring")
     shot(page, "author-modules-empty")
     page.get_by_role("link", name="Create a module from a PDF").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Create a module from a PDF")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create a module from a PDF or a recording")
     file_input = page.get_by_label("PDF file")
     file_input.set_input_files({"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"just text"})
     page.get_by_role("button", name="Upload and generate").click()

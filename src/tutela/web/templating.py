@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from tutela.authoring.generation.timing import clock
 from tutela.web import csrf
 
 # Scripts and styles from our own /static only: no inline script, no eval (htmx runs with allowEval off).
@@ -38,6 +39,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["sentence"] = sentence
+    env.filters["clock"] = clock
     env.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
     return env
 

@@ -26,7 +26,8 @@ from tests.authoring.api.support import (
     wait_for,
 )
 from tests.support.platform import Platform, running_platform
-from tutela.authoring.ingest import NotAPdf, PdfPasswordRequired
+from tutela.authoring.ingest import PdfPasswordRequired
+from tutela.authoring.ingest.exceptions import NotARecording
 
 
 def test_learners_cannot_generate_and_ai_off_refuses_generation(platform: Platform) -> None:
@@ -66,10 +67,10 @@ def test_bad_uploads_are_refused_with_the_ingest_message(
         word = upload(author, Path("notes.docx"), data=b"PK\x03\x04 this is a zip, not a PDF")
         assert word.status_code == 400
         assert word.json()["error"] == {
-            "message": NotAPdf().message,
+            "message": NotARecording().message,
             "type": "invalid_request_error",
             "param": "file",
-            "code": "not_a_pdf",
+            "code": "unsupported_file",
         }
         locked = upload(author, ENCRYPTED)
         assert locked.status_code == 422 and locked.json()["error"]["code"] == "password_required"

@@ -144,4 +144,4 @@ def test_the_upload_route_alone_takes_large_bodies(platform: Platform, org: Org)
     not_a_pdf = b"this is not a PDF " * (3 * _MB // 18)  # over the JSON limit, under the upload limit
     refused = _upload(platform, org.author, "notes.txt", not_a_pdf)
     assert refused.status_code == 400, refused.text  # read, then refused for what it is
-    assert refused.json()["error"]["code"] == "not_a_pdf"
+    assert refused.json()["error"]["code"] == "unsupported_file"

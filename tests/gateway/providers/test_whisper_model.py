@@ -51,3 +51,18 @@ def test_decoding_gives_16khz_mono_samples() -> None:
 def test_a_decoder_past_its_deadline_is_killed_with_a_clear_error() -> None:
     with pytest.raises(AudioDecodingFailed, match=r"took longer than 0\.05 seconds"):
         decode(FIRE.read_bytes(), DecodeLimits(timeout_seconds=0.05))
+
+
+def test_the_voice_activity_detector_is_pinned_and_used_from_verified_bytes(tmp_path: Path) -> None:
+    assert model.verified_vad()[:4] == model.vad_path().read_bytes()[:4]
+    damaged = bytearray(model.vad_path().read_bytes())
+    damaged[-1] ^= 1
+    (tmp_path / model.VAD_FILE).write_bytes(bytes(damaged))
+    with pytest.raises(SpeechModelUnavailable, match=r"silero_vad_v6.onnx failed the integrity check"):
+        model.verified_vad(tmp_path / model.VAD_FILE)
+    from faster_whisper import vad
+
+    model.load(threads=1)
+    # faster-whisper's VAD filter now runs the detector built from the hashed bytes, not a path on disk.
+    session = vad.get_vad_model().session
+    assert session._model_path is None and session._model_bytes == model.verified_vad()

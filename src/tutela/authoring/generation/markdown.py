@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from tutela.authoring.generation.schemas import BLANK, Citation, Module, ModuleLesson, Question
+from tutela.authoring.generation.timing import where
 
 _QUOTE_CHARS = 300
 _ESCAPED_BLANK = "\\_" * len(BLANK)
@@ -25,7 +26,9 @@ def _quote(citation: Citation) -> str:
 
 
 def _where(citation: Citation) -> str:
-    return f"{citation.document}, p. {citation.page}" if citation.document else f"p. {citation.page}"
+    """ "p. 4" or "0:12–0:18" in a recording, after the document's title in a module of several."""
+    place = where(citation)
+    return f"{citation.document}, {place}" if citation.document else place
 
 
 def _text(text: str) -> str:

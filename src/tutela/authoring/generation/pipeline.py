@@ -37,6 +37,7 @@ from tutela.authoring.generation.schemas import (
 )
 from tutela.authoring.generation.sections import Section
 from tutela.authoring.generation.stages import REFUSED, LeftOut, Progress, Run, span, tagged
+from tutela.authoring.generation.timing import clock
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
@@ -180,6 +181,14 @@ def _lesson(lesson: Lesson, seen: set[str]) -> ModuleLesson:
     return ModuleLesson(title=title, content=content, citations=citations)
 
 
+def _span_title(document: ExtractedDocument, first: int, last: int) -> str:
+    """A stretch of the source as a title: its pages, or its time span in a recording's transcript."""
+    times = document.times
+    if times is not None and 1 <= first <= last <= len(times):
+        return f"{clock(times[first - 1].start)}–{clock(times[last - 1].end)}"
+    return f"Pages {first}-{last}"
+
+
 def _structure_outline(document: ExtractedDocument, chapters: list[_Chapter]) -> ModuleOutline:
     """The outline the document's own headings give: its title and its planned chapters, no objectives."""
     return ModuleOutline(
@@ -187,7 +196,7 @@ def _structure_outline(document: ExtractedDocument, chapters: list[_Chapter]) ->
         learning_objectives=[],
         chapters=[
             OutlineChapter(
-                title=c.title or f"Pages {c.sections[0].first_page}-{c.sections[-1].last_page}",
+                title=c.title or _span_title(document, c.sections[0].first_page, c.sections[-1].last_page),
                 sources=[
                     SourceRange(
                         section=c.title,

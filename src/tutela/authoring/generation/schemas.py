@@ -10,7 +10,9 @@ Answer representation, the same for every question type: `answer` is always a li
 - short_answer: `options` is empty; `answer` lists reference answers, the first being the canonical one.
 
 Pages are numbered from 1; a citation's `quote` is an exact substring of that page's text (of the document it
-names, in a module written from several documents).
+names, in a module written from several documents). A module made from a recording cites its transcript,
+whose "pages" are its segments: each citation also carries the segment's time span in seconds (`start`,
+`end`), filled in from the transcript (timing.py), never by a model.
 """
 
 from __future__ import annotations
@@ -42,13 +44,16 @@ class Citation(_Strict):
     """Where a statement comes from: a page (from 1) and an exact quote of that page's text.
 
     A module written from several documents names the document too (its id and title); the page is then
-    that document's page. A model never writes these two: the pipeline adds them (generation/combined.py).
+    that document's page. A module made from a recording gives the time span of that transcript segment.
+    A model never writes these: the pipeline adds them (generation/combined.py, generation/timing.py).
     """
 
     page: int = Field(ge=1)
     quote: NonEmptyStr
     document_id: str | None = Field(default=None, max_length=100)
     document: str | None = Field(default=None, max_length=500, description="the document's title")
+    start: float | None = Field(default=None, ge=0)
+    end: float | None = Field(default=None, ge=0)
 
     @property
     def where(self) -> str:

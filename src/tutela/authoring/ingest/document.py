@@ -38,6 +38,13 @@ class Heading(_Frozen):
     )
 
 
+class TimeSpan(_Frozen):
+    """Where a transcript segment sits in its recording, in seconds."""
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+
+
 class ExtractedDocument(_Frozen):
     """Everything generation needs from a source document, and nothing of its layout."""
 
@@ -48,3 +55,5 @@ class ExtractedDocument(_Frozen):
     paragraphs: list[Paragraph]
     headings: list[Heading]
     headings_source: str = Field(pattern="^(bookmarks|fonts|none)$")
+    # A recording's transcript: one page per segment, and here each segment's time span (None for a PDF).
+    times: list[TimeSpan] | None = None

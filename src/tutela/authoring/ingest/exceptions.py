@@ -8,6 +8,11 @@
     ├── PdfWrongPassword
     ├── NoTextLayer
     ├── BrokenPdf
+    ├── NotARecording           an upload that is neither a PDF nor audio or video in a format read here
+    ├── NoSoundTrack
+    ├── RecordingTooLong        checked from the container's header, before any decoding
+    ├── UnsupportedCodec
+    ├── BrokenRecording
     ├── IngestTimeout
     ├── IngestMemoryExceeded
     └── ParserBusy              not the file's fault: every parse slot is taken and the line is full
@@ -84,24 +89,71 @@ class BrokenPdf(IngestError):
     default_message = "This PDF is damaged or unreadable; export it again from the original application."
 
 
+RECORDING_FORMATS = "wav, mp3, m4a, ogg, webm or mp4"
+
+
+class NotARecording(IngestError):
+    code = "unsupported_file"
+    default_message = (
+        f"This file is neither a PDF nor a recording that can be read; upload a PDF, or audio or video as "
+        f"{RECORDING_FORMATS}."
+    )
+
+
+class NoSoundTrack(IngestError):
+    code = "no_sound"
+    default_message = "This video has no sound track, so there is nothing to transcribe."
+
+
+class RecordingTooLong(IngestError):
+    code = "recording_too_long"
+    default_message = "This recording is longer than the limit."
+
+    @classmethod
+    def lasting(cls, seconds: float, limit: float) -> RecordingTooLong:
+        """Refusal naming the recording's length and the limit."""
+        return cls(f"This recording lasts {clock(seconds)}; the limit is {clock(limit)}. Cut it into parts.")
+
+
+class UnsupportedCodec(IngestError):
+    code = "unsupported_codec"
+    default_message = "The sound of this recording is in a format that cannot be decoded here."
+
+    @classmethod
+    def named(cls, codec: str) -> UnsupportedCodec:
+        """Refusal naming the codec."""
+        return cls(
+            f"The sound of this recording is encoded as '{codec}', which cannot be decoded here; convert it "
+            "to mp3, m4a (AAC), ogg (Opus or Vorbis) or wav and upload it again."
+        )
+
+
+class BrokenRecording(IngestError):
+    code = "broken_recording"
+    default_message = (
+        "This recording is damaged or cut short and cannot be read; export it again from the original "
+        "application, or upload the complete file."
+    )
+
+
 class IngestTimeout(IngestError):
     code = "timeout"
-    default_message = "Reading this PDF took too long and was stopped."
+    default_message = "Reading this file took too long and was stopped."
 
     @classmethod
     def after(cls, seconds: float) -> IngestTimeout:
         """Refusal naming the time limit."""
-        return cls(f"Reading this PDF took longer than {seconds:g} seconds and was stopped.")
+        return cls(f"Reading this file took longer than {seconds:g} seconds and was stopped.")
 
 
 class IngestMemoryExceeded(IngestError):
     code = "memory"
-    default_message = "Reading this PDF needed too much memory and was stopped."
+    default_message = "Reading this file needed too much memory and was stopped."
 
     @classmethod
     def beyond(cls, limit: int) -> IngestMemoryExceeded:
         """Refusal naming the memory limit in MB."""
-        return cls(f"Reading this PDF needed more than {limit / _MB:.0f} MB of memory and was stopped.")
+        return cls(f"Reading this file needed more than {limit / _MB:.0f} MB of memory and was stopped.")
 
 
 class ParserBusy(IngestError):
@@ -123,10 +175,25 @@ _BY_CODE: dict[str, type[IngestError]] = {
         PdfWrongPassword,
         NoTextLayer,
         BrokenPdf,
+        NotARecording,
+        NoSoundTrack,
+        RecordingTooLong,
+        UnsupportedCodec,
+        BrokenRecording,
         IngestTimeout,
         IngestMemoryExceeded,
     )
 }
+
+
+def clock(seconds: float) -> str:
+    """A length as people say it: "1 h 05 min", "4 min 09 s", "12 s"."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def error_for_code(code: str, message: str | None) -> IngestError:

@@ -1,7 +1,9 @@
 """Entry point of the sandboxed child: `python -m tutela.authoring.ingest.worker MEMORY_BYTES CPU_SECONDS`.
 
-Reads a request from stdin (4-byte big-endian header length, JSON header, then the PDF bytes) and writes one
-JSON answer to the original stdout. Everything untrusted happens here, behind the caller's limits.
+Reads a request from stdin (4-byte big-endian header length, JSON header, then the file's bytes) and writes
+one JSON answer to the original stdout. The header's `kind` says what to do: read a PDF (the default), probe
+a recording, or decode a window of one (media.py). Everything untrusted happens here, behind the caller's
+limits.
 """
 
 from __future__ import annotations
@@ -35,9 +37,22 @@ def _read_request(stream: BinaryIO) -> tuple[dict[str, Any], bytes]:
 def _answer(header: dict[str, Any], data: bytes) -> dict[str, Any]:
     # Imported after the limits are set, so even module import happens inside them.
     from .exceptions import IngestError
-    from .reader import read_pdf
 
+    kind = header.get("kind", "pdf")
     try:
+        if kind == "probe":
+            from .media import probe
+
+            return {"ok": True, "recording": probe(data, float(header["max_seconds"]))}
+        if kind == "decode":
+            from .media import decode_window
+
+            return {
+                "ok": True,
+                "window": decode_window(data, float(header["start"]), float(header["length"])),
+            }
+        from .reader import read_pdf
+
         document = read_pdf(data, password=header.get("password"), max_pages=int(header["max_pages"]))
     except IngestError as error:
         return {"ok": False, "code": error.code, "message": error.message}

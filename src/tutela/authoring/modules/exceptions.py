@@ -41,6 +41,12 @@ class SourceUnavailable(Conflict):
     code = "source_deleted"
 
 
+class TranscriptNotReady(Conflict):
+    """A recording has no transcript yet (still transcribing, or its transcription failed)."""
+
+    code = "transcript_not_ready"
+
+
 class ReadingBusy(Unavailable):
     """Every parse slot is taken and the line of waiting uploads is full: try again after Retry-After."""
 

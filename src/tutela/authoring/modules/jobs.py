@@ -1,4 +1,6 @@
-"""The generation job: an extracted document in, a draft module with its check report out.
+"""The generation job: an extracted document in, a draft module with its check report out. The same job
+runs a recording's transcription (kind "transcribe", recordings/transcribe.py), so both share leases and
+recovery.
 
 Progress (stage and percentage) is written to the job row as the pipeline reports it, at most once per
 percent, so the API and UI can follow it. The job holds a lease while it runs (leases.py): if its process
@@ -20,6 +22,8 @@ from tutela.authoring.modules import leases, service
 from tutela.authoring.modules.models import AuthoringJob
 from tutela.authoring.modules.regenerate import run_with_gateway
 from tutela.authoring.prompts import service as prompts
+from tutela.authoring.recordings.service import TRANSCRIBE
+from tutela.authoring.recordings.transcribe import run_transcription
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
 from tutela.runtime import Runtime
@@ -39,11 +43,17 @@ def _job(db: Any, org_id: str, job_id: str) -> AuthoringJob:
 
 @job
 def generate_job(runtime: Runtime, *, org_id: str, job_id: str) -> str | None:
-    """Generate a module for a queued job; returns the module id (None when it failed, or is not ours)."""
+    """Generate a module for a queued job (or transcribe a recording); returns the module id (None when it
+    failed, is not ours, or was a transcription)."""
     lease = leases.claim(runtime, org_id=org_id, job_id=job_id)
     if lease is None:
         return None  # another worker has it, or it ended: a message enqueued twice runs once
     try:
+        with runtime.region_session(org_id) as db:
+            kind = _job(db, org_id, job_id).kind
+        if kind == TRANSCRIBE:
+            run_transcription(runtime, lease)
+            return None
         return _generate(runtime, lease)
     except leases.LeaseLost:
         log.warning("generation job %s: taken over after its lease ran out; this attempt stops", job_id)

@@ -30,7 +30,12 @@ _OBJECT_FK = "stored_objects.id"
 
 
 class SourceDocument(RegionBase, IdMixin, TenantMixin, TimestampMixin):
-    """An uploaded PDF: the file and its extraction, each an encrypted object."""
+    """An uploaded PDF or recording: the file and its extraction, each an encrypted object.
+
+    A recording (`kind` "recording") keeps its file in `pdf_object_id` too, so it obeys every rule of the
+    PDF (who may see it, attaching it, deleting it); its extraction is its transcript, one page per segment
+    with the segment's time span, and exists once transcription has finished.
+    """
 
     __tablename__ = "authoring_documents"
 
@@ -46,6 +51,11 @@ class SourceDocument(RegionBase, IdMixin, TenantMixin, TimestampMixin):
     extraction_object_id: Mapped[str | None] = mapped_column(
         String(ID_LENGTH), ForeignKey(_OBJECT_FK, ondelete="SET NULL"), nullable=True
     )
+    kind: Mapped[str] = mapped_column(String(16), default="pdf", server_default="pdf")  # pdf|recording
+    media_type: Mapped[str] = mapped_column(
+        String(64), default="application/pdf", server_default="application/pdf"
+    )
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Module(RegionBase, IdMixin, TenantMixin, TimestampMixin):

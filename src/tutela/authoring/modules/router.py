@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tutela.authoring import exports
 from tutela.authoring.generation.schemas import Module as ModuleContent
 from tutela.authoring.generation.schemas import ModuleChapter, Question
+from tutela.authoring.ingest.audio import is_pdf
 from tutela.authoring.modules import export, items, service, settings
 from tutela.authoring.modules.jobs import generate_job
 from tutela.authoring.modules.models import AuthoringJob, Module, SourceDocument
@@ -25,6 +26,7 @@ from tutela.authoring.modules.schemas import (
     ReportRead,
     State,
 )
+from tutela.authoring.recordings import service as recordings
 from tutela.core.auth.dependencies import CurrentUser, RegionDB, RuntimeDep
 from tutela.core.auth.principal import UserPrincipal
 from tutela.core.organizations import service as organizations
@@ -55,7 +57,7 @@ def audit(
     )
 
 
-def _document_read(doc: SourceDocument) -> DocumentRead:
+def _document_read(doc: SourceDocument, *, job_id: str | None = None) -> DocumentRead:
     return DocumentRead(
         id=doc.id,
         filename=doc.filename,
@@ -66,15 +68,20 @@ def _document_read(doc: SourceDocument) -> DocumentRead:
         uploaded_by=doc.uploaded_by,
         has_pdf=doc.pdf_object_id is not None,
         created_at=doc.created_at,
+        kind="recording" if doc.kind == "recording" else "pdf",
+        media_type=doc.media_type,
+        duration_seconds=doc.duration_seconds,
+        transcription_job_id=job_id,
     )
 
 
 def pdf_response(doc: SourceDocument, data: bytes) -> Response:
-    """The PDF as a download."""
-    disposition = f"attachment; filename=\"source.pdf\"; filename*=UTF-8''{quote(doc.filename)}"
+    """The uploaded file (PDF or recording) as a download."""
+    fallback = "source.pdf" if doc.kind != "recording" else "recording"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(doc.filename)}"
     return Response(
         content=data,
-        media_type="application/pdf",
+        media_type=doc.media_type,
         headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
     )
 
@@ -161,15 +168,35 @@ def upload_document(
     principal: CurrentUser,
     db: RegionDB,
     runtime: RuntimeDep,
+    background: BackgroundTasks,
     password: Annotated[str | None, Form(max_length=1000)] = None,
+    language: Annotated[str | None, Form(pattern=r"^[a-z]{2}$")] = None,
 ) -> DocumentRead:
-    """Upload a PDF (multipart field `file`, optional `password`): read in a sandbox with time and memory
-    limits, stored encrypted with its extraction; a file ingest refuses gets a 4xx with ingest's reason."""
+    """Upload a PDF (multipart field `file`, optional `password`) or a recording (wav, mp3, m4a, ogg, webm,
+    mp4; optional `language`, ISO 639-1, default "en"): read in a sandbox with time and memory limits and
+    stored encrypted. A PDF is extracted at once; a recording is queued for transcription (follow
+    `transcription_job_id`). A file ingest refuses gets a 4xx with ingest's reason."""
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.GENERATE_MODULES
     )
-    limit = settings.current().max_upload_bytes
+    current = settings.current()
+    limit = current.max_upload_bytes
     data = file.file.read(limit + 1)
+    size = max(file.size or 0, len(data))
+    if size <= limit and not is_pdf(data):
+        doc, job = recordings.upload(
+            runtime,
+            db,
+            org_id=principal.org_id,
+            user_id=principal.user_id,
+            filename=file.filename or "recording",
+            data=data,
+            language=language or "en",
+            settings=current,
+        )
+        audit(runtime, db, principal, "document.uploaded", f"document:{doc.id}", kind="recording")
+        background.add_task(runtime.jobs.enqueue, generate_job, org_id=principal.org_id, job_id=job.id)
+        return _document_read(doc, job_id=job.id)
     doc = service.upload(
         runtime,
         db,
@@ -177,7 +204,7 @@ def upload_document(
         user_id=principal.user_id,
         filename=file.filename or "document.pdf",
         data=data,
-        size=max(file.size or 0, len(data)),
+        size=size,
         password=password or None,
         max_bytes=limit,
     )
@@ -196,7 +223,9 @@ def list_documents(principal: CurrentUser, db: RegionDB) -> list[DocumentRead]:
 def read_document(document_id: str, principal: CurrentUser, db: RegionDB) -> DocumentRead:
     """One upload (its uploader or an admin)."""
     who = viewer_of(db, principal)
-    return _document_read(service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id))
+    doc = service.document_for(db, org_id=principal.org_id, who=who, document_id=document_id)
+    job = recordings.transcription_job(db, doc=doc) if doc.kind == "recording" else None
+    return _document_read(doc, job_id=job.id if job is not None else None)
 
 
 @documents_router.get("/{document_id}/file", response_class=Response)

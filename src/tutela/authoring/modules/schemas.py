@@ -23,8 +23,14 @@ class DocumentRead(Read):
     language: str
     headings_source: str
     uploaded_by: str
-    has_pdf: bool
+    has_pdf: bool  # whether the uploaded file (PDF or recording) is still stored
     created_at: datetime
+    kind: Literal["pdf", "recording"] = "pdf"
+    media_type: str = "application/pdf"
+    duration_seconds: float | None = None
+    # A recording's transcription job (follow it at /api/modules/jobs/{id}); its transcript is ready when
+    # page_count (its number of segments) is above 0.
+    transcription_job_id: str | None = None
 
 
 MAX_SOURCES = 10  # documents one module may be written from

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tutela.authoring.covers import service as covers
 from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.generation.timing import with_times
 from tutela.authoring.ingest import ExtractedDocument, IngestError, ParserBusy, PdfTooLarge, extract_pdf
 from tutela.authoring.learning.models import Progress
 from tutela.authoring.modules import items, settings
@@ -27,6 +28,7 @@ from tutela.authoring.modules.exceptions import (
     DocumentRefused,
     ReadingBusy,
     SourceUnavailable,
+    TranscriptNotReady,
     UploadTooLarge,
 )
 from tutela.authoring.modules.models import (
@@ -130,7 +132,7 @@ def require_deleter(who: Viewer, module: Module) -> None:
 # --- encrypted JSON ---------------------------------------------------------------------------------
 
 
-def _put_model(runtime: Runtime, db: Session, *, org_id: str, purpose: str, value: BaseModel) -> str:
+def put_model(runtime: Runtime, db: Session, *, org_id: str, purpose: str, value: BaseModel) -> str:
     data = value.model_dump_json().encode()
     return objects.put(
         runtime, db, org_id=org_id, purpose=purpose, data=data, content_type="application/json"
@@ -178,10 +180,10 @@ def upload(
     pdf = objects.put(
         runtime, db, org_id=org_id, purpose=PDF_PURPOSE, data=data, content_type="application/pdf"
     )
-    extraction = _put_model(runtime, db, org_id=org_id, purpose=EXTRACTION_PURPOSE, value=document)
+    extraction = put_model(runtime, db, org_id=org_id, purpose=EXTRACTION_PURPOSE, value=document)
     row = SourceDocument(
         org_id=org_id,
-        filename=_safe_filename(filename),
+        filename=safe_filename(filename),
         size=len(data),
         uploaded_by=user_id,
         page_count=document.page_count,
@@ -195,9 +197,10 @@ def upload(
     return row
 
 
-def _safe_filename(name: str) -> str:
+def safe_filename(name: str, *, default: str = "document.pdf") -> str:
+    """An uploaded file's name without its folders or characters unsafe in a header."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = re.sub(r"[^\w.() -]", "_", base).strip() or "document.pdf"
+    cleaned = re.sub(r"[^\w.() -]", "_", base).strip() or default
     return cleaned[:200]
 
 
@@ -354,6 +357,11 @@ def start_generation(
     of several documents lists them all in the job's `documents`."""
     check_generation_allowed(db, org_id=org_id, user_id=who.user_id, permission=Permission.GENERATE_MODULES)
     docs = generation_sources(db, org_id=org_id, who=who, document_ids=document_ids)
+    if any(d.extraction_object_id is None and d.kind == "recording" for d in docs):
+        raise TranscriptNotReady(
+            "the recording's transcript is not ready yet: wait for its transcription to finish (or upload it "
+            "again if it failed)"
+        )
     deployment_model(db, org_id=org_id, name=deployment)
     # Questions are written only for those the matrix lets generate them; the module comes without.
     questions = permissions.allows(
@@ -525,17 +533,6 @@ def save_content(
 ) -> Report:
     """Store new content (a new encrypted object; the old one's key is destroyed) and re-run the checks;
     the decisions on items whose content changed are forgotten."""
-    old = module.content_object_id
-    if old is not None:
-        items.forget_changed(db, module=module, old=read_content(runtime, db, module=module), new=content)
-    module.content_object_id = _put_model(
-        runtime, db, org_id=module.org_id, purpose=CONTENT_PURPOSE, value=content
-    )
-    module.title = content.title[:500]
-    module.language = content.language
-    module.updated_at = utcnow()
-    db.flush()
-    _drop_object(runtime, db, org_id=module.org_id, object_id=old)
     if extraction is None:
         _, extraction = source_of(runtime, db, module=module)
     others = {
@@ -544,6 +541,18 @@ def save_content(
         )
         for document_id in module_source_ids(db, module=module)
     }
+    content = with_times(content, extraction, others)
+    old = module.content_object_id
+    if old is not None:
+        items.forget_changed(db, module=module, old=read_content(runtime, db, module=module), new=content)
+    module.content_object_id = put_model(
+        runtime, db, org_id=module.org_id, purpose=CONTENT_PURPOSE, value=content
+    )
+    module.title = content.title[:500]
+    module.language = content.language
+    module.updated_at = utcnow()
+    db.flush()
+    _drop_object(runtime, db, org_id=module.org_id, object_id=old)
     report = run_checks(
         db,
         org_id=module.org_id,
@@ -565,7 +574,7 @@ def _save_report(runtime: Runtime, db: Session, *, module: Module, report: Repor
         row = CheckReport(org_id=module.org_id, module_id=module.id, passed=False, errors=0, warnings=0)
         db.add(row)
     row.passed, row.errors, row.warnings = report.passed, report.errors, report.warnings
-    row.findings_object_id = _put_model(
+    row.findings_object_id = put_model(
         runtime, db, org_id=module.org_id, purpose=FINDINGS_PURPOSE, value=report
     )
     row.created_at = utcnow()

@@ -1,5 +1,6 @@
 """Authoring settings, read when an upload arrives: `TUTELA_AUTHORING__MAX_UPLOAD_BYTES` (default 100 MB) and
-the bounds of the parse pool (`PARSE_CONCURRENCY`, `PARSE_QUEUE`, `PARSE_MEMORY_BYTES`)."""
+the bounds of the parse pool (`PARSE_CONCURRENCY`, `PARSE_QUEUE`, `PARSE_MEMORY_BYTES`), and the longest
+recording (`MAX_RECORDING_SECONDS`, default 2 hours)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class AuthoringSettings(BaseSettings):
     parse_concurrency: int = Field(default=2, ge=1, le=64)
     parse_queue: int = Field(default=8, ge=0, le=1000)
     parse_memory_bytes: int = Field(default=768 * _MB, ge=64 * _MB)
+    # The longest recording transcribed, checked from its container before any decoding (default 2 hours).
+    max_recording_seconds: float = Field(default=2 * 3600.0, gt=0, le=24 * 3600.0)
 
     def ingest_limits(self, *, max_bytes: int) -> IngestLimits:
         """The limits of reading one upload of at most `max_bytes`."""

@@ -1,5 +1,5 @@
-"""Authoring pages: the author's modules, upload a PDF and follow its generation. Reviewing a draft is in
-module_review.py, changing it in module_edits.py.
+"""Authoring pages: the author's modules, upload a PDF (or a recording, see recordings.py) and follow its
+generation. Reviewing a draft is in module_review.py, changing it in module_edits.py.
 
 Every change goes through the REST routers' own functions (`/api/documents`, `/api/modules`), so a page
 checks exactly what the API checks and writes the same audit entries.
@@ -15,18 +15,22 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tutela.authoring.ingest.audio import is_pdf
+from tutela.authoring.ingest.exceptions import clock as clock_words
 from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules import settings as authoring_settings
 from tutela.authoring.modules.schemas import GenerateRequest
 from tutela.authoring.prompts import service as prompts
+from tutela.authoring.recordings import speech
 from tutela.core.auth.dependencies import RuntimeDep
 from tutela.core.organizations import service as organizations
 from tutela.core.permissions import service as permissions
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, PermissionDenied, TutelaError
 from tutela.runtime import Runtime
+from tutela.web.pages import recordings as recordings_page
 from tutela.web.routing import Form, page_router, refusal, text
 from tutela.web.session import UserPage, UserPageDep
 from tutela.web.templating import render, sentence
@@ -98,6 +102,7 @@ def _new_page(
             (d.id, title, d.filename)
             for d, title in library_sources.library_choices(db, org_id=org_id, who=who)
         ]
+        speech_hint = speech.hint(db, org_id=org_id)
         templates = [
             (t.id, f"{t.name} (version {t.current_version})")
             for t in prompts.list_templates(db, org_id=org_id)
@@ -107,6 +112,9 @@ def _new_page(
         "ai_enabled": org.ai_enabled,
         "templates": [("", "No template: the organization's defaults"), *templates],
         "max_mb": authoring_settings.current().max_upload_bytes // 1_000_000,
+        "max_hours": clock_words(authoring_settings.current().max_recording_seconds),
+        "languages": list(speech.SPOKEN_LANGUAGES),
+        "speech_hint": speech_hint,
         "errors": errors or {},
         "values": values or {},
         "library": library,
@@ -126,8 +134,9 @@ def upload_and_generate(
     request: Request, form: Form, page: UserPageDep, runtime: RuntimeDep, background: BackgroundTasks
 ) -> Response:
     """Upload the PDF (as POST /api/documents) and start generating (as POST /api/modules), from it and the
-    library documents ticked, or from those alone."""
+    library documents ticked, or from those alone; a recording is transcribed first (recordings.py)."""
     values = {"template_id": text(form, "template_id"), "instructions": text(form, "instructions")}
+    values["language"] = text(form, "language") or "en"
     chosen = [v for v in form.getlist("documents") if isinstance(v, str) and v]
     upload = form.get("file")
     password = form.get("password")
@@ -144,9 +153,11 @@ def upload_and_generate(
             )
             has_file = isinstance(upload, UploadFile) and bool(upload.filename)
             if not has_file and not chosen:
-                errors["file"] = "Choose a PDF file to upload."
+                errors["file"] = "Choose a PDF file or a recording to upload."
                 if library_sources.library_choices(db, org_id=org_id, who=who):
-                    errors["file"] = "Choose a PDF file to upload, or documents of the AI library."
+                    errors["file"] = (
+                        "Choose a PDF file or a recording to upload, or documents of the AI library."
+                    )
                 raise _FormProblem
             # With a file, the upload's id takes the place of "pending" once it is stored.
             body = GenerateRequest.model_validate(
@@ -159,13 +170,35 @@ def upload_and_generate(
             # Documents the author may not see are refused before the file is read.
             modules.generation_sources(db, org_id=org_id, who=who, document_ids=chosen)
             if isinstance(upload, UploadFile) and upload.filename:
-                uploaded = _upload(runtime, db, page, upload, upload.filename, password)
+                limit = authoring_settings.current().max_upload_bytes
+                data = upload.file.read(limit + 1)
+                if len(data) <= limit and not is_pdf(data):
+                    if chosen:
+                        errors["documents"] = (
+                            "A recording is transcribed before anything is written from it: upload it alone, "
+                            "or untick the documents of the AI library."
+                        )
+                        raise _FormProblem
+                    if values["language"] not in dict(speech.SPOKEN_LANGUAGES):
+                        errors["language"] = "Choose the language spoken in the recording."
+                        raise _FormProblem
+                    return recordings_page.start(
+                        runtime,
+                        db,
+                        page,
+                        filename=upload.filename,
+                        data=data,
+                        language=values["language"],
+                        values=values,
+                        background=background,
+                    )
+                uploaded = _upload(runtime, db, page, upload, data, password)
                 body = body.model_copy(update={"document_ids": [uploaded, *chosen]})
             job = modules_api.generate(body, principal, db, runtime, background)
     except _FormProblem:
         pass
     except (ValidationError, TutelaError) as exc:
-        errors, status_code = refusal(exc, fields={"file", "password", "template_id"})
+        errors, status_code = refusal(exc, fields={"file", "password", "template_id", "language"})
         if isinstance(exc, TutelaError) and "template" in exc.message:
             errors = {"template_id": sentence(exc.message)}
         elif isinstance(exc, NotFound):  # a ticked document went away, or was never the author's to see
@@ -179,22 +212,20 @@ def upload_and_generate(
 
 
 def _upload(
-    runtime: Runtime, db: Session, page: UserPage, upload: UploadFile, filename: str, password: object
+    runtime: Runtime, db: Session, page: UserPage, upload: UploadFile, data: bytes, password: object
 ) -> str:
     """Store the uploaded PDF (as POST /api/documents) and return its id."""
     principal, org_id = page.principal, page.principal.org_id
-    limit = authoring_settings.current().max_upload_bytes
-    data = upload.file.read(limit + 1)
     doc = modules.upload(
         runtime,
         db,
         org_id=org_id,
         user_id=principal.user_id,
-        filename=filename,
+        filename=upload.filename or "",
         data=data,
         size=max(upload.size or 0, len(data)),
         password=password if isinstance(password, str) and password else None,
-        max_bytes=limit,
+        max_bytes=authoring_settings.current().max_upload_bytes,
     )
     organizations.record(
         runtime,

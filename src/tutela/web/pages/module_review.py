@@ -34,6 +34,7 @@ from tutela.core.groups import service as groups
 from tutela.core.permissions.roles import Permission
 from tutela.errors import NotFound, TutelaError
 from tutela.runtime import Runtime
+from tutela.web.pages import recordings as recordings_page
 from tutela.web.pages.authoring import STATE_LABELS
 from tutela.web.pages.reviewers import reviewers_panel
 from tutela.web.routing import page_router, refusal
@@ -188,8 +189,12 @@ def source_view(
 ) -> dict[str, Any]:
     """What the source panel shows: one page of the source with the quote highlighted where it is found."""
     found = None if extraction is None else next((p for p in extraction.pages if p.number == number), None)
+    times = extraction.times if extraction is not None else None
+    span = times[number - 1] if times is not None and 1 <= number <= len(times) else None
     return {
         "document": document,
+        "start": span.start if span is not None else None,
+        "end": span.end if span is not None else None,
         "number": number,
         "quote": quote,
         "label": label,
@@ -277,6 +282,10 @@ def review_view(
             "by_anchor": _by_anchor(findings),
             "decisions": {i.anchor: i.decision for i in found},
             "reviewers": reviewers_panel(db, module=module, who=who),
+            "recording": recordings_page.recording_of(
+                db, module_document_id=module.document_id, org_id=org_id
+            ),
+            "source_word": "recording" if doc is not None and doc.kind == "recording" else "PDF",
             "parts": parts,
             "part_of": part_of,
             "part": part,
@@ -357,6 +366,7 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
             runtime, db, module=module, document_id=request.query_params.get("document"), default=own
         )
         title = module.title
+        recording = recordings_page.recording_of(db, module_document_id=module.document_id, org_id=org_id)
     if extraction is None or not any(p.number == number for p in extraction.pages):
         raise NotFound(f"the source document has no page {number}")
     label = request.query_params.get("label", "")[:80]
@@ -365,6 +375,7 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
         "module_id": module_id,
         "module_title": title,
         "source": source_view(extraction, number=number, quote=quote, label=label, document=name),
+        "recording": recording,
     }
     fragment = bool(request.headers.get("hx-request")) and not request.headers.get("hx-boosted")
     return render(request, "authoring/_source.html" if fragment else "authoring/source.html", context)
