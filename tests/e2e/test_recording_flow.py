@@ -57,12 +57,11 @@ def test_an_author_turns_a_recording_into_a_module_citing_moments(make_page: Cal
     expect(page).to_have_url(re.compile(r"/author/modules/[^/?#]+"))
 
     # A citation names its moment in the recording and plays exactly that stretch.
-    citation = page.locator("details.citation").first
-    citation.locator("summary").click()
-    expect(citation.locator("summary")).to_have_text(
-        re.compile(r"^Source: \d+:\d\d–\d+:\d\d in the recording$")
-    )
-    player = citation.locator("audio")
+    cite = page.locator("a.cite").first
+    expect(cite).to_have_text(re.compile(r"^\d+:\d\d–\d+:\d\d$"))
+    cite.click()
+    expect(page.locator("#source-title")).to_have_text(re.compile(r"^\d+:\d\d–\d+:\d\d in the recording"))
+    player = page.locator("#source-view audio")
     expect(player).to_have_attribute(
         "src", re.compile(rf"^/author/recordings/{document_id}/media#t=\d+(\.\d+)?,\d+(\.\d+)?$")
     )
