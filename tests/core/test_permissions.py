@@ -291,7 +291,7 @@ CHECKS = {("permissions", "require"), ("permissions", "require_admin"), ("staff"
 # Checks imported by name, and authoring's `viewer` (the caller's roles and groups, read through the matrix
 # for visibility and edit rights; `test_authoring_viewer_reads_the_matrix` keeps that true).
 NAMED_CHECKS = {"require_role", "require_admin", "require_admin_for_admins"}
-VIEWER_CHECKS = {("service", "viewer"), ("modules", "viewer")}
+VIEWER_CHECKS = {("service", "viewer"), ("modules", "viewer"), ("documents", "viewer")}
 
 
 def _prefix(tree: ast.Module) -> dict[str, str]:
@@ -336,14 +336,32 @@ def _calls_a_check(fn: Function, helpers: dict[str, Function], seen: set[str]) -
     return False
 
 
+def _imported_helpers(tree: ast.Module) -> dict[str, Function]:
+    """The top-level functions of the project modules a router imports names from (a router split in two
+    shares its guards, e.g. parts_router.py calling router.py's `editable_module`)."""
+    found: dict[str, Function] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tutela.")):
+            continue
+        path = SRC.joinpath(*node.module.split(".")[1:]).with_suffix(".py")
+        if not path.is_file():
+            continue
+        other = ast.parse(path.read_text())
+        found.update(
+            {n.name: n for n in other.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        )
+    return found
+
+
 def _scan_routers() -> dict[tuple[str, str], bool]:
-    """(METHOD, full path) of every mutating route in src/tutela/**/router.py → whether it calls a check."""
+    """(METHOD, full path) of every mutating route in src/tutela/**/*router.py → whether it calls a check."""
     found: dict[tuple[str, str], bool] = {}
-    for file in sorted(SRC.rglob("router.py")):
+    for file in sorted(SRC.rglob("*router.py")):
         tree = ast.parse(file.read_text(), filename=str(file))
         prefixes = _prefix(tree)
-        functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-        for fn in functions.values():
+        routes = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        functions = {**_imported_helpers(tree), **routes}
+        for fn in routes.values():
             for decorator in fn.decorator_list:
                 if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
                     continue

@@ -17,7 +17,7 @@ from tutela.gateway.access import Caller
 from tutela.gateway.api.router import authenticated, read_body
 from tutela.gateway.api.routing import LeanRoute
 from tutela.gateway.fine_tuning.models import FineTuningJob
-from tutela.gateway.fine_tuning.requests import parse_job_request
+from tutela.gateway.fine_tuning.requests import parse_job_request, parse_no_arguments
 from tutela.gateway.fine_tuning.service import ID_PREFIX, public_id
 from tutela.gateway.pipeline import Gateway
 from tutela.gateway.wire.exceptions import InvalidRequestError
@@ -109,8 +109,9 @@ async def retrieve_job(request: Request, fine_tuning_job_id: str) -> Response:
 
 
 async def cancel_job(request: Request, fine_tuning_job_id: str) -> Response:
-    """Cancel a job that has not ended."""
+    """Cancel a job that has not ended (the request takes no arguments)."""
     who, gateway = _caller(request)
+    parse_no_arguments(await read_body(request, gateway))
     return JSONResponse(_job(request, await gateway.fine_tuning.cancel(who, fine_tuning_job_id)))
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tutela.gateway.wire import json_body
 from tutela.gateway.wire.exceptions import InvalidRequestError
 
 SUFFIX_MAX = 64
@@ -32,14 +32,28 @@ def _text(body: dict[str, Any], name: str, *, required: bool) -> str | None:
     return value
 
 
-def parse_job_request(raw: bytes) -> JobRequest:
-    """The request, or a 400 naming the parameter at fault."""
+def _object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is `{}`), refused precisely however it is malformed."""
     try:
-        body = json.loads(raw or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequestError("The body is not valid JSON.") from None
+        body = json_body.loads(raw or b"{}")
+    except json_body.JsonRefused as exc:
+        raise InvalidRequestError(f"The body is not valid JSON ({exc}).", code="invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidRequestError("The body must be a JSON object.")
+    return body
+
+
+def parse_no_arguments(raw: bytes) -> None:
+    """A request that takes no arguments (cancel): an empty body or `{}`, else a 400 naming the first."""
+    body = _object(raw)
+    if body:
+        first = sorted(body)[0]
+        raise InvalidRequestError(f"Unrecognized request argument supplied: {first}", param=first)
+
+
+def parse_job_request(raw: bytes) -> JobRequest:
+    """The request, or a 400 naming the parameter at fault."""
+    body = _object(raw)
     if body.get("integrations"):
         raise InvalidRequestError(
             "Integrations are not offered: they would send the job's data to a third service.",
