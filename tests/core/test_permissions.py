@@ -312,8 +312,11 @@ def _prefix(tree: ast.Module) -> dict[str, str]:
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _calls_a_check(fn: Function, helpers: dict[str, Function], seen: set[str]) -> bool:
-    """True when the function body calls a check directly, or through a helper of the same module."""
+def _calls_a_check(
+    fn: Function, helpers: dict[str, Function], seen: set[str], aliases: dict[str, Path] | None = None
+) -> bool:
+    """True when the function body calls a check directly, through a helper of the same module, or
+    through a function of a project module it calls by alias (`recordings_api.correct_transcript`)."""
     for node in ast.walk(fn):
         if not isinstance(node, ast.Call):
             continue
@@ -330,10 +333,37 @@ def _calls_a_check(fn: Function, helpers: dict[str, Function], seen: set[str]) -
             isinstance(func, ast.Name)
             and func.id in helpers
             and func.id not in seen
-            and _calls_a_check(helpers[func.id], helpers, seen | {func.id})
+            and _calls_a_check(helpers[func.id], helpers, seen | {func.id}, aliases)
         ):
             return True
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and aliases:
+            path = aliases.get(func.value.id)
+            key = f"{path}:{func.attr}"
+            if path is None or key in seen:
+                continue
+            tree = _parsed(path)
+            theirs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+            if func.attr in theirs and _calls_a_check(
+                theirs[func.attr], {**_imported_helpers(tree), **theirs}, seen | {key}, _aliases(tree)
+            ):
+                return True
     return False
+
+
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def _aliases(tree: ast.Module) -> dict[str, Path]:
+    """Name → source file of the project modules imported whole (`from tutela.x import router as api`)."""
+    found: dict[str, Path] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tutela"):
+            for alias in node.names:
+                path = SRC.joinpath(*node.module.split(".")[1:], alias.name).with_suffix(".py")
+                if path.is_file():
+                    found[alias.asname or alias.name] = path
+    return found
 
 
 def _imported_helpers(tree: ast.Module) -> dict[str, Function]:
@@ -347,9 +377,7 @@ def _imported_helpers(tree: ast.Module) -> dict[str, Function]:
         if not path.is_file():
             continue
         other = ast.parse(path.read_text())
-        found.update(
-            {n.name: n for n in other.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-        )
+        found.update({n.name: n for n in other.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)})
     return found
 
 
@@ -371,7 +399,7 @@ def _scan_routers() -> dict[tuple[str, str], bool]:
                 path = decorator.args[0].value if decorator.args else ""
                 assert isinstance(path, str), f"{file}:{fn.lineno} route path is not a literal"
                 key = (verb.upper(), prefixes[owner.id] + path)
-                found[key] = _calls_a_check(fn, functions, {fn.name})
+                found[key] = _calls_a_check(fn, functions, {fn.name}, _aliases(tree))
     return found
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 import tutela.web
-from tests.core.test_permissions import _calls_a_check
+from tests.core.test_permissions import _aliases, _calls_a_check, _imported_helpers
 from tests.e2e.conftest import ADMIN, ORG_SLUG, Site
 from tests.support.platform import PASSWORD
 from tutela.app import create_app
@@ -114,8 +114,9 @@ def test_every_page_that_changes_something_checks_permissions() -> None:
     checked: dict[str, bool] = {}
     for file in sorted(pages.glob("*.py")):
         tree = ast.parse(file.read_text(), filename=str(file))
-        functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-        for fn in functions.values():
+        pages_here = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        functions = {**_imported_helpers(tree), **pages_here}
+        for fn in pages_here.values():
             for decorator in fn.decorator_list:
                 if (
                     isinstance(decorator, ast.Call)
@@ -124,7 +125,7 @@ def test_every_page_that_changes_something_checks_permissions() -> None:
                 ):
                     path = decorator.args[0]
                     assert isinstance(path, ast.Constant) and isinstance(path.value, str)
-                    checked[path.value] = _calls_a_check(fn, functions, {fn.name})
+                    checked[path.value] = _calls_a_check(fn, functions, {fn.name}, _aliases(tree))
     assert "/admin/permissions" in checked and "/admin/users" in checked
     unchecked = sorted(p for p, ok in checked.items() if not ok and p not in PUBLIC_POSTS | OWN_POSTS)
     assert not unchecked, f"form posts that check no permission: {unchecked}"
