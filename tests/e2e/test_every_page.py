@@ -4,18 +4,19 @@ phone width needs no sideways scrolling. A page route this test does not visit m
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
 from starlette.routing import BaseRoute
 
 from tests.authoring.api.recordings import encode, lecture_pcm
-from tests.authoring.api.support import TRACEMONKEY, ok, upload, wait_for
+from tests.authoring.api.support import INJECTION, ok, upload, wait_for
 from tests.e2e.conftest import ADMIN, AUTHOR, LEARNER, ORG_SLUG, Site
 from tests.e2e.helpers import axe_violations, sign_in
 from tests.gateway.monitoring.support import HIGH, flush, new_org, new_staff, record
@@ -102,8 +103,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(site: Site) -> World:
-    """A module published to the learner (with its job), a recording, a group, a prompt template, a policy
-    rule, a blocklist, and a flagged request whose content the staff member may read under a live grant."""
+    """A module published to the learner (with its job) and a draft, a transcribed recording, a group, a
+    prompt template, a policy rule, a blocklist, and a flagged request whose content the staff member may
+    read under a live grant."""
     platform = site.platform
     ids: dict[str, str] = {}
     with platform.client(site.admin_token) as admin:
@@ -126,28 +128,48 @@ def world(site: Site) -> World:
         blocklist = ok(admin.post("/api/ai/blocklists", json={"name": "every-page"}), 201)
         ids["blocklist_id"] = blocklist["id"]
     with platform.client(platform.login(ORG_SLUG, AUTHOR)) as author:
-        document = ok(upload(author, TRACEMONKEY), 201)
+        recording = encode(lecture_pcm(), "ipod", "aac")
+        files = {"file": ("Every page.m4a", recording, "audio/mp4")}
+        ids["document_id"] = ok(author.post("/api/documents", files=files), 201)["id"]
+        document = ok(upload(author, INJECTION), 201)
         job = ok(author.post("/api/modules", json={"document_id": document["id"]}), 202)
         done, _ = wait_for(author, job["id"])
         module_id = ids["module_id"] = done["module_id"]
         ids["job_id"] = job["id"]
         ok(author.post(f"/api/modules/{module_id}/state", json={"state": "in_review"}))
-        recording = encode(lecture_pcm(), "ipod", "aac")
-        files = {"file": ("Every page.m4a", recording, "audio/mp4")}
-        ids["document_id"] = ok(author.post("/api/documents", files=files), 201)["id"]
+        draft = ok(upload(author, INJECTION), 201)
+        draft_job = ok(author.post("/api/modules", json={"document_id": draft["id"]}), 202)
+        draft_id = wait_for(author, draft_job["id"])[0]["module_id"]
     with platform.client(site.admin_token) as admin:
         publish = {"state": "published", "group_ids": [group["id"]], "override_reason": "Read by hand."}
         ok(admin.post(f"/api/modules/{module_id}/state", json=publish))
     ids["access_id"] = _granted_access(site)
+    _transcribed(site, ids["document_id"])
     with platform.client(site.admin_token) as admin:
         module = ok(admin.get(f"/api/modules/{module_id}"))
     cited = module["content"]["chapters"][0]["lessons"][0]["citations"][0]
     source = urlencode({"page": cited["page"], "quote": cited["quote"]})
     extra = {
         "/admin/policies": [f"/admin/policies?kind={kind}" for kind, _ in RULE_KINDS],
-        "/author/modules/{module_id}": [f"/author/modules/{module_id}?part=questions"],
+        "/author/modules/{module_id}": [  # published, and a draft with its editing controls
+            f"/author/modules/{module_id}?part=questions",
+            f"/author/modules/{draft_id}",
+            f"/author/modules/{draft_id}?part=questions",
+        ],
     }
     return World(ids=ids, extra=extra, queries={"/author/modules/{module_id}/source": f"?{source}"})
+
+
+def _transcribed(site: Site, document_id: str, timeout: float = 240) -> None:
+    """Wait until the recording's transcript is there to read and correct."""
+    deadline = time.monotonic() + timeout
+    with site.platform.client(site.platform.login(ORG_SLUG, AUTHOR)) as author:
+        while (
+            status := ok(author.get(f"/api/documents/{document_id}/transcript"))["status"]
+        ) == "transcribing":
+            assert time.monotonic() < deadline, f"still transcribing after {timeout} s"
+            time.sleep(0.5)
+    assert status == "ready", status
 
 
 def _granted_access(site: Site) -> str:
@@ -219,8 +241,8 @@ def _check(page: Page, url: str, role: str) -> list[str]:
     page.set_viewport_size({"width": DESKTOP[0], "height": DESKTOP[1]})
     response = page.goto(url)
     status = response.status if response is not None else 0
-    if status != 200:
-        return [f"{url} as {role}: HTTP {status}"]
+    if status != 200 or urlparse(page.url).path != urlparse(url).path:
+        return [f"{url} as {role}: HTTP {status} at {page.url}"]
     found: list[Any] = [f"{url} at {DESKTOP[0]} px: {v}" for v in axe_violations(page)]
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     found += [f"{url} at {PHONE[0]} px: {v}" for v in axe_violations(page)]
