@@ -1,6 +1,7 @@
 """Every page the web app serves, read from the app's own routes, visited in a real browser by the role that
 may see it (with real ids for the pages that take one), at 1280 and 375 px: axe-core finds nothing and the
-phone width needs no sideways scrolling. A page route this test does not visit must be listed, with why."""
+phone width needs no sideways scrolling; the "not allowed" and "not found" pages too. A page route this test
+does not visit must be listed, with why."""
 
 from __future__ import annotations
 
@@ -233,16 +234,19 @@ def test_every_page_passes_axe_at_both_widths_and_fits_a_phone(
         for url in world.urls(path):
             problems += _check(page, url, role)
             visited += 1
+    # The error pages people meet: not allowed (a learner on an admin page) and not found (an id nobody has).
+    problems += _check(pages["learner"], "/admin/users", "learner", status=403)
+    problems += _check(pages["admin"], f"/admin/groups/{uuid.uuid4()}", "admin", status=404)
     print(f"\n{visited} page views checked at {DESKTOP[0]} and {PHONE[0]} px")
     assert not problems, "\n".join(problems)
 
 
-def _check(page: Page, url: str, role: str) -> list[str]:
+def _check(page: Page, url: str, role: str, *, status: int = 200) -> list[str]:
     page.set_viewport_size({"width": DESKTOP[0], "height": DESKTOP[1]})
     response = page.goto(url)
-    status = response.status if response is not None else 0
-    if status != 200 or urlparse(page.url).path != urlparse(url).path:
-        return [f"{url} as {role}: HTTP {status} at {page.url}"]
+    got = response.status if response is not None else 0
+    if got != status or urlparse(page.url).path != urlparse(url).path:
+        return [f"{url} as {role}: HTTP {got} at {page.url}"]
     found: list[Any] = [f"{url} at {DESKTOP[0]} px: {v}" for v in axe_violations(page)]
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     found += [f"{url} at {PHONE[0]} px: {v}" for v in axe_violations(page)]
