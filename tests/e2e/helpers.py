@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -40,6 +41,23 @@ def open_section(page: Page, name: str) -> None:
     link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
     link.click()
     expect(link).to_have_attribute("aria-current", "page")
+
+
+def tab_to(page: Page, name: str | re.Pattern[str], *, limit: int = 80) -> None:
+    """Press Tab until the link or button called `name` (its text, or a pattern it matches) has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        text = " ".join(page.evaluate("document.activeElement.innerText").split())
+        if text == name or (isinstance(name, re.Pattern) and name.fullmatch(text)):
+            return
+    raise AssertionError(f"{name!r} cannot be reached with the Tab key")
+
+
+def fits_a_phone(page: Page, name: str) -> None:
+    """axe-core finds nothing and the page needs no sideways scrolling (at the page's present width)."""
+    assert_accessible(page, name)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px"
 
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.authoring.api.support import TRACEMONKEY, generate, ok
 from tests.e2e.conftest import ADMIN, AUTHOR, ORG_SLUG, Site
-from tests.e2e.helpers import assert_accessible, shot, sign_in
+from tests.e2e.helpers import assert_accessible, shot, sign_in, tab_to
 from tests.support.platform import PASSWORD
 
 PLAYER = "player@web.example.com"
@@ -64,15 +64,6 @@ def _answer(page: Page, question: dict[str, Any]) -> None:
         fieldset.locator(f"input[value={json.dumps(option)}]").check()
 
 
-def _tab_to(page: Page, name: str, *, limit: int = 80) -> None:
-    """Press Tab until the link or button called `name` has the focus."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.innerText.trim()") == name:
-            return
-    raise AssertionError(f"{name!r} cannot be reached with the Tab key")
-
-
 def test_a_learner_reads_every_lesson_passes_the_quiz_and_completes(
     course: dict[str, Any], make_page: Callable[..., Page], site: Site
 ) -> None:
@@ -99,10 +90,10 @@ def test_a_learner_reads_every_lesson_passes_the_quiz_and_completes(
     expect(page.locator(".progress-bar label")).to_contain_text("0% done")
     _at_both_widths(page, "module start")
     shot(page, "learner-module-start")
-    _tab_to(page, "Start the first lesson")
+    tab_to(page, "Start the first lesson")
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"Lesson 1 of {total}")).to_be_visible()
-    _tab_to(page, "Next lesson")
+    tab_to(page, "Next lesson")
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"Lesson 2 of {total}")).to_be_visible()
     outline = page.locator("ol.outline")
