@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from tutela.authoring.generation.timing import clock
+from tutela.authoring.generation.schemas import clock
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.jobs import generate_job
