@@ -41,6 +41,7 @@ def start(
     *,
     filename: str,
     data: bytes,
+    size: int,
     language: str,
     values: dict[str, str],
     background: BackgroundTasks,
@@ -54,6 +55,7 @@ def start(
         user_id=principal.user_id,
         filename=filename,
         data=data,
+        size=size,
         language=language,
         settings=AuthoringSettings(),
     )
