@@ -65,5 +65,7 @@ def test_an_author_turns_a_recording_into_a_module_citing_moments(make_page: Cal
     expect(player).to_have_attribute(
         "src", re.compile(rf"^/author/recordings/{document_id}/media#t=\d+(\.\d+)?,\d+(\.\d+)?$")
     )
+    # No title, note or citation on the page speaks of pages (an untitled stretch is named by its span).
+    expect(page.locator("main")).not_to_contain_text(re.compile(r"\b[Pp]ages? \d"))
     assert_accessible(page, "review page of a module made from a recording")
     shot(page, "author-review-recording")
