@@ -69,3 +69,10 @@ def test_an_author_turns_a_recording_into_a_module_citing_moments(make_page: Cal
     expect(page.locator("main")).not_to_contain_text(re.compile(r"\b[Pp]ages? \d"))
     assert_accessible(page, "review page of a module made from a recording")
     shot(page, "author-review-recording")
+    # Opened on a page of its own (no htmx), the cited moment is its heading and its title.
+    source = cite.get_attribute("hx-get")
+    assert source is not None
+    page.goto(source)
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\d+:\d\d–\d+:\d\d in the recording$"))
+    expect(page).to_have_title(re.compile(r"^\d+:\d\d–\d+:\d\d in the recording"))
+    assert_accessible(page, "a cited moment of a recording on its own page")
