@@ -65,5 +65,14 @@ def test_an_author_turns_a_recording_into_a_module_citing_moments(make_page: Cal
     expect(player).to_have_attribute(
         "src", re.compile(rf"^/author/recordings/{document_id}/media#t=\d+(\.\d+)?,\d+(\.\d+)?$")
     )
+    # No title, note or citation on the page speaks of pages (an untitled stretch is named by its span).
+    expect(page.locator("main")).not_to_contain_text(re.compile(r"\b[Pp]ages? \d"))
     assert_accessible(page, "review page of a module made from a recording")
     shot(page, "author-review-recording")
+    # Opened on a page of its own (no htmx), the cited moment is its heading and its title.
+    source = cite.get_attribute("hx-get")
+    assert source is not None
+    page.goto(source)
+    expect(page.locator("h1")).to_have_text(re.compile(r"^\d+:\d\d–\d+:\d\d in the recording$"))
+    expect(page).to_have_title(re.compile(r"^\d+:\d\d–\d+:\d\d in the recording"))
+    assert_accessible(page, "a cited moment of a recording on its own page")

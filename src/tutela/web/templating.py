@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tutela.authoring.generation.timing import clock
+from tutela.authoring.generation.schemas import clock
 from tutela.web import csrf
 
 # Scripts and styles from our own /static only: no inline script, no eval (htmx runs with allowEval off).

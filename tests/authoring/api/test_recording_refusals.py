@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 
 from tests.authoring.api.recordings import (
     encode,
@@ -23,7 +24,7 @@ from tests.authoring.api.recordings import (
     upload_recording,
     wav,
 )
-from tests.authoring.api.support import count_rows, new_org, ok
+from tests.authoring.api.support import INJECTION, count_rows, new_org, ok, upload
 from tests.gateway.fake_upstream import FakeUpstream
 from tests.support.platform import Platform
 from tutela.gateway.deployments import service as deployments
@@ -88,6 +89,39 @@ def test_bad_recordings_are_refused_at_upload_with_a_precise_message(platform: P
         )
         assert "understands English only" in german and "'de'" in german
     assert count_rows(platform, org.org_id, "authoring_documents", "org_id", org.org_id) == 0
+
+
+def test_a_recording_is_refused_up_front_while_ai_is_off_or_when_over_the_size_limit(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AI off: refused as generation is, before the file is probed or stored. Too large: its size in MB,
+    worded for a recording (an oversized PDF is still "This PDF is …")."""
+    org = new_org(platform)
+    data = wav(lecture_pcm())  # about 1.2 MB
+    with platform.client(org.admin) as admin, platform.client(org.author) as author:
+        pdf = ok(upload(author, INJECTION), 201)
+        ok(admin.patch("/api/org", json={"ai_enabled": False}))
+        generation = author.post("/api/modules", json={"document_id": pdf["id"]})
+        assert generation.status_code == 403, generation.text
+        off = upload_recording(author, "talk.wav", data)
+        assert off.status_code == 403, off.text
+        assert off.json()["error"]["code"] == generation.json()["error"]["code"] == "ai_disabled"
+        assert off.json()["error"]["message"] == generation.json()["error"]["message"]
+        assert off.json()["error"]["message"] == "AI features are switched off for this organization"
+        assert [d["kind"] for d in ok(author.get("/api/documents"))] == ["pdf"]  # nothing kept
+        ok(admin.patch("/api/org", json={"ai_enabled": True}))
+
+        monkeypatch.setenv("TUTELA_AUTHORING__MAX_UPLOAD_BYTES", str(1024 * 1024))
+        big = upload_recording(author, "talk.wav", data)
+        assert big.status_code == 413, big.text
+        assert big.json()["error"]["code"] == "too_large" and big.json()["error"]["param"] == "file"
+        assert big.json()["error"]["message"] == (
+            f"This recording is {len(data) / 2**20:.1f} MB; the limit is 1 MB. Cut it into parts, or upload "
+            "only its sound (mp3 or m4a)."
+        )
+        big_pdf = upload(author, INJECTION, data=b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024 // 2))
+        assert big_pdf.json()["error"]["message"] == "This PDF is 1.5 MB; the limit is 1 MB."
+    assert count_rows(platform, org.org_id, "authoring_documents", "org_id", org.org_id) == 1
 
 
 def test_silence_and_noise_end_their_transcription_with_a_precise_message(platform: Platform) -> None:

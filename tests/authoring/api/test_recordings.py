@@ -31,6 +31,10 @@ def _citations(content: dict[str, Any]) -> list[dict[str, Any]]:
     return lessons + [q["citation"] for q in content["questions"]]
 
 
+_PAGE_WORDS = re.compile(r"\bp(?:ages?)?\.?\s*\d", re.IGNORECASE)  # "page 3", "Pages 1–10", "p. 4"
+_SPAN = re.compile(r"\d+:\d\d–\d+:\d\d")
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
@@ -80,6 +84,19 @@ def test_a_recording_becomes_a_module_that_cites_time_ranges(platform: Platform)
         assert (citation["start"], citation["end"]) == (start, end)
         assert quote_in_text(citation["quote"], text)
     assert ok(author.get(f"/api/modules/{done['module_id']}/checks"))["errors"] == 0
+    # Nothing shown to people speaks of pages: titles (the built-in model names an untitled stretch by its
+    # pages) and the job's notes name time spans; the GIFT and Moodle XML exports cite moments.
+    content = module["content"]
+    titles = [c["title"] for c in content["chapters"]]
+    titles += [le["title"] for c in content["chapters"] for le in c["lessons"]]
+    shown = [*titles, *done["warnings"]]
+    assert not [t for t in shown if _PAGE_WORDS.search(t)], shown
+    assert any(_SPAN.fullmatch(t) for t in titles), titles
+    for fmt in ("gift", "moodle_xml"):
+        exported = author.get(f"/api/modules/{done['module_id']}/export", params={"format": fmt})
+        assert exported.status_code == 200, exported.text
+        feedback = re.findall(r"Source\\?: ([^“]*)", exported.text)
+        assert feedback and all(_SPAN.fullmatch(f.replace("\\", "").rstrip(": ")) for f in feedback), feedback
 
     # The recording plays for its author, seekable by byte range; a learner of an unpublished module gets 404.
     whole = author.get(f"/api/documents/{doc['id']}/recording")

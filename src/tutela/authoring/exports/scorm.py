@@ -86,7 +86,8 @@ def player_data(module: Module, standard: str, pass_mark: int) -> dict[str, obje
         "passMark": pass_mark / 100,
         "labels": {"true": "True", "false": "False"},
         "pages": pages,
-        "questions": [q.model_dump() for q in module.questions],
+        # `where`: the citation in words ("page 3", "0:12–0:18" in a recording), as every export says it.
+        "questions": [{**q.model_dump(), "where": q.citation.where} for q in module.questions],
     }
 
 

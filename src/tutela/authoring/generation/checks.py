@@ -118,21 +118,21 @@ def _check_citation(
             ]
         document = named
     if citation.page > len(document.pages):
-        return [
-            Finding(
-                rule="page_out_of_range",
-                severity="error",
-                location=location,
-                message=f"{citation.where} does not exist; the document has {len(document.pages)} pages",
+        message = f"{citation.where} does not exist; the document has {len(document.pages)} pages"
+        if document.times is not None:  # a recording's pages are its transcript's segments
+            message = (
+                f"the citation points past the end of the recording: its transcript has "
+                f"{len(document.times)} segments"
             )
-        ]
+        return [Finding(rule="page_out_of_range", severity="error", location=location, message=message)]
     if not quote_in_text(citation.quote, document.pages[citation.page - 1].text):
+        on = "at" if citation.start is not None else "on"
         return [
             Finding(
                 rule="quote_not_found",
                 severity="error",
                 location=location,
-                message=f"the quote is not on {citation.where}: {_collapse(citation.quote)[:80]!r}",
+                message=f"the quote is not {on} {citation.where}: {_collapse(citation.quote)[:80]!r}",
             )
         ]
     return []

@@ -37,7 +37,7 @@ from tutela.authoring.generation.schemas import (
 )
 from tutela.authoring.generation.sections import Section
 from tutela.authoring.generation.stages import REFUSED, LeftOut, Progress, Run, span, tagged
-from tutela.authoring.generation.timing import clock
+from tutela.authoring.generation.timing import stretch
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
@@ -68,14 +68,12 @@ def _plan(document: ExtractedDocument) -> structure.Plan:
     return plan
 
 
-def set_aside_note(parts: Sequence[structure.SetAside]) -> str | None:
-    """The warning naming the front and back matter no lesson is drawn from (pages and kinds only)."""
+def set_aside_note(parts: Sequence[structure.SetAside], document: ExtractedDocument) -> str | None:
+    """The warning naming the front and back matter no lesson is drawn from (pages, or time spans in a
+    recording, and kinds only)."""
     if not parts:
         return None
-    named = [
-        f"page {p.first_page}" if p.first_page == p.last_page else f"pages {p.first_page}-{p.last_page}"
-        for p in parts
-    ]
+    named = [stretch(document, p.first_page, p.last_page) for p in parts]
     listed = ", ".join(f"{pages} ({p.kind})" for pages, p in zip(named, parts, strict=True))
     return f"Set aside, no lesson drawn from them: {listed}"
 
@@ -183,10 +181,8 @@ def _lesson(lesson: Lesson, seen: set[str]) -> ModuleLesson:
 
 def _span_title(document: ExtractedDocument, first: int, last: int) -> str:
     """A stretch of the source as a title: its pages, or its time span in a recording's transcript."""
-    times = document.times
-    if times is not None and 1 <= first <= last <= len(times):
-        return f"{clock(times[first - 1].start)}–{clock(times[last - 1].end)}"
-    return f"Pages {first}-{last}"
+    named = stretch(document, first, last)
+    return named[:1].upper() + named[1:]
 
 
 def _structure_outline(document: ExtractedDocument, chapters: list[_Chapter]) -> ModuleOutline:
@@ -216,12 +212,12 @@ ADMIN_HINT = (
 )
 
 
-def _nothing_written(reasons: list[str], page_count: int) -> str:
+def _nothing_written(reasons: list[str], document: ExtractedDocument) -> str:
     """Why no lesson could be written, and what to do about it."""
     if reasons and all(r == REFUSED for r in reasons):
         return (
-            f"Nothing could be generated: the content filter refused the text of every section (pages "
-            f"1-{page_count}). {ADMIN_HINT}."
+            f"Nothing could be generated: the content filter refused the text of every section "
+            f"({stretch(document, 1, document.page_count)}). {ADMIN_HINT}."
         )
     worst = max(set(reasons), key=reasons.count)
     return (
@@ -269,7 +265,7 @@ async def generate_module(
     run.report("split", 0.0)
     plan = _plan(document)
     chapters = [_Chapter(chapter.title, chapter.sections) for chapter in plan.chapters]
-    if note := set_aside_note(plan.set_aside):
+    if note := set_aside_note(plan.set_aside, document):
         run.left_out.append(note)
     by_chapter = [[tagged(s, c.title) for s in c.sections] for c in chapters]
     overview = prompts.condense([p for group in by_chapter for p in group], OVERVIEW_CHARS)
@@ -296,7 +292,7 @@ async def generate_module(
     if not written and not run.reasons:
         raise NothingToTeach("The document has no section with enough text to write a lesson from.")
     if not written:
-        raise NothingGenerated(_nothing_written(run.reasons, document.page_count))
+        raise NothingGenerated(_nothing_written(run.reasons, document))
     # What the summary (and a second outline) may see: the sections whose lessons could be written.
     if run.reasons:
         overview = prompts.condense(
@@ -359,7 +355,7 @@ async def generate_module(
     try:
         summary = await run.ask("summary", "summary", Summary, overview, part="The summary")
     except LeftOut as exc:
-        run.note(f"The summary of {span(overview)}", exc.reason)
+        run.note(f"The summary of {span(document, overview)}", exc.reason)
     run.report("assemble", 0.98)
     module = Module(
         title=outline.title,

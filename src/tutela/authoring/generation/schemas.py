@@ -40,6 +40,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def clock(seconds: float) -> str:
+    """A time stamp as players show it: "1:05:09", "4:09", "0:12"."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 class Citation(_Strict):
     """Where a statement comes from: a page (from 1) and an exact quote of that page's text.
 
@@ -56,9 +64,17 @@ class Citation(_Strict):
     end: float | None = Field(default=None, ge=0)
 
     @property
+    def place(self) -> str:
+        """The place in its document: "page 3", or the moment "0:12–0:18" of a recording."""
+        if self.start is not None and self.end is not None:
+            return f"{clock(self.start)}\u2013{clock(self.end)}"
+        return f"page {self.page}"
+
+    @property
     def where(self) -> str:
-        """The place in words: "page 3", or "“Title”, page 3" for a module of several documents."""
-        return f"\u201c{self.document}\u201d, page {self.page}" if self.document else f"page {self.page}"
+        """The place in words: "page 3" ("0:12–0:18" in a recording), after "“Title”, " for a module of
+        several documents."""
+        return f"\u201c{self.document}\u201d, {self.place}" if self.document else self.place
 
 
 class SourceRange(_Strict):

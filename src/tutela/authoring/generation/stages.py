@@ -21,6 +21,7 @@ from tutela.authoring.generation import prompts, replies
 from tutela.authoring.generation.exceptions import GenerationFailed
 from tutela.authoring.generation.schemas import Lesson, Question, QuestionSet
 from tutela.authoring.generation.sections import Section
+from tutela.authoring.generation.timing import stretch
 from tutela.authoring.ingest.document import ExtractedDocument
 from tutela.gateway.access import Caller
 from tutela.gateway.pipeline import Gateway
@@ -41,13 +42,14 @@ def tagged(section: Section, name: str | None) -> list[Passage]:
     return [p.model_copy(update={"section": name}) for p in section.passages]
 
 
-def _pages(section: Section) -> str:
-    return f"pages {section.first_page}-{section.last_page}"
+def _pages(document: ExtractedDocument, section: Section) -> str:
+    return stretch(document, section.first_page, section.last_page)
 
 
-def span(passages: Sequence[Passage]) -> str:
+def span(document: ExtractedDocument, passages: Sequence[Passage]) -> str:
+    """The stretch of the source the passages come from, as a note names it."""
     pages = [p.page for p in passages]
-    return f"pages {min(pages)}-{max(pages)}" if pages else "no pages"
+    return stretch(document, min(pages), max(pages)) if pages else "no text"
 
 
 class LeftOut(Exception):
@@ -193,10 +195,10 @@ class Run:
 
     async def lesson_for(self, section: Section) -> Lesson | None:
         """The lesson of one section; left out (and noted) when it cannot be written."""
-        part = f"The lesson on {_pages(section)}"
+        part = f"The lesson on {_pages(self.document, section)}"
         try:
             return await self.ask(
-                f"lesson {section.title or _pages(section)!r}",
+                f"lesson {section.title or _pages(self.document, section)!r}",
                 "lesson",
                 Lesson,
                 tagged(section, section.title),
@@ -211,7 +213,7 @@ class Run:
         """Questions on consecutive sections. A request that cannot be answered is split in halves until
         each failing section is alone; only those are left out (and noted)."""
         passages = [p for s in sections for p in tagged(s, s.title)]
-        part = f"The questions on pages {sections[0].first_page}-{sections[-1].last_page}"
+        part = f"The questions on {stretch(self.document, sections[0].first_page, sections[-1].last_page)}"
         try:
             found = await self.ask(stage, "question_set", QuestionSet, passages, part=part, count=count)
         except LeftOut as exc:

@@ -7,10 +7,19 @@ segment it cites, from the transcript, so what a model wrote about time is never
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from tutela.authoring.generation.schemas import Citation, Module
+from tutela.authoring.generation.schemas import Citation, Module, clock
 from tutela.authoring.ingest.document import ExtractedDocument
+
+# A title naming pages, as the built-in model words an untitled stretch in its languages ("Pages 1–10",
+# "Seite 3", "Pages 1 à 4") or an upstream model might ("Pages 3-5", "Page 2 (2)").
+_PAGE_TITLE = re.compile(
+    r"^\W*(?:pages?|seiten?|p[áa]ginas?|pagin[ae]|pagina[’']s|الصفحات|الصفحة)\s+(\d+)"
+    r"(?:\s*(?:[-–—]|à|to|bis|a)\s*(\d+))?[.:]?(\s*\(\d+\))?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _timed(citation: Citation, document: ExtractedDocument) -> Citation:
@@ -21,11 +30,36 @@ def _timed(citation: Citation, document: ExtractedDocument) -> Citation:
     return citation.model_copy(update={"start": span.start, "end": span.end})
 
 
+def stretch(document: ExtractedDocument, first: int, last: int) -> str:
+    """A stretch of the source as a note names it: "page 3", "pages 3-9", or its time span in a
+    recording's transcript ("0:12–1:05"), whose pages are segments nobody sees."""
+    times = document.times
+    if times is not None and 1 <= first <= last <= len(times):
+        return f"{clock(times[first - 1].start)}–{clock(times[last - 1].end)}"
+    return f"page {first}" if first == last else f"pages {first}-{last}"
+
+
+def _retitled(title: str, document: ExtractedDocument) -> str:
+    """A title naming pages of a transcript ("Pages 1–10") as the time span it covers."""
+    found = _PAGE_TITLE.match(title)
+    times = document.times
+    if found is None or times is None:
+        return title
+    first = int(found.group(1))
+    last = max(first, int(found.group(2) or first))
+    if not 1 <= first <= len(times):
+        return title
+    return stretch(document, first, min(last, len(times))) + (found.group(3) or "")
+
+
 def with_times(
     content: Module, document: ExtractedDocument, others: Mapping[str, ExtractedDocument] | None = None
 ) -> Module:
     """The module with every citation's time span set from the transcript (cleared for a PDF). In a module
-    of several documents (`others`, by id) a citation naming its document is timed by that document."""
+    of several documents (`others`, by id) a citation naming its document is timed by that document.
+
+    Made from a recording, a chapter or lesson title that names pages (how a model titles a stretch it has
+    no name for) is named by its time span instead: a recording's module never speaks of pages."""
     data = content.model_copy(deep=True)
 
     def timed(citation: Citation) -> Citation:
@@ -33,19 +67,13 @@ def with_times(
         return _timed(citation, own)
 
     for chapter in data.chapters:
+        chapter.title = _retitled(chapter.title, document)
         for lesson in chapter.lessons:
+            lesson.title = _retitled(lesson.title, document)
             lesson.citations = [timed(c) for c in lesson.citations]
     for question in data.questions:
         question.citation = timed(question.citation)
     return data
-
-
-def clock(seconds: float) -> str:
-    """A time stamp as players show it: "1:05:09", "4:09", "0:12"."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def where(citation: Citation) -> str:

@@ -57,6 +57,19 @@ class PdfTooLarge(IngestError):
         return cls(f"This PDF is {size / _MB:.1f} MB; the limit is {limit / _MB:.0f} MB.")
 
 
+class RecordingTooLarge(IngestError):
+    code = "too_large"
+    default_message = "This recording is larger than the upload limit."
+
+    @classmethod
+    def for_size(cls, size: int, limit: int) -> RecordingTooLarge:
+        """Refusal naming the file's size and the limit, in MB, and what to upload instead."""
+        return cls(
+            f"This recording is {size / _MB:.1f} MB; the limit is {limit / _MB:.0f} MB. Cut it into parts, "
+            "or upload only its sound (mp3 or m4a)."
+        )
+
+
 class TooManyPages(IngestError):
     code = "too_many_pages"
     default_message = "This PDF has more pages than the limit."

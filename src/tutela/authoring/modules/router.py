@@ -175,7 +175,8 @@ def upload_document(
     """Upload a PDF (multipart field `file`, optional `password`) or a recording (wav, mp3, m4a, ogg, webm,
     mp4; optional `language`, ISO 639-1, default "en"): read in a sandbox with time and memory limits and
     stored encrypted. A PDF is extracted at once; a recording is queued for transcription (follow
-    `transcription_job_id`). A file ingest refuses gets a 4xx with ingest's reason."""
+    `transcription_job_id`), refused (403 ai_disabled) while the organization has AI switched off. A file
+    ingest refuses gets a 4xx with ingest's reason."""
     permissions.require(
         db, org_id=principal.org_id, user_id=principal.user_id, permission=Permission.GENERATE_MODULES
     )
@@ -183,7 +184,7 @@ def upload_document(
     limit = current.max_upload_bytes
     data = file.file.read(limit + 1)
     size = max(file.size or 0, len(data))
-    if size <= limit and not is_pdf(data):
+    if not is_pdf(data):
         doc, job = recordings.upload(
             runtime,
             db,
@@ -191,6 +192,7 @@ def upload_document(
             user_id=principal.user_id,
             filename=file.filename or "recording",
             data=data,
+            size=size,
             language=language or "en",
             settings=current,
         )

@@ -15,12 +15,18 @@ from pathlib import PurePath
 from sqlalchemy.orm import Session
 
 from tutela.authoring.ingest.document import ExtractedDocument, Page, Paragraph, TimeSpan
-from tutela.authoring.ingest.exceptions import IngestError, ParserBusy
+from tutela.authoring.ingest.exceptions import IngestError, ParserBusy, RecordingTooLarge
 from tutela.authoring.modules import service as documents
-from tutela.authoring.modules.exceptions import DocumentRefused, ReadingBusy, TranscriptNotReady
+from tutela.authoring.modules.exceptions import (
+    DocumentRefused,
+    ReadingBusy,
+    TranscriptNotReady,
+    UploadTooLarge,
+)
 from tutela.authoring.modules.models import AuthoringJob, SourceDocument
 from tutela.authoring.modules.settings import AuthoringSettings
 from tutela.authoring.recordings import speech
+from tutela.core.permissions.roles import Permission
 from tutela.errors import InvalidInput
 from tutela.runtime import Runtime
 from tutela.storage import objects
@@ -48,13 +54,23 @@ def upload(
     user_id: str,
     filename: str,
     data: bytes,
+    size: int,
     language: str,
     settings: AuthoringSettings,
 ) -> tuple[SourceDocument, AuthoringJob]:
     """Probe the recording in the sandbox (length checked before decoding), store it sealed, and queue its
-    transcription (the caller enqueues the job after commit)."""
+    transcription (the caller enqueues the job after commit).
+
+    Refused before anything is read when the uploader may not generate modules or the organization has AI
+    switched off (a transcript is written by AI), and when the file (`size` bytes) is over the limit."""
     from tutela.authoring.ingest.audio import probe_recording
 
+    documents.check_generation_allowed(
+        db, org_id=org_id, user_id=user_id, permission=Permission.GENERATE_MODULES
+    )
+    if size > settings.max_upload_bytes:
+        refusal = RecordingTooLarge.for_size(size, settings.max_upload_bytes)
+        raise UploadTooLarge(refusal.message, param="file")
     deployment, builtin = speech.deployment_for(db, org_id=org_id, language=language)
     try:
         info = probe_recording(

@@ -172,7 +172,7 @@ def upload_and_generate(
             if isinstance(upload, UploadFile) and upload.filename:
                 limit = authoring_settings.current().max_upload_bytes
                 data = upload.file.read(limit + 1)
-                if len(data) <= limit and not is_pdf(data):
+                if not is_pdf(data):
                     if chosen:
                         errors["documents"] = (
                             "A recording is transcribed before anything is written from it: upload it alone, "
@@ -188,6 +188,7 @@ def upload_and_generate(
                         page,
                         filename=upload.filename,
                         data=data,
+                        size=max(upload.size or 0, len(data)),
                         language=values["language"],
                         values=values,
                         background=background,

@@ -22,6 +22,7 @@ from tutela.authoring import exports
 from tutela.authoring.covers import router as covers_api
 from tutela.authoring.generation.schemas import TRUE_FALSE_OPTIONS, Citation
 from tutela.authoring.generation.schemas import Module as ModuleContent
+from tutela.authoring.generation.timing import stretch
 from tutela.authoring.ingest import ExtractedDocument
 from tutela.authoring.library import service as library_sources
 from tutela.authoring.modules import items
@@ -370,8 +371,10 @@ def source_page(module_id: str, request: Request, page: UserPageDep, runtime: Ru
     if extraction is None or not any(p.number == number for p in extraction.pages):
         raise NotFound(f"the source document has no page {number}")
     label = request.query_params.get("label", "")[:80]
+    where = stretch(extraction, number, number)  # "page 3", or "0:12–0:18" in a recording
+    heading = f"{where} in the recording" if extraction.times else f"{where[:1].upper()}{where[1:]} of {name}"
     context = {
-        "title": f"Page {number} of {name}",
+        "title": heading,
         "module_id": module_id,
         "module_title": title,
         "source": source_view(extraction, number=number, quote=quote, label=label, document=name),

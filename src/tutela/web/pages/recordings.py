@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from tutela.authoring.generation.timing import clock
+from tutela.authoring.generation.schemas import clock
 from tutela.authoring.modules import router as modules_api
 from tutela.authoring.modules import service as modules
 from tutela.authoring.modules.jobs import generate_job
@@ -41,6 +41,7 @@ def start(
     *,
     filename: str,
     data: bytes,
+    size: int,
     language: str,
     values: dict[str, str],
     background: BackgroundTasks,
@@ -54,6 +55,7 @@ def start(
         user_id=principal.user_id,
         filename=filename,
         data=data,
+        size=size,
         language=language,
         settings=AuthoringSettings(),
     )

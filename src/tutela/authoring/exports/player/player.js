@@ -93,7 +93,7 @@
     main.appendChild(el("h2", lesson.chapter));
     main.appendChild(el("h3", lesson.title));
     lesson.content.split(/\n\s*\n/).forEach(function (paragraph) { main.appendChild(el("p", paragraph)); });
-    main.appendChild(el("p", "Page " + (n + 1) + " of " + data.pages.length, "source"));
+    main.appendChild(el("p", "Lesson " + (n + 1) + " of " + data.pages.length, "source"));
     if (n > 0) button("Previous", function () { go(n - 1); });
     button(n + 1 < data.pages.length ? "Next" : "Go to the quiz", function () { go(n + 1); }, true);
   }
@@ -156,8 +156,7 @@
       field.appendChild(el("p", right ? "Correct" : "Not correct", right ? "correct" : "wrong"));
       field.appendChild(el("p", "Answer: " + q.answer.join("; ")));
       field.appendChild(el("p", q.explanation));
-      var where = (q.citation.document ? "\u201c" + q.citation.document + "\u201d, page " : "page ") + q.citation.page;
-      field.appendChild(el("p", "Source: " + where + ": \u201c" + q.citation.quote + "\u201d", "source"));
+      field.appendChild(el("p", "Source: " + q.where + ": \u201c" + q.citation.quote + "\u201d", "source"));
       main.appendChild(field);
     });
     button("Finish", function () {
