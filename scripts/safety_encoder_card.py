@@ -56,7 +56,8 @@ def write_section(
         f"`{ENCODER_META_FILE}` with the heads' SHA-256). Each head is calibrated by Platt scaling on a "
         "held-out calibration fold with both classes weighted equally, so probabilities mean the same in "
         "every category; its severity bands are set on that fold at 5 % / 1 % / 0.2 % of the category's "
-        "negatives (low / medium / high), also bounded on each product-like benign source with >= 40 rows. "
+        "negatives (low / medium / high), also bounded on each product-like benign source with >= 40 rows "
+        "(not on the in-house contrast lines). "
         "Reported scores put low, medium and high at 0.25, 0.5 and 0.75 for every category, so the maximum "
         "over categories is the any-unsafe score and `flagged` is that maximum >= 0.5.",
         "",
@@ -140,8 +141,10 @@ def write_section(
         "",
         "Weaknesses: the taxonomy labels of public sources are mapped, not annotated for this taxonomy "
         "(EDOS targets women only, ConvAbuse and DiaSafety labels come from majority votes and keyword "
-        "rules, see `scripts/import_safety_sources.py`); illicit and the sub-categories rest on a few "
-        "hundred prompts, many synthetic or written in-house; English only in practice.",
+        "rules, see `scripts/import_safety_sources.py`; HateCheck's rephrased threats count as violence "
+        "and EDOS posts with words of killing or injury outside its threat vectors are unknown for violence, "
+        "see `VIOLENT_WORDS` in `scripts/safety_taxonomy_data.py`); illicit and the sub-categories rest on "
+        "a few hundred prompts, many synthetic or written in-house; English only in practice.",
         "",
         END,
     ]

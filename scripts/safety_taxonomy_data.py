@@ -12,6 +12,7 @@ import csv
 import gzip
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,17 @@ TAXONOMY_FILES = (
 )
 JAILBREAK_SOURCES = ("jailbreak_inthewild", "jailbreakbench", "gptfuzz", "giskard")
 _FROM_HARM = {"hate": "hate", "sexual": "sexual", "violence": "violence", "self_harm": "self-harm"}
+# Words of killing and injury. HateCheck's rephrased threats (questions, opinions, references, spelling
+# variants) are threats its labels do not call threats; EDOS posts outside its threat vectors that use
+# them may still be violent. Neither source can say "not violence" of such a text.
+VIOLENT_WORDS = re.compile(
+    r"\b(kill(ed|ing)?|murder\w*|stab\w*|shoot|shot|slaughter\w*|throats?|hang(ed)?|lynch\w*|"
+    r"beat(en)? (up|to death)|execut\w+|exterminat\w+|behead\w*|bomb\w*|tortur\w+|suffer|"
+    r"put an end to all|punch\w*|slap\w*|strangl\w*|die|deth|dead|rape\w*|hit|kick\w*|"
+    r"burn\w*|hurt|bleed\w*|smash\w*|cut)\b",
+    re.IGNORECASE,
+)
+HATECHECK_REPHRASED = ("phrase_", "ref_subs_", "spell_")
 
 
 @dataclass
@@ -96,6 +108,9 @@ def _refine(e: Example, labels: dict[str, int]) -> None:
             labels["harassment"] = 1
         elif labels["hate"] == 1:
             labels["harassment"] = UNKNOWN
+            if func.startswith(HATECHECK_REPHRASED) and VIOLENT_WORDS.search(e.text):
+                for cat in ("violence", "hate/threatening", "harassment/threatening"):
+                    labels[cat] = 1
     hazard = e.meta.get("hazard") if e.source == "ailuminate" else None
     if e.source == "inhouse_harmful" and labels.get("self-harm") == 1:
         labels["self-harm/intent"] = UNKNOWN
@@ -127,6 +142,8 @@ def load_taxonomy_files(data_dir: Path) -> list[TaxExample]:
                 labels[cat] = UNKNOWN
             for cat in filter(None, row["labels"].split(";")):
                 labels[cat] = 1
+            if source == "edos_sexism" and labels["violence"] == 0 and VIOLENT_WORDS.search(row["text"]):
+                labels["violence"] = UNKNOWN
             positive = [c for c in HEAD_CATEGORIES if labels[c] == 1]
             kind = f"{source}:{positive[0] if positive else 'negative'}"
             benign = not positive and all(v == 0 for v in labels.values())

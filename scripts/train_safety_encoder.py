@@ -43,12 +43,13 @@ CARD_PATH = ROOT / "docs" / "safety-model-card.md"
 C_GRID = (0.5, 2.0)
 MIN_POSITIVES = 40  # fewer training positives than this: the category is derived (see encoder.DERIVED)
 SEVERITY_FPR = (0.05, 0.01, 0.002)  # low, medium, high: share of calibration negatives reaching the band
-# Product-like negatives: each must meet the band's false-positive rate on its own too.
+# Product-like negatives: each must meet the band's false-positive rate on its own too. The benign lines of
+# inhouse_taxonomy.txt are not among them: written as near neighbours of its harmful lines, a few dozen of
+# them would set a band by their one or two most alarming lines.
 BOUNDED_KINDS = (
     "benign_prompts",
     "inhouse_benign",
     "inhouse_benign_extra",
-    "inhouse_taxonomy:benign",
     "convabuse_user_turns:negative",
     "diasafety_user_turns:negative",
     "bipia:clean",
