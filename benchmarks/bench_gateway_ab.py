@@ -4,10 +4,11 @@
 
 Exports the `src/` of `--against` (any git revision) to a temporary folder and starts one `tutela serve` from
 it and one from this checkout, each with its own data dir and the same minimal upstream, both pinned to
-core 0 (wrk and the upstream to core 1). wrk bursts then alternate between the two, `--rounds` times, and
-the gateway CPU time per request of each burst is read from /proc. On a shared machine single runs vary
-two- or threefold; alternating bursts meet the same load, so the ratio of medians (and of minimums) is the
-figure to compare. `--limits` sets generous rate limits on this checkout's organization.
+core 0 (wrk and the upstream to core 1). wrk bursts then alternate between the two, `--rounds` times: one
+connection for the p50 latency, then 16 connections, whose gateway CPU time per request is read from /proc.
+On a shared machine single runs vary two- or threefold; alternating bursts meet the same load, so the ratio
+of medians (and of minimums) is the figure to compare. `--limits` sets generous rate limits on this
+checkout's organization.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def main() -> None:
             for stream in (False, True):
                 kind = "streaming" if stream else "non-streaming"
                 cpu: dict[str, list[float]] = {name: [] for name in servers}
+                p50: dict[str, list[float]] = {name: [] for name in servers}
                 scripts = {
                     name: bench._script(Path(folder), f"{i}-{kind}", "bench", key, stream)
                     for i, (name, (_, key, _)) in enumerate(servers.items())
@@ -103,6 +105,7 @@ def main() -> None:
                     bench._wrk_run(wrk, scripts[name], url, 4, 2)  # warm up
                 for _ in range(args.rounds):
                     for name, (process, _, url) in servers.items():
+                        p50[name].append(bench._wrk_run(wrk, scripts[name], url, 1, args.seconds).p50_ms)
                         before = bench._cpu_seconds(process.pid)
                         run = bench._wrk_run(wrk, scripts[name], url, 16, args.seconds)
                         cpu[name].append(
@@ -111,14 +114,19 @@ def main() -> None:
                 for name, values in cpu.items():
                     print(
                         f"{kind:14} {name:14} CPU ms/request median {statistics.median(values):.2f} "
-                        f"min {min(values):.2f} ({' '.join(f'{v:.2f}' for v in values)})"
+                        f"min {min(values):.2f} ({' '.join(f'{v:.2f}' for v in values)}) | p50 ms "
+                        f"median {statistics.median(p50[name]):.2f} min {min(p50[name]):.2f} "
+                        f"({' '.join(f'{v:.2f}' for v in p50[name])})"
                     )
                 base, head = cpu[args.against], cpu["this checkout"]
                 median = statistics.median(head) / statistics.median(base)
+                latency = statistics.median(p50["this checkout"]) - statistics.median(p50[args.against])
                 print(
                     f"{kind:14} this checkout / {args.against}: median ratio {median:.2f}, "
-                    f"min ratio {min(head) / min(base):.2f}"
+                    f"min ratio {min(head) / min(base):.2f}; p50 median difference "
+                    f"{latency:+.2f} ms"
                 )
+            print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         finally:
             for process, _, _ in servers.values():
                 process.terminate()

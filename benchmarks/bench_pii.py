@@ -10,7 +10,9 @@ it for the client. "with" adds pseudonymising the request and restoring the answ
 with the gateway's 2 ms p50 overhead target (benchmarks/bench_gateway.py). "with pii" is measured twice:
 with the contact and payment kinds alone, and with everything an organization gets (its region's national
 id numbers, here every format, and person names: its directory and the census name lists), so the cost
-of each part shows. It also prints precision and recall per kind on the labeled sample
+of each part shows. The mapping lives in the request's sealed vault (AES-GCM under a key made per request,
+destroyed at its end); the same full run over a plain dict shows what the vault adds. It also prints
+precision and recall per kind on the labeled sample
 benchmarks/corpus/pii_sample.txt (a finding counts when its kind and its exact text match a label), with
 the sample's own directory of people.
 """
@@ -25,11 +27,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from tutela.gateway.pii import rewrite
 from tutela.gateway.pii.detectors import DETECTORS, Detector, find
 from tutela.gateway.pii.profiles import detectors_for
 from tutela.gateway.pii.pseudonyms import Pseudonyms, StreamRestorer
+from tutela.gateway.pii.vault import Vault
 from tutela.gateway.wire import parse_chat_request
 from tutela.gateway.wire.chat import ChatResponse
 from tutela.gateway.wire.parsing import WireLimits
@@ -89,6 +93,38 @@ def accuracy(detectors: tuple[Detector, ...]) -> None:
     print(f"all         labeled {sum(labeled_n.values()):3}  precision {total_p:.2f}  recall {total_r:.2f}")
 
 
+class PlainDict:
+    """The baseline the vault is measured against: the same mapping in the clear, nothing to destroy."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self.placeholders: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def ensure_open(self) -> None:
+        pass
+
+    def placeholder_for(self, identity: str) -> str | None:
+        return self.placeholders.get(identity)
+
+    def keep(self, identity: str, placeholder: str, value: str) -> None:
+        self.placeholders[identity] = placeholder
+        self.values[placeholder] = value
+
+    def open(self, placeholder: str) -> str | None:
+        return self.values.get(placeholder)
+
+    def destroy(self) -> None:
+        self.values.clear()
+        self.placeholders.clear()
+
+
+def vault() -> Vault:
+    return Vault(org_id="org_bench", request_id="req_bench")
+
+
 def best_seconds(work: Callable[[], object], seconds: float) -> float:
     """Best time of one call over repeated calls for about `seconds` (best-of resists load from others)."""
     work()
@@ -121,9 +157,10 @@ def main() -> None:
         request.to_upstream()
         ChatResponse.model_validate(answer).to_json()
 
-    def with_pii(detectors: tuple[Detector, ...]) -> Callable[[], None]:
+    def with_pii(detectors: tuple[Detector, ...], store: Callable[[], Any] = vault) -> Callable[[], None]:
         def run() -> None:
-            pseudonyms = Pseudonyms(detectors)
+            mapping = store()
+            pseudonyms = Pseudonyms(cast(Vault, mapping), detectors)
             request = rewrite.chat_request(parse_chat_request(body, limits=limits), pseudonyms)
             sent = request.to_upstream()["messages"][0]["content"]
             message = {"role": "assistant", "content": sent}
@@ -131,22 +168,27 @@ def main() -> None:
                 answer | {"choices": [answer["choices"][0] | {"message": message}]}
             )
             rewrite.chat_response(reply, pseudonyms).to_json()
+            mapping.destroy()
 
         return run
 
-    def stream_restore(detectors: tuple[Detector, ...]) -> Callable[[], None]:
+    def stream_restore(
+        detectors: tuple[Detector, ...], store: Callable[[], Any] = vault
+    ) -> Callable[[], None]:
         def run() -> None:
-            pseudonyms = Pseudonyms(detectors)
+            mapping = store()
+            pseudonyms = Pseudonyms(cast(Vault, mapping), detectors)
             sent = pseudonyms.pseudonymise(text)
             restorer = StreamRestorer(pseudonyms)
             out = "".join(restorer.feed(sent[i : i + 4]) for i in range(0, len(sent), 4)) + restorer.flush()
             assert out == pseudonyms.restore(sent)
+            mapping.destroy()
 
         return run
 
     everything = detectors_for("local", sample_directory())
     for detectors in (DETECTORS, everything):
-        check = Pseudonyms(detectors)
+        check = Pseudonyms(vault(), detectors)
         sent = check.pseudonymise(text)
         if check.restore(sent) != text or "@" in sent:
             raise SystemExit("the benchmark's text must be pseudonymised and restored exactly")
@@ -154,6 +196,8 @@ def main() -> None:
     contact = best_seconds(with_pii(DETECTORS), args.seconds)
     full = best_seconds(with_pii(everything), args.seconds)
     streamed = best_seconds(stream_restore(everything), args.seconds)
+    plain = best_seconds(with_pii(everything, PlainDict), args.seconds)
+    plain_streamed = best_seconds(stream_restore(everything, PlainDict), args.seconds)
     print(f"prompt: {len(text)} characters, {len(check)} distinct values, {sent.count('<')} placeholders")
     print(f"without pii (wire work):                 {base * 1e6:8.1f} µs/request")
     added = (contact - base) * 1e6
@@ -162,6 +206,17 @@ def main() -> None:
     print(f"with pii, + national ids and names:      {full * 1e6:8.1f} µs/request   added {added:7.1f}")
     print(f"  of which national ids and names:       {(full - contact) * 1e6:8.1f} µs/request")
     print(f"pseudonymise + stream restore (4-char chunks, everything): {streamed * 1e6:8.1f} µs/request")
+    print("the sealed vault against a plain dict (everything, same run):")
+    added = (full - plain) * 1e6
+    print(
+        f"  whole answer:   vault {full * 1e6:8.1f}  plain dict {plain * 1e6:8.1f} µs/request"
+        f"   added {added:6.1f}"
+    )
+    added = (streamed - plain_streamed) * 1e6
+    print(
+        f"  streamed:       vault {streamed * 1e6:8.1f}  plain dict {plain_streamed * 1e6:8.1f} µs/request"
+        f"   added {added:6.1f}"
+    )
     print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"labeled sample ({SAMPLE.name}), directory of {len(sample_directory())} people:")
     accuracy(everything)

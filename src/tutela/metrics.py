@@ -12,6 +12,7 @@ and verdict directions; never an organization, a key, a user or any content.
     tutela_gateway_rate_limited_total{code}               429s of rate limits and budgets
     tutela_gateway_upstream_failures_total{provider,code} upstream failures, fallen back from or not
     tutela_gateway_errors_total{status,code}              OpenAI-shaped errors, upstream failures included
+    tutela_gateway_pii_vaults_open                        pseudonym vaults of requests under way (pii/)
     tutela_monitoring_records_*                           the abuse-monitoring queue (monitoring/recorder.py)
     tutela_job_duration_seconds{job,outcome}              background job runs (histogram; storage/jobs.py)
     tutela_job_failures_total{job,kind}                   failed job runs by error code or exception class
@@ -20,7 +21,7 @@ and verdict directions; never an organization, a key, a user or any content.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -62,6 +63,11 @@ class Metrics:
         )
         self.errors = Counter(
             "tutela_gateway_errors", "OpenAI-shaped error answers.", ["status", "code"], registry=r
+        )
+        self.pii_vaults = Gauge(
+            "tutela_gateway_pii_vaults_open",
+            "Pseudonym vaults of requests under way; each is destroyed when its request ends.",
+            registry=r,
         )
 
         self.job_seconds = Histogram(

@@ -405,7 +405,13 @@ class Gateway:
                 continue
             provider = await self.provider(chosen.provider)
             if wanted(chosen):
-                provider = PseudonymisingProvider(provider, await self.pii.detectors(caller.org_id))
+                provider = PseudonymisingProvider(
+                    provider,
+                    await self.pii.detectors(caller.org_id),
+                    org_id=caller.org_id,
+                    request_id=exchange.request_id,
+                    open_vaults=self.metrics.pii_vaults,
+                )
             try:
                 with self.tracing.span("gateway.upstream") as span:
                     span.set("tutela.request_id", exchange.request_id)

@@ -11,6 +11,7 @@ from tutela.gateway.pii import names
 from tutela.gateway.pii.detectors import Kind, find
 from tutela.gateway.pii.profiles import detectors_for
 from tutela.gateway.pii.pseudonyms import Pseudonyms, StreamRestorer
+from tutela.gateway.pii.vault import Vault
 
 STAFF = ["Grete Vandersloot", "Søren Kierkegaard-Olsen", "admin", "Support"]
 
@@ -52,7 +53,7 @@ def test_capitalised_phrases_that_are_not_people(text: str) -> None:
 
 
 def test_a_person_is_one_placeholder_and_comes_back_through_a_stream() -> None:
-    pseudonyms = Pseudonyms(detectors_for("EEA", STAFF))
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"), detectors_for("EEA", STAFF))
     sent = pseudonyms.pseudonymise("Grete Vandersloot met Mary Johnson; GRETE VANDERSLOOT paid.")
     assert sent == "<PERSON_1> met <PERSON_2>; <PERSON_1> paid."
     restorer = StreamRestorer(pseudonyms)

@@ -4,6 +4,7 @@ upstream, which must see placeholders only, while the client gets its own values
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import openai
 import pytest
 from sqlalchemy import text
 
-from tests.gateway.fake_upstream import FakeUpstream
+from tests.gateway.fake_upstream import FakeUpstream, Fault
 from tests.support.platform import Platform, running_platform
 from tutela.core.users import service as users
 from tutela.gateway.deployments import service as deployments
@@ -212,6 +213,64 @@ def test_the_built_in_model_refuses_the_setting(wired: Wired) -> None:
     assert "pii" in refused.text
 
 
+def _open_vaults(wired: Wired) -> float:
+    value = wired.platform.runtime.metrics.registry.get_sample_value("tutela_gateway_pii_vaults_open")
+    assert value is not None
+    return value
+
+
+def _vaults_destroyed(wired: Wired, within: float = 5.0) -> bool:
+    """Whether every request's vault is gone (a walked-away stream is closed just after the client left)."""
+    deadline = time.monotonic() + within
+    while _open_vaults(wired) != 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _open_vaults(wired) == 0
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_vault_is_destroyed_after_an_answer(wired: Wired, stream: bool) -> None:
+    client = wired.openai()
+    if stream:
+        wired.upstream.chunk_delay = 0.05
+        chunks = client.chat.completions.create(model="private", messages=_messages(), stream=True)  # type: ignore[arg-type]
+        first = next(iter(chunks))
+        assert first.id and _open_vaults(wired) == 1  # the mapping is there while the answer streams
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert EMAIL in text
+    else:
+        reply = client.chat.completions.create(model="private", messages=_messages())  # type: ignore[arg-type]
+        assert EMAIL in (reply.choices[0].message.content or "")
+    assert _vaults_destroyed(wired)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.http(400, {"error": {"message": "no", "type": "invalid_request_error"}}), Fault("die", after=2)],
+    ids=["refused", "died-mid-stream"],
+)
+def test_the_vault_is_destroyed_after_an_upstream_error(wired: Wired, fault: Fault) -> None:
+    wired.upstream.fail(fault)
+
+    def read_to_the_end() -> None:
+        stream = wired.openai().chat.completions.create(model="private", messages=_messages(), stream=True)  # type: ignore[arg-type]
+        for _ in stream:
+            pass
+
+    with pytest.raises(openai.APIError):
+        read_to_the_end()
+    assert wired.upstream.requests, "the request reached the upstream"
+    assert _vaults_destroyed(wired)
+
+
+def test_the_vault_is_destroyed_when_the_client_walks_away_mid_stream(wired: Wired) -> None:
+    wired.upstream.chunk_delay = 0.5  # some 10 s of answer: the client leaves well before its end
+    stream = wired.openai().chat.completions.create(model="private", messages=_messages(), stream=True)  # type: ignore[arg-type]
+    next(iter(stream))
+    assert _open_vaults(wired) == 1
+    stream.close()
+    assert _vaults_destroyed(wired, within=2.0)
+
+
 def test_no_mapping_is_kept_in_the_database_or_any_file(wired: Wired) -> None:
     wired.openai().chat.completions.create(model="private", messages=_messages())  # type: ignore[arg-type]
     assert recorder_for(wired.platform.runtime).flush(timeout=30), "the monitoring queue did not drain"
@@ -224,7 +283,12 @@ def test_no_mapping_is_kept_in_the_database_or_any_file(wired: Wired) -> None:
     assert any(p.suffix == ".db" for p in files)
     for path in files:
         raw = path.read_bytes()
-        for token in (b"<EMAIL_", b"<PHONE_", b"<IBAN_", b"EMAIL_1", IBAN.encode()):
+        # No placeholder, nor any value in the shape the vault sealed it (the monitoring store keeps
+        # the exchange's texts sealed too, so no value appears in the clear either).
+        for token in (
+            b"<EMAIL_", b"<PHONE_", b"<IBAN_", b"EMAIL_1", IBAN.encode(), EMAIL.encode(), PHONE.encode(),
+            b'["pii",', b"pii_vault",  # nor the vault's associated data
+        ):  # fmt: skip
             assert token not in raw, f"{token!r} found in {path}"
 
 

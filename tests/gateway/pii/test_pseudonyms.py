@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from tutela.gateway.pii.pseudonyms import Pseudonyms, StreamRestorer
+from tutela.gateway.pii.vault import Vault
 
 TEXT = "Ada (ada@example.org, +44 20 7946 0958) pays from GB82 WEST 1234 5698 7654 32; cc ADA@example.org."
 
 
 def test_same_value_same_placeholder_and_back() -> None:
-    pseudonyms = Pseudonyms()
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"))
     out = pseudonyms.pseudonymise(TEXT)
     assert out == "Ada (<EMAIL_1>, <PHONE_1>) pays from <IBAN_1>; cc <EMAIL_1>."
     assert pseudonyms.pseudonymise("Reply to ada@example.org and bob@example.org") == (
@@ -20,13 +21,16 @@ def test_same_value_same_placeholder_and_back() -> None:
 
 
 def test_placeholders_of_another_request_are_not_restored() -> None:
-    first, second = Pseudonyms(), Pseudonyms()
+    first, second = (
+        Pseudonyms(Vault(org_id="org", request_id="req")),
+        Pseudonyms(Vault(org_id="org", request_id="req")),
+    )
     first.pseudonymise("ada@example.org")
     assert second.restore("<EMAIL_1>") == "<EMAIL_1>"
 
 
 def test_a_placeholder_split_anywhere_in_a_stream_is_restored() -> None:
-    pseudonyms = Pseudonyms()
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"))
     reply = pseudonyms.pseudonymise(f"Sent to {TEXT} <b>ok</b> a<b")
     expected = pseudonyms.restore(reply)
     # One placeholder per address whatever its case: the first spelling seen comes back.
@@ -39,7 +43,7 @@ def test_a_placeholder_split_anywhere_in_a_stream_is_restored() -> None:
 
 
 def test_a_stream_holds_back_no_more_than_a_placeholder() -> None:
-    pseudonyms = Pseudonyms()
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"))
     pseudonyms.pseudonymise("ada@example.org")
     restorer = StreamRestorer(pseudonyms)
     assert restorer.feed("Write to <EMA") == "Write to "

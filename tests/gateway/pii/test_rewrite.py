@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from tutela.gateway.pii import rewrite
 from tutela.gateway.pii.pseudonyms import Pseudonyms
+from tutela.gateway.pii.vault import Vault
 from tutela.gateway.wire.chat import ChatChunk, chat_chunk
 
 
@@ -27,7 +28,7 @@ def _texts(pseudonyms: Pseudonyms, *pieces: tuple[int, str | None, str | None]) 
 
 
 def test_two_choices_restored_independently_tail_released_on_finish() -> None:
-    pseudonyms = Pseudonyms()
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"))
     pseudonyms.pseudonymise("ada@example.org bob@example.org")
     texts = _texts(
         pseudonyms,
@@ -42,6 +43,6 @@ def test_two_choices_restored_independently_tail_released_on_finish() -> None:
 
 
 def test_a_stream_that_ends_unfinished_still_delivers_what_was_held() -> None:
-    pseudonyms = Pseudonyms()
+    pseudonyms = Pseudonyms(Vault(org_id="org", request_id="req"))
     pseudonyms.pseudonymise("ada@example.org")
     assert _texts(pseudonyms, (0, "write to <EMAIL_", None)) == {0: ["write to ", "<EMAIL_"]}

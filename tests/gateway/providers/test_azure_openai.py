@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.gateway.fake_upstream import FakeUpstream, Fault
+from tests.support.sse import sse_events
 from tutela.gateway.providers.azure_openai import AzureOpenAIProvider
 from tutela.gateway.providers.base import DeploymentConfig
 from tutela.gateway.providers.upstream import UpstreamClient
@@ -86,7 +87,7 @@ async def test_stream_drops_prompt_filter_chunks_and_keeps_ids_stable(
     provider: AzureOpenAIProvider, fake: FakeUpstream
 ) -> None:
     request = chat(stream=True, stream_options={"include_usage": True})
-    events = [e async for e in sse_stream(provider.chat(request, deployment=deployment(fake)))]
+    events = sse_events([e async for e in sse_stream(provider.chat(request, deployment=deployment(fake)))])
 
     assert events[-1] == b"data: [DONE]\n\n"
     chunks = [json.loads(e.removeprefix(b"data: ")) for e in events[:-1]]

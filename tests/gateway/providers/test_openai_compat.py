@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.gateway.fake_upstream import FakeUpstream, Fault
+from tests.support.sse import sse_events
 from tutela.gateway.providers.base import DeploymentConfig, start_stream
 from tutela.gateway.providers.openai_compat import OpenAICompatProvider
 from tutela.gateway.providers.upstream import UpstreamClient
@@ -408,7 +409,8 @@ async def test_stream_dying_mid_way_ends_with_an_error_event(
     provider: OpenAICompatProvider, fake: FakeUpstream
 ) -> None:
     fake.fail(Fault("die", after=3))
-    events = [e async for e in sse_stream(provider.chat(chat(stream=True), deployment=deployment(fake)))]
+    writes = [e async for e in sse_stream(provider.chat(chat(stream=True), deployment=deployment(fake)))]
+    events = sse_events(writes)
 
     assert len(events) == 4  # three chunks, one error, no [DONE]
     error = json.loads(events[-1].removeprefix(b"data: "))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 
+from tests.support.sse import sse_events
 from tutela.errors import TutelaError
 from tutela.gateway.wire import (
     DONE,
@@ -34,7 +36,7 @@ from tutela.gateway.wire.exceptions import (
     RateLimitError,
     UpstreamStreamError,
 )
-from tutela.gateway.wire.sse import ServerSentEvent, SSEDecoder, iter_sse
+from tutela.gateway.wire.sse import MAX_WRITE_BYTES, ServerSentEvent, SSEDecoder, iter_sse
 from tutela.gateway.wire.usage import Usage
 
 pytestmark = pytest.mark.anyio
@@ -217,9 +219,59 @@ async def test_sse_stream_frames_chunks_and_ends_with_done() -> None:
         chat_chunk(id="c", model="m", created=1, content="x"),
         usage_chunk(id="c", model="m", created=1, usage=Usage()),
     ]
-    events = [e async for e in sse_stream(_aiter(chunks))]
+    events = sse_events([e async for e in sse_stream(_aiter(chunks))])
     assert events[-1] == DONE == b"data: [DONE]\n\n"
+    assert len(events) == 3
     assert all(e.startswith(b"data: {") and e.endswith(b"}\n\n") for e in events[:-1])
+
+
+async def test_chunks_handed_over_together_share_one_write_and_none_waits_for_the_next() -> None:
+    arrived = asyncio.Event()
+
+    async def released() -> AsyncIterator[ChatChunk]:
+        yield chat_chunk(id="c", model="m", content="first")  # the first byte goes at once...
+        await asyncio.sleep(0.01)
+        for word in ("a screened", "window", "released at once"):  # ...a window's chunks together
+            yield chat_chunk(id="c", model="m", content=word)
+        await arrived.wait()
+        yield chat_chunk(id="c", model="m", content="", finish_reason="stop")
+        yield usage_chunk(id="c", model="m", usage=Usage())
+
+    writes: list[bytes] = []
+    async for write in sse_stream(released()):
+        writes.append(write)
+        if len(writes) == 2:
+            arrived.set()
+    assert [len(sse_events([w])) for w in writes] == [1, 3, 3]  # the last: finish, usage and [DONE]
+    assert b"first" in writes[0] and b"released at once" in writes[1] and writes[2].endswith(DONE)
+
+
+async def test_a_producer_that_never_waits_still_streams_in_bounded_writes() -> None:
+    chunks = [chat_chunk(id="c", model="m", content="x" * 1000) for _ in range(200)]
+    writes = [w async for w in sse_stream(_aiter(chunks))]
+    assert len(writes) > 1 and all(len(w) < 2 * MAX_WRITE_BYTES for w in writes)
+    assert len(sse_events(writes)) == 201
+
+
+async def test_a_client_leaving_between_writes_unwinds_the_pipeline() -> None:
+    unwound = asyncio.Event()
+
+    async def upstream() -> AsyncIterator[ChatChunk]:
+        try:
+            yield chat_chunk(id="c", model="m", content="x")
+            await asyncio.sleep(30)  # the next chunk is on its way when the client leaves
+            yield chat_chunk(id="c", model="m", content="never")
+        finally:
+            unwound.set()
+
+    async def pipeline() -> AsyncIterator[ChatChunk]:  # a generator in between, as the gateway has
+        async for chunk in upstream():
+            yield chunk
+
+    stream = sse_stream(pipeline())
+    assert b'"x"' in await anext(stream)
+    await asyncio.wait_for(stream.aclose(), timeout=5)
+    assert unwound.is_set()
 
 
 @pytest.mark.parametrize(
@@ -231,7 +283,9 @@ async def test_sse_stream_ends_failed_streams_with_one_error_event(error: Except
         yield chat_chunk(id="c", model="m", content="x")
         raise error
 
-    events = [e async for e in sse_stream(failing())]
+    writes = [e async for e in sse_stream(failing())]
+    assert len(writes) == 1  # the chunk before the failure and the error event go out together
+    events = sse_events(writes)
     assert len(events) == 2
     body = json.loads(events[1].removeprefix(b"data: "))
     assert set(body["error"]) == {"message", "type", "param", "code"}

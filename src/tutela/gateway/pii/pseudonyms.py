@@ -1,8 +1,9 @@
 """One request's reversible mapping between detected values and typed placeholders.
 
-The mapping is a plain object owned by the request: it is never logged, stored or shared, and goes when the
-request ends. The same value gets the same placeholder everywhere in the request (``<EMAIL_1>`` in the system
-message and in the third user turn), so the model can still tell who is who.
+The mapping itself lives in the request's vault (vault.py), sealed under a key that goes when the request
+ends; nothing of it is logged, stored or shared. The same value gets the same placeholder everywhere in the
+request (``<EMAIL_1>`` in the system message and in the third user turn), so the model can still tell who
+is who.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 from tutela.gateway.pii.detectors import DETECTORS, Detector, Kind, find
+from tutela.gateway.pii.vault import Vault
 
 PLACEHOLDER = re.compile(r"<(" + "|".join(k.value for k in Kind) + r")_(\d{1,6})>")
 # The longest text a placeholder can span (``<EMAIL_999999>``): how much a stream ever holds back.
@@ -32,19 +34,19 @@ def _key(kind: Kind, value: str) -> str:
 
 
 class Pseudonyms:
-    """Placeholders out, values back, for one request (in memory only)."""
+    """Placeholders out, values back, for one request, the mapping kept in the request's vault."""
 
-    def __init__(self, detectors: tuple[Detector, ...] = DETECTORS) -> None:
+    def __init__(self, vault: Vault, detectors: tuple[Detector, ...] = DETECTORS) -> None:
+        self._vault = vault
         self._detectors = detectors
-        self._placeholders: dict[tuple[Kind, str], str] = {}
-        self._values: dict[str, str] = {}
         self._counts: dict[Kind, int] = {}
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._vault)
 
     def pseudonymise(self, text: str) -> str:
         """``text`` with every detected value replaced by its placeholder."""
+        self._vault.ensure_open()
         findings = find(text, self._detectors)
         if not findings:
             return text
@@ -58,18 +60,22 @@ class Pseudonyms:
 
     def restore(self, text: str) -> str:
         """``text`` with this request's placeholders put back; unknown ones are left as they are."""
-        if not self._values or "<" not in text:
+        self._vault.ensure_open()
+        if not self._counts or "<" not in text:
             return text
-        return PLACEHOLDER.sub(lambda m: self._values.get(m.group(), m.group()), text)
+        return PLACEHOLDER.sub(self._value, text)
+
+    def _value(self, match: re.Match[str]) -> str:
+        value = self._vault.open(match.group())
+        return match.group() if value is None else value
 
     def _placeholder(self, kind: Kind, value: str) -> str:
-        key = (kind, _key(kind, value))
-        placeholder = self._placeholders.get(key)
+        identity = f"{kind.value}:{_key(kind, value)}"
+        placeholder = self._vault.placeholder_for(identity)
         if placeholder is None:
             self._counts[kind] = self._counts.get(kind, 0) + 1
             placeholder = f"<{kind.value}_{self._counts[kind]}>"
-            self._placeholders[key] = placeholder
-            self._values[placeholder] = value
+            self._vault.keep(identity, placeholder, value)
         return placeholder
 
 

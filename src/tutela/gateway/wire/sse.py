@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from tutela.gateway.wire.common import ResponseModel
 from tutela.gateway.wire.exceptions import GatewayError, InternalServerError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DONE = b"data: [DONE]\n\n"
 MEDIA_TYPE = "text/event-stream"
+# A write is sent early once it holds this much, so a producer that never waits still streams.
+MAX_WRITE_BYTES = 64 * 1024
 
 
 def encode_event(payload: ResponseModel | Mapping[str, Any]) -> bytes:
@@ -31,20 +35,103 @@ def encode_error(exc: GatewayError) -> bytes:
 async def sse_stream(chunks: AsyncIterable[ResponseModel]) -> AsyncIterator[bytes]:
     """Encode ``chunks`` as SSE, ending with ``[DONE]`` or, if the stream fails, one error event.
 
-    After an error nothing more is sent, so a client never waits on a dead stream.
+    Each yielded ``bytes`` is one write to the client. Chunks the pipeline hands over together (a screened
+    window released at once, the usage chunk and ``[DONE]``) share one write; a write goes out as soon as
+    the next chunk would have to be waited for, so no event is ever held back to fill a write. After an
+    error nothing more is sent, so a client never waits on a dead stream.
     """
+    iterator = aiter(chunks)
+    write: list[bytes] = []
+    size = 0
     try:
-        async for chunk in chunks:
-            yield encode_event(chunk)
+        while True:
+            try:
+                ready, step = _start_next(iterator)
+                if not ready:
+                    resumed = cast(_Resumed[ResponseModel], step)
+                    if write:
+                        try:
+                            yield b"".join(write)
+                        except BaseException:
+                            await resumed.abandon()  # the client left while the next chunk was on its way
+                            raise
+                        write, size = [], 0
+                    step = await resumed
+            except StopAsyncIteration:
+                break
+            event = encode_event(cast(ResponseModel, step))
+            write.append(event)
+            size += len(event)
+            if size >= MAX_WRITE_BYTES:
+                yield b"".join(write)
+                write, size = [], 0
     except GatewayError as exc:
-        yield encode_error(exc)
+        yield b"".join([*write, encode_error(exc)])
         return
     except Exception:
         # Headers are already sent, so an error event is the only way left to tell the client.
         log.exception("stream failed after the response had started")
-        yield encode_error(InternalServerError("The server had an error while streaming the response."))
+        error = InternalServerError("The server had an error while streaming the response.")
+        yield b"".join([*write, encode_error(error)])
         return
-    yield DONE
+    yield b"".join([*write, DONE])
+
+
+def _start_next(iterator: AsyncIterator[T]) -> tuple[bool, T | _Resumed[T]]:
+    """Begin ``anext(iterator)``: ``(True, item)`` when the item was there without waiting, else ``(False,
+    awaitable)`` to finish it. Raises ``StopAsyncIteration`` at the end, or what the iterator raised."""
+    step = cast(Coroutine[Any, Any, T], iterator.__anext__())
+    try:
+        waiting_on = step.send(None)
+    except StopIteration as done:
+        return True, cast(T, done.value)
+    return False, _Resumed(step, waiting_on)
+
+
+class _Resumed(Generic[T]):
+    """The rest of a coroutine that has already run up to its first wait, as an awaitable.
+
+    Awaiting it hands the event loop what the coroutine was waiting on, then relays values, exceptions
+    (cancellation included) and closing both ways, exactly as ``await`` on the coroutine itself would have.
+    """
+
+    __slots__ = ("_step", "_waiting_on")
+
+    def __init__(self, step: Coroutine[Any, Any, T], waiting_on: Any) -> None:
+        self._step = step
+        self._waiting_on = waiting_on
+
+    async def abandon(self) -> None:
+        """Cancel the coroutine where it waits and let it unwind (its ``finally`` blocks run), as cancelling
+        the task awaiting it would have."""
+        cancel = getattr(self._waiting_on, "cancel", None)
+        if cancel is not None:
+            cancel()
+        try:
+            await self
+        except (asyncio.CancelledError, StopAsyncIteration):
+            return
+        except Exception:
+            log.exception("a stream failed while closing after its client left")
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        step, waiting_on = self._step, self._waiting_on
+        while True:
+            try:
+                sent = yield waiting_on
+            except GeneratorExit:
+                step.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - relayed into the coroutine, as `await` does
+                try:
+                    waiting_on = step.throw(exc)
+                except StopIteration as done:
+                    return cast(T, done.value)
+            else:
+                try:
+                    waiting_on = step.send(sent)
+                except StopIteration as done:
+                    return cast(T, done.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,13 +44,13 @@ def _aad(*parts: str) -> bytes:
     return json.dumps(parts, separators=(",", ":")).encode()
 
 
-def seal(key: bytes, plaintext: bytes, *, aad: bytes) -> bytes:
+def seal(key: bytes | bytearray, plaintext: bytes, *, aad: bytes) -> bytes:
     """Encrypt with AES-256-GCM under a fresh nonce; output is magic + nonce + ciphertext."""
     nonce = os.urandom(NONCE_BYTES)
     return SEALED_MAGIC + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
-def unseal(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
+def unseal(key: bytes | bytearray, sealed: bytes, *, aad: bytes) -> bytes:
     """Decrypt what `seal` produced, checking the binding."""
     if not sealed.startswith(SEALED_MAGIC) or len(sealed) < len(SEALED_MAGIC) + NONCE_BYTES + 16:
         raise DecryptionFailed("ciphertext is not in Tutela's sealed format")
@@ -181,3 +181,8 @@ class KeyService:
 def content_aad(*, org_id: str, owner: str, key_id: str) -> bytes:
     """Associated data binding sealed content to its organization, its owner and its key."""
     return _aad("content", org_id, owner, key_id)
+
+
+def pii_vault_aad(*, org_id: str, request_id: str, placeholder: str) -> bytes:
+    """Associated data binding one sealed pseudonym to its organization, its request and its placeholder."""
+    return _aad("pii", org_id, request_id, placeholder)
