@@ -32,7 +32,7 @@ from tutela.gateway.fine_tuning.models import FineTuningJob
 from tutela.gateway.fine_tuning.requests import JobRequest
 from tutela.gateway.fine_tuning.upstream import TERMINAL, Trainer, status_of
 from tutela.gateway.providers.registry import ProviderRegistry
-from tutela.gateway.providers.upstream import UpstreamClient
+from tutela.gateway.providers.upstream import LazyUpstream, UpstreamClient
 from tutela.gateway.wire.exceptions import (
     GatewayError,
     InvalidRequestError,
@@ -97,22 +97,14 @@ class FineTuning:
     def __init__(self, runtime: Runtime, registry: ProviderRegistry) -> None:
         self.runtime = runtime
         self.registry = registry
-        self._http: UpstreamClient | None = None
-        self._lock = asyncio.Lock()
+        self._http = LazyUpstream(max_connections=20)
 
     async def close(self) -> None:
         """Close the pool (idempotent)."""
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.close()
+        await self._http.close()
 
     async def _client(self) -> UpstreamClient:
-        async with self._lock:
-            if self._http is None:
-                http = UpstreamClient(max_connections=20)
-                await http.start()
-                self._http = http
-            return self._http
+        return await self._http.get()
 
     # -- reading and writing rows (off the event loop) ---------------------------------------------------
 

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from urllib.parse import quote, urlsplit
 from tutela.gateway.exchange import Exchange
 from tutela.gateway.library import service as library
 from tutela.gateway.providers.retry import RetryPolicy
-from tutela.gateway.providers.upstream import UpstreamClient, UpstreamRequest
+from tutela.gateway.providers.upstream import LazyUpstream, UpstreamClient, UpstreamRequest
 from tutela.gateway.wire.data_sources import AzureSearchParameters, LibraryParameters
 from tutela.gateway.wire.exceptions import (
     InvalidRequestError,
@@ -164,22 +163,14 @@ class AzureSearch:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._http: UpstreamClient | None = None
-        self._lock = asyncio.Lock()
+        self._http = LazyUpstream(max_connections=50)
 
     async def close(self) -> None:
         """Close the pool (idempotent)."""
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.close()
+        await self._http.close()
 
     async def _client(self) -> UpstreamClient:
-        async with self._lock:
-            if self._http is None:
-                http = UpstreamClient(max_connections=50)
-                await http.start()
-                self._http = http
-            return self._http
+        return await self._http.get()
 
     async def search(self, question: str, params: AzureSearchParameters) -> list[Found]:
         """The index's best documents for the question; the search service's refusals as 400s."""

@@ -88,6 +88,32 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
+class LazyUpstream:
+    """An UpstreamClient opened on first use, and opened afresh after `close` (a new pool each time).
+
+    Opening has no suspension point (UpstreamClient.start awaits nothing), so two callers at once cannot
+    both open one: no lock is needed.
+    """
+
+    def __init__(self, *, max_connections: int) -> None:
+        self._max_connections = max_connections
+        self._http: UpstreamClient | None = None
+
+    async def get(self) -> UpstreamClient:
+        """The open client."""
+        if self._http is None:
+            http = UpstreamClient(max_connections=self._max_connections)
+            await http.start()
+            self._http = http
+        return self._http
+
+    async def close(self) -> None:
+        """Close the pool (idempotent)."""
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.close()
+
+
 class UpstreamClient:
     """Owns one pooled ``aiohttp.ClientSession`` shared by every upstream call of its providers.
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tutela.config import RegionSettings
-from tutela.gateway.providers.upstream import UpstreamClient
+from tutela.gateway.providers.upstream import LazyUpstream, UpstreamClient
 from tutela.gateway.safety.external.azure_content_safety import AzureContentSafety
 from tutela.gateway.safety.external.base import (
     SafetyService,
@@ -88,20 +88,14 @@ class ExternalChecks:
     """The HTTP pool the services share (opened on first use) and the concurrent calls."""
 
     def __init__(self) -> None:
-        self._http: UpstreamClient | None = None
+        self._http = LazyUpstream(max_connections=100)
 
     async def close(self) -> None:
         """Close the pool (idempotent)."""
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.close()
+        await self._http.close()
 
     async def _client(self) -> UpstreamClient:
-        if self._http is None:
-            http = UpstreamClient(max_connections=100)
-            await http.start()
-            self._http = http
-        return self._http
+        return await self._http.get()
 
     async def run(
         self, services: Sequence[ConfiguredService], texts: Sequence[ScreenText]
